@@ -1,0 +1,97 @@
+"""Authentication and role dependencies; every protected route uses one of these aliases."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable
+from typing import Annotated
+
+from fastapi import Depends, Request
+from fastapi.security import OAuth2PasswordBearer
+
+from blog_api.auth.service import AuthContext
+from blog_api.core import requestid
+from blog_api.core.config import Settings
+from blog_api.core.errors import Forbidden, Unauthorized
+from blog_api.core.security import TokenError, TokenService
+from blog_api.users.models import Role, User
+
+logger = logging.getLogger("blog_api.auth")
+
+oauth2_scheme = OAuth2PasswordBearer(tokenUrl="/api/auth/login", auto_error=False)
+
+
+def get_app_settings(request: Request) -> Settings:
+    """The settings the running app was built with."""
+    settings: Settings = request.app.state.settings
+    return settings
+
+
+def get_token_service(request: Request) -> TokenService:
+    """The app's access-token service."""
+    tokens: TokenService = request.app.state.tokens
+    return tokens
+
+
+def get_auth_context(request: Request) -> AuthContext:
+    """Settings plus token service, for the auth service functions."""
+    return AuthContext(settings=request.app.state.settings, tokens=request.app.state.tokens)
+
+
+SettingsDep = Annotated[Settings, Depends(get_app_settings)]
+AuthContextDep = Annotated[AuthContext, Depends(get_auth_context)]
+
+
+async def user_from_access_token(token: str, tokens: TokenService) -> User:
+    """Validate an access token and load its user; any failure is a 401.
+
+    The user row is read on every request so deactivation and role changes apply at once.
+    """
+    try:
+        claims = tokens.validate(token)
+    except TokenError as exc:
+        logger.info("rejected access token", extra={"reason": str(exc).split(":")[0]})
+        raise Unauthorized("access token is invalid or expired") from exc
+    user = await User.get_or_none(id=claims.user_id)
+    if user is None or not user.is_active:
+        raise Unauthorized("account is not active")
+    if user.role.value != claims.role:
+        raise Unauthorized("your role changed since this token was issued; refresh it")
+    return user
+
+
+async def get_optional_user(
+    request: Request, token: Annotated[str | None, Depends(oauth2_scheme)]
+) -> User | None:
+    """The caller if a bearer token is sent, else None (for routes that are public)."""
+    if not token:
+        return None
+    user = await user_from_access_token(token, request.app.state.tokens)
+    requestid.set_current_user_id(user.id)
+    return user
+
+
+async def get_current_user(user: Annotated[User | None, Depends(get_optional_user)]) -> User:
+    """The authenticated caller; 401 with `WWW-Authenticate: Bearer` otherwise."""
+    if user is None:
+        raise Unauthorized("send an access token as 'Authorization: Bearer <token>'")
+    return user
+
+
+def require_role(*roles: Role) -> Callable[..., Awaitable[User]]:
+    """A dependency admitting only callers whose role is one of `roles` (403 otherwise)."""
+    allowed = frozenset(roles)
+    names = ", ".join(r.value for r in roles)
+
+    async def dependency(user: Annotated[User, Depends(get_current_user)]) -> User:
+        if user.role not in allowed:
+            raise Forbidden(f"this action needs one of the roles: {names}")
+        return user
+
+    return dependency
+
+
+OptionalUser = Annotated[User | None, Depends(get_optional_user)]
+CurrentUser = Annotated[User, Depends(get_current_user)]
+Approver = Annotated[User, Depends(require_role(Role.l1_approver, Role.admin))]
+Admin = Annotated[User, Depends(require_role(Role.admin))]

@@ -1,0 +1,123 @@
+"""`/api/auth`: register, login, refresh, logout, me."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Request, Response, status
+from fastapi.exceptions import RequestValidationError
+from pydantic import ValidationError
+
+from blog_api.auth import service as auth_service
+from blog_api.auth.dependencies import AuthContextDep, CurrentUser, SettingsDep
+from blog_api.auth.schemas import LoginRequest, RefreshRequest, RegisterRequest, TokenPair
+from blog_api.core.errors import problem_responses
+from blog_api.users.schemas import UserRead
+
+router = APIRouter(prefix="/api/auth", tags=["auth"])
+
+_LOGIN_BODY: dict[str, Any] = {
+    "requestBody": {
+        "required": True,
+        "content": {
+            "application/x-www-form-urlencoded": {
+                "schema": {
+                    "type": "object",
+                    "required": ["username", "password"],
+                    "properties": {
+                        "username": {"type": "string", "description": "Your email address."},
+                        "password": {"type": "string", "format": "password"},
+                        "grant_type": {"type": "string", "enum": ["password"]},
+                    },
+                }
+            },
+            "application/json": {"schema": {"$ref": "#/components/schemas/LoginRequest"}},
+        },
+    }
+}
+
+
+async def login_credentials(request: Request) -> LoginRequest:
+    """Read credentials from the OAuth2 password form or from JSON."""
+    content_type = request.headers.get("content-type", "")
+    raw: Any
+    if content_type.startswith(("application/x-www-form-urlencoded", "multipart/form-data")):
+        form = await request.form()
+        raw = {"email": form.get("username") or form.get("email"), "password": form.get("password")}
+    else:
+        try:
+            raw = await request.json()
+        except ValueError as exc:
+            raise RequestValidationError(
+                [{"loc": ("body",), "msg": "body is not valid JSON", "type": "json_invalid"}]
+            ) from exc
+    try:
+        return LoginRequest.model_validate(raw)
+    except ValidationError as exc:
+        errors = [{**e, "loc": ("body", *e["loc"])} for e in exc.errors(include_url=False)]
+        raise RequestValidationError(errors) from exc
+
+
+@router.post(
+    "/register",
+    status_code=status.HTTP_201_CREATED,
+    response_model=UserRead,
+    summary="Create an account",
+    responses=problem_responses(400, 409, 413, 422),
+)
+async def register(body: RegisterRequest, settings: SettingsDep, response: Response) -> Any:
+    """Create an account with role `user` (a `role` in the body is ignored)."""
+    user = await auth_service.register(body, settings=settings)
+    response.headers["Location"] = f"/api/users/{user.id}"
+    return user
+
+
+@router.post(
+    "/login",
+    response_model=TokenPair,
+    summary="Log in with email and password",
+    openapi_extra=_LOGIN_BODY,
+    responses=problem_responses(400, 401, 422),
+)
+async def login(
+    credentials: Annotated[LoginRequest, Depends(login_credentials)], ctx: AuthContextDep
+) -> TokenPair:
+    """Exchange email and password for an access token and a refresh token."""
+    user = await auth_service.authenticate(
+        credentials.email, credentials.password, settings=ctx.settings
+    )
+    return await auth_service.issue_tokens(user, ctx=ctx)
+
+
+@router.post(
+    "/refresh",
+    response_model=TokenPair,
+    summary="Rotate a refresh token",
+    responses=problem_responses(400, 401, 422),
+)
+async def refresh(body: RefreshRequest, ctx: AuthContextDep) -> TokenPair:
+    """Exchange a refresh token for a new pair; the old refresh token stops working."""
+    return await auth_service.rotate(body.refresh_token, ctx=ctx)
+
+
+@router.post(
+    "/logout",
+    status_code=status.HTTP_204_NO_CONTENT,
+    summary="Revoke a refresh token",
+    responses=problem_responses(400, 422),
+)
+async def logout(body: RefreshRequest) -> Response:
+    """Revoke the session of this refresh token (idempotent)."""
+    await auth_service.logout(body.refresh_token)
+    return Response(status_code=status.HTTP_204_NO_CONTENT)
+
+
+@router.get(
+    "/me",
+    response_model=UserRead,
+    summary="The current user",
+    responses=problem_responses(401),
+)
+async def me(user: CurrentUser) -> Any:
+    """Return the account the access token belongs to."""
+    return user

@@ -1,0 +1,86 @@
+"""Auth request and response bodies."""
+
+from __future__ import annotations
+
+import re
+
+from pydantic import BaseModel, ConfigDict, EmailStr, Field, field_validator, model_validator
+
+PASSWORD_MIN = 12
+PASSWORD_MAX = 128
+PASSWORD_RULES = (
+    f"{PASSWORD_MIN} to {PASSWORD_MAX} characters, with at least one letter and at least one "
+    "digit or symbol, and not containing the username"
+)
+USERNAME_PATTERN = r"^[A-Za-z0-9_.-]{3,32}$"
+
+
+def normalise_email(value: str) -> str:
+    """Emails are compared case-insensitively: store and look them up in lower case."""
+    return value.strip().lower()
+
+
+class RegisterRequest(BaseModel):
+    """A new account. Any `role` in the body is ignored: every new account is a `user`."""
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {"email": "ada@example.com", "username": "ada", "password": "correct-horse-42"}
+            ]
+        }
+    )
+
+    email: EmailStr = Field(description="Unique, case-insensitive; stored in lower case.")
+    username: str = Field(
+        pattern=USERNAME_PATTERN,
+        description="3-32 letters, digits, `_`, `.` or `-`; unique, case-insensitive.",
+    )
+    password: str = Field(
+        min_length=PASSWORD_MIN, max_length=PASSWORD_MAX, description=f"Password: {PASSWORD_RULES}."
+    )
+
+    @field_validator("email")
+    @classmethod
+    def _lower(cls, value: str) -> str:
+        return normalise_email(value)
+
+    @model_validator(mode="after")
+    def _strength(self) -> RegisterRequest:
+        pw = self.password
+        if not re.search(r"[A-Za-z]", pw) or not re.search(r"[^A-Za-z]", pw):
+            raise ValueError("password needs at least one letter and one digit or symbol")
+        if self.username.lower() in pw.lower():
+            raise ValueError("password must not contain the username")
+        if len(set(pw)) < 5:
+            raise ValueError("password is too repetitive")
+        return self
+
+
+class LoginRequest(BaseModel):
+    """JSON login; the OAuth2 form (`username` = email) is accepted too."""
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [{"email": "ada@example.com", "password": "correct-horse-42"}]
+        }
+    )
+
+    email: str = Field(min_length=3, max_length=320)
+    password: str = Field(min_length=1, max_length=PASSWORD_MAX)
+
+
+class RefreshRequest(BaseModel):
+    """A refresh token from a previous login or refresh."""
+
+    refresh_token: str = Field(min_length=16, max_length=256)
+
+
+class TokenPair(BaseModel):
+    """Tokens issued on login and refresh."""
+
+    access_token: str = Field(description="JWT, send as `Authorization: Bearer <token>`.")
+    token_type: str = Field(default="bearer", examples=["bearer"])
+    expires_in: int = Field(description="Access token lifetime in seconds.", examples=[900])
+    refresh_token: str = Field(description="Single-use; exchange at /api/auth/refresh.")
+    refresh_expires_in: int = Field(examples=[1209600])

@@ -1,0 +1,134 @@
+"""Registration, login, refresh-token rotation with reuse detection, logout."""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
+
+from tortoise.exceptions import IntegrityError
+from tortoise.transactions import in_transaction
+
+from blog_api.auth.models import RefreshToken
+from blog_api.auth.schemas import RegisterRequest, TokenPair, normalise_email
+from blog_api.core.config import Settings
+from blog_api.core.errors import Conflict, Unauthorized
+from blog_api.core.security import (
+    TokenService,
+    hash_password,
+    new_opaque_token,
+    token_digest,
+    verify_password,
+)
+from blog_api.users.models import Role, User
+
+
+class InvalidCredentials(Unauthorized):
+    code, title = "invalid-credentials", "Invalid credentials"
+
+
+class InvalidRefreshToken(Unauthorized):
+    code, title = "invalid-refresh-token", "Invalid refresh token"
+
+
+class AccountExists(Conflict):
+    code, title = "account-exists", "Account exists"
+
+
+@dataclass(frozen=True)
+class AuthContext:
+    """What token operations need: the settings and the token service of this app."""
+
+    settings: Settings
+    tokens: TokenService
+
+
+def _now() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+async def register(data: RegisterRequest, *, settings: Settings, role: Role = Role.user) -> User:
+    """Create an account; email and username are unique regardless of case."""
+    if await User.filter(email=data.email).exists():
+        raise AccountExists("an account with this email already exists")
+    if await User.filter(username__iexact=data.username).exists():
+        raise AccountExists("this username is taken")
+    password_hash = await hash_password(data.password, settings.password_hash_profile)
+    try:
+        return await User.create(
+            email=data.email, username=data.username, password_hash=password_hash, role=role
+        )
+    except IntegrityError as exc:  # a concurrent registration won the race
+        raise AccountExists("an account with this email or username already exists") from exc
+
+
+async def authenticate(email: str, password: str, *, settings: Settings) -> User:
+    """Check credentials. Unknown email, wrong password and inactive account look the same."""
+    user = await User.get_or_none(email=normalise_email(email))
+    check = await verify_password(
+        user.password_hash if user else None, password, settings.password_hash_profile
+    )
+    if user is None or not check.ok or not user.is_active:
+        raise InvalidCredentials("email or password is wrong")
+    if check.new_hash:
+        # Hash parameters changed since this password was stored: upgrade it transparently.
+        await User.filter(id=user.id).update(password_hash=check.new_hash)
+    return user
+
+
+async def issue_tokens(user: User, *, ctx: AuthContext, family_id: str | None = None) -> TokenPair:
+    """A fresh access token plus a refresh token (a new family unless one is given)."""
+    access, lifetime = ctx.tokens.issue(user_id=user.id, role=user.role.value)
+    refresh = new_opaque_token()
+    refresh_lifetime = timedelta(days=ctx.settings.refresh_token_days)
+    await RefreshToken.create(
+        user_id=user.id,
+        token_hash=token_digest(refresh),
+        family_id=family_id or secrets.token_hex(16),
+        expires_at=_now() + refresh_lifetime,
+    )
+    return TokenPair(
+        access_token=access,
+        expires_in=lifetime,
+        refresh_token=refresh,
+        refresh_expires_in=int(refresh_lifetime.total_seconds()),
+    )
+
+
+async def _revoke_family(family_id: str) -> None:
+    await RefreshToken.filter(family_id=family_id, revoked_at=None).update(revoked_at=_now())
+
+
+async def rotate(refresh_token: str, *, ctx: AuthContext) -> TokenPair:
+    """Exchange a live refresh token for a new pair; a dead one revokes its whole family."""
+    row = await RefreshToken.get_or_none(token_hash=token_digest(refresh_token))
+    if row is None:
+        raise InvalidRefreshToken("refresh token is not recognised")
+    if row.revoked_at is not None:
+        # A revoked token came back: someone holds a copy. Kill every token of that login.
+        await _revoke_family(row.family_id)
+        raise InvalidRefreshToken("refresh token was already used; please log in again")
+    if row.expires_at <= _now():
+        raise InvalidRefreshToken("refresh token has expired; please log in again")
+    async with in_transaction() as conn:
+        # Conditional update: of two concurrent refreshes with the same token only one wins.
+        won = (
+            await RefreshToken.filter(id=row.id, revoked_at=None)
+            .using_db(conn)
+            .update(revoked_at=_now())
+        )
+    if not won:
+        await _revoke_family(row.family_id)
+        raise InvalidRefreshToken("refresh token was already used; please log in again")
+    user = await User.get_or_none(id=row.user_id)
+    if user is None or not user.is_active:
+        await _revoke_family(row.family_id)
+        raise InvalidRefreshToken("account is not active")
+    return await issue_tokens(user, ctx=ctx, family_id=row.family_id)
+
+
+async def logout(refresh_token: str) -> None:
+    """Revoke the session the refresh token belongs to. Idempotent: unknown tokens are ignored."""
+    row = await RefreshToken.get_or_none(token_hash=token_digest(refresh_token))
+    if row is not None:
+        await _revoke_family(row.family_id)

@@ -1,0 +1,1 @@
+"""blogs domain."""

@@ -1,0 +1,1 @@
+"""comments domain."""

@@ -1,0 +1,139 @@
+"""Application settings, read once from the environment and `.env`.
+
+Every setting is documented in `.env.sample`. In production the settings refuse to load when they
+are unsafe (weak secret, wildcard CORS, SQLite), so a misconfigured worker never starts serving.
+"""
+
+from __future__ import annotations
+
+import secrets
+from enum import Enum
+from functools import lru_cache
+from pathlib import Path
+from typing import Annotated, Literal
+
+from pydantic import Field, field_validator, model_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+VAR_DIR = Path("var")
+DEV_SECRET_FILE = VAR_DIR / "dev-secret-key"
+MIN_SECRET_LENGTH = 32
+# Secrets that people copy from samples and tutorials; refusing them costs nothing.
+KNOWN_WEAK_SECRETS = {"changeme", "secret", "change-me", "dev", "development", "please-change-me"}
+
+
+class Environment(str, Enum):
+    development = "development"
+    production = "production"
+
+
+class Settings(BaseSettings):
+    """All runtime configuration. Field names map to upper-case environment variables."""
+
+    model_config = SettingsConfigDict(env_file=".env", extra="ignore", case_sensitive=False)
+
+    environment: Environment = Environment.development
+    database_url: str = "sqlite://var/blog_api.sqlite3"
+    redis_url: str = ""
+    secret_key: str = ""
+    jwt_issuer: str = "blog-api"
+    jwt_audience: str = "blog-api-clients"
+    access_token_minutes: int = Field(default=15, ge=1, le=60 * 24)
+    refresh_token_days: int = Field(default=14, ge=1, le=365)
+    cors_origins: Annotated[list[str], NoDecode] = Field(default_factory=list)
+    password_hash_profile: Literal["default", "fast"] = "default"  # noqa: S105
+    max_body_bytes: int = Field(default=1_048_576, ge=1024)
+    max_upload_bytes: int = Field(default=5 * 1_048_576, ge=1024)
+    media_root: Path = VAR_DIR / "media"
+    media_url: str = "/media/"
+    log_level: str = "INFO"
+    log_json: bool = True
+    # Redis Streams and real-time delivery.
+    stream_maxlen: int = Field(default=10_000, ge=100)
+    sse_heartbeat_seconds: float = Field(default=15.0, gt=0)
+    sse_retry_ms: int = Field(default=3000, ge=100)
+    subscriber_queue_size: int = Field(default=256, ge=1)
+    ticket_ttl_seconds: int = Field(default=30, ge=5, le=300)
+    # Drafts.
+    draft_ttl_days: int = Field(default=30, ge=1)
+    # Rate limits, in the `limits` library's notation ("5/minute;100/hour").
+    rate_limit_enabled: bool = True
+    rate_limit_login: str = "10/minute"
+    rate_limit_register: str = "5/minute"
+    rate_limit_refresh: str = "30/minute"
+    rate_limit_blog_submit: str = "20/hour"
+    rate_limit_comment: str = "30/minute"
+    rate_limit_upload: str = "30/hour"
+    rate_limit_feature_request: str = "10/hour"
+    rate_limit_vote: str = "60/minute"
+    trusted_proxies: Annotated[list[str], NoDecode] = Field(default_factory=lambda: ["127.0.0.1"])
+
+    @field_validator("cors_origins", "trusted_proxies", mode="before")
+    @classmethod
+    def _split_csv(cls, value: object) -> object:
+        if isinstance(value, str):
+            return [item.strip() for item in value.split(",") if item.strip()]
+        return value
+
+    @model_validator(mode="after")
+    def _refuse_unsafe_production(self) -> Settings:
+        if self.environment is not Environment.production:
+            return self
+        problems = production_problems(self)
+        if problems:
+            raise ValueError(
+                "refusing to start in production: " + "; ".join(problems),
+            )
+        return self
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.database_url.startswith("sqlite")
+
+    @property
+    def uses_redis(self) -> bool:
+        return bool(self.redis_url)
+
+    def effective_secret_key(self) -> str:
+        """The signing secret; in development a random one is generated once and kept in `var/`."""
+        if self.secret_key:
+            return self.secret_key
+        return _development_secret()
+
+
+def production_problems(settings: Settings) -> list[str]:
+    """List what is unsafe for production, each with the setting to change."""
+    problems: list[str] = []
+    key = settings.secret_key
+    if not key:
+        problems.append(
+            "SECRET_KEY is missing: set it to a random value of at least "
+            f"{MIN_SECRET_LENGTH} characters (python -c 'import secrets; "
+            "print(secrets.token_urlsafe(48))')"
+        )
+    elif len(key) < MIN_SECRET_LENGTH or key.lower() in KNOWN_WEAK_SECRETS or len(set(key)) < 10:
+        problems.append(
+            f"SECRET_KEY is weak: use a random value of at least {MIN_SECRET_LENGTH} characters"
+        )
+    if "*" in settings.cors_origins:
+        problems.append("CORS_ORIGINS contains '*': list the exact origins of your front ends")
+    if settings.is_sqlite:
+        problems.append("DATABASE_URL points at SQLite: use PostgreSQL (postgres://...)")
+    return problems
+
+
+def _development_secret() -> str:
+    # Generated on first use and kept out of git (var/ is ignored) so tokens survive restarts.
+    if DEV_SECRET_FILE.exists():
+        return DEV_SECRET_FILE.read_text().strip()
+    DEV_SECRET_FILE.parent.mkdir(parents=True, exist_ok=True)
+    value = secrets.token_urlsafe(48)
+    DEV_SECRET_FILE.write_text(value)
+    DEV_SECRET_FILE.chmod(0o600)
+    return value
+
+
+@lru_cache
+def get_settings() -> Settings:
+    """The process-wide settings (cached; tests build their own `Settings`)."""
+    return Settings()

@@ -1,0 +1,132 @@
+"""Pure ASGI middleware: request id, access log, body size limit.
+
+Pure ASGI (not BaseHTTPMiddleware) so streaming responses (SSE) are never buffered.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+from typing import Any
+
+from starlette.datastructures import Headers
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from blog_api.core import requestid
+from blog_api.core.errors import PROBLEM_BASE, PROBLEM_MEDIA_TYPE
+
+access_logger = logging.getLogger("blog_api.access")
+
+
+class RequestContextMiddleware:
+    """Assigns the request id, returns it in `X-Request-ID`, logs one line per request."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] not in ("http", "websocket"):
+            await self.app(scope, receive, send)
+            return
+        headers = Headers(scope=scope)
+        request_id = requestid.set_request_id(headers.get("x-request-id"))
+        requestid.set_current_user_id(None)
+        started = time.perf_counter()
+        status_holder: dict[str, int] = {"status": 0}
+
+        async def send_wrapper(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                status_holder["status"] = message["status"]
+                raw = list(message.get("headers", []))
+                raw.append((b"x-request-id", request_id.encode()))
+                message["headers"] = raw
+            await send(message)
+
+        try:
+            await self.app(scope, receive, send_wrapper)
+        finally:
+            access_logger.info(
+                "request",
+                extra={
+                    "method": scope.get("method", "WS"),
+                    "path": scope["path"],
+                    "status": status_holder["status"],
+                    "duration_ms": round((time.perf_counter() - started) * 1000, 2),
+                    "request_id": request_id,
+                    "user_id": requestid.current_user_id(),
+                },
+            )
+
+
+class BodySizeLimitMiddleware:
+    """Rejects request bodies larger than a limit with 413, by header or while streaming."""
+
+    def __init__(self, app: ASGIApp, *, max_body_bytes: int, max_upload_bytes: int) -> None:
+        self.app = app
+        self.max_body_bytes = max_body_bytes
+        self.max_upload_bytes = max_upload_bytes
+
+    def _limit_for(self, scope: Scope) -> int:
+        headers = Headers(scope=scope)
+        if headers.get("content-type", "").startswith("multipart/form-data"):
+            # Uploads get their own (larger) limit plus room for the multipart framing.
+            return self.max_upload_bytes + 64 * 1024
+        return self.max_body_bytes
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        limit = self._limit_for(scope)
+        declared = Headers(scope=scope).get("content-length")
+        if declared is not None and declared.isdigit() and int(declared) > limit:
+            await _send_413(scope, send, limit)
+            return
+        received = 0
+        rejected = False
+
+        async def limited_receive() -> Message:
+            nonlocal received, rejected
+            if rejected:
+                return {"type": "http.disconnect"}
+            message = await receive()
+            if message["type"] == "http.request":
+                received += len(message.get("body", b""))
+                if received > limit:
+                    # Answer 413 ourselves and tell the app the client went away; whatever the
+                    # app then tries to send is dropped.
+                    rejected = True
+                    await _send_413(scope, send, limit)
+                    return {"type": "http.disconnect"}
+            return message
+
+        async def guarded_send(message: Message) -> None:
+            if not rejected:
+                await send(message)
+
+        await self.app(scope, limited_receive, guarded_send)
+
+
+async def _send_413(scope: Scope, send: Send, limit: int) -> None:
+    body: dict[str, Any] = {
+        "type": PROBLEM_BASE + "payload-too-large",
+        "title": "Payload too large",
+        "status": 413,
+        "detail": f"request body exceeds the limit of {limit} bytes",
+        "instance": scope["path"],
+        "request_id": requestid.current_request_id(),
+    }
+    payload = json.dumps(body).encode()
+    await send(
+        {
+            "type": "http.response.start",
+            "status": 413,
+            "headers": [
+                (b"content-type", PROBLEM_MEDIA_TYPE.encode()),
+                (b"content-length", str(len(payload)).encode()),
+                (b"connection", b"close"),
+            ],
+        }
+    )
+    await send({"type": "http.response.body", "body": payload})

@@ -1,0 +1,133 @@
+"""App factory and lifespan: database, event bus and stream reader live for the app's lifetime."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import AsyncExitStack, asynccontextmanager
+from typing import Any
+
+from fastapi import FastAPI
+from fastapi.middleware.cors import CORSMiddleware
+from fastapi.staticfiles import StaticFiles
+from tortoise.contrib.fastapi import RegisterTortoise
+
+from blog_api import __version__
+from blog_api.auth.router import router as auth_router
+from blog_api.core.config import Environment, Settings, get_settings
+from blog_api.core.db import ensure_sqlite_parent, tortoise_config
+from blog_api.core.errors import install_error_handlers
+from blog_api.core.health import router as health_router
+from blog_api.core.middleware import BodySizeLimitMiddleware, RequestContextMiddleware
+from blog_api.core.security import TokenService
+from blog_api.users.router import router as users_router
+
+OPENAPI_TAGS = [
+    {"name": "auth", "description": "Accounts, login and token rotation."},
+    {"name": "users", "description": "Account administration (admins)."},
+    {"name": "health", "description": "Liveness and readiness probes."},
+]
+
+ROUTERS = [health_router, auth_router, users_router]
+
+
+def create_app(settings: Settings | None = None, *, generate_schemas: bool = False) -> FastAPI:
+    """Build the ASGI app for `settings` (the environment's by default).
+
+    `generate_schemas` is for in-memory test databases only; real databases are migrated by
+    `blog-api migrate`, never at worker start-up.
+    """
+    settings = settings or get_settings()
+    ensure_sqlite_parent(settings.database_url)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        async with AsyncExitStack() as stack:
+            await stack.enter_async_context(
+                RegisterTortoise(
+                    app,
+                    config=tortoise_config(settings.database_url),
+                    generate_schemas=generate_schemas,
+                )
+            )
+            for hook in app.state.lifespan_hooks:
+                await stack.enter_async_context(hook(app))
+            yield
+
+    app = FastAPI(
+        title="blog_api",
+        version=__version__,
+        description="Blog platform API: auth, approval workflow, real-time notifications.",
+        openapi_tags=OPENAPI_TAGS,
+        lifespan=lifespan,
+        docs_url="/docs",
+        redoc_url=None,
+    )
+    app.state.settings = settings
+    app.state.tokens = TokenService(
+        settings.effective_secret_key(),
+        issuer=settings.jwt_issuer,
+        audience=settings.jwt_audience,
+        lifetime_seconds=settings.access_token_minutes * 60,
+    )
+    app.state.lifespan_hooks = []
+    install_error_handlers(app)
+    for router in ROUTERS:
+        app.include_router(router)
+    if settings.environment is Environment.development:
+        settings.media_root.mkdir(parents=True, exist_ok=True)
+        app.mount(settings.media_url.rstrip("/"), StaticFiles(directory=settings.media_root))
+
+    # Order matters: the outermost middleware is added last.
+    app.add_middleware(
+        BodySizeLimitMiddleware,
+        max_body_bytes=settings.max_body_bytes,
+        max_upload_bytes=settings.max_upload_bytes,
+    )
+    if settings.cors_origins:
+        app.add_middleware(
+            CORSMiddleware,
+            allow_origins=settings.cors_origins,
+            allow_credentials=True,
+            allow_methods=["*"],
+            allow_headers=[
+                "Authorization",
+                "Content-Type",
+                "If-Match",
+                "Idempotency-Key",
+                "Last-Event-ID",
+                "X-Request-ID",
+            ],
+            expose_headers=["ETag", "Location", "X-Request-ID", "Retry-After"],
+        )
+    app.add_middleware(RequestContextMiddleware)
+    _add_openapi_extras(app)
+    return app
+
+
+def _add_openapi_extras(app: FastAPI) -> None:
+    """Add the shared `Problem` schema and document 400 for malformed JSON bodies."""
+    original = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema:
+            return app.openapi_schema
+        schema = original()
+        from blog_api.core.errors import Problem
+
+        components = schema.setdefault("components", {}).setdefault("schemas", {})
+        components.setdefault(
+            "Problem", Problem.model_json_schema(ref_template="#/components/schemas/{model}")
+        )
+        app.openapi_schema = schema
+        return schema
+
+    app.openapi = openapi  # type: ignore[method-assign]
+
+
+def app_factory() -> FastAPI:
+    """Entry point for `uvicorn --factory blog_api.main:app_factory`."""
+    from blog_api.core.logging import configure_logging
+
+    settings = get_settings()
+    configure_logging(settings.log_level, json_lines=settings.log_json)
+    return create_app(settings)

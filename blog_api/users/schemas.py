@@ -1,0 +1,40 @@
+"""User schemas: what the API shows of an account and what an admin may change."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from blog_api.users.models import Role
+
+
+class UserRead(BaseModel):
+    """An account as the API shows it (never the password hash)."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int = Field(examples=[7])
+    email: str = Field(examples=["ada@example.com"])
+    username: str = Field(examples=["ada"])
+    role: Role = Field(examples=[Role.user])
+    is_active: bool = Field(examples=[True])
+    created_at: datetime
+
+
+class UserPublic(BaseModel):
+    """What other users may see of an author."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int = Field(examples=[7])
+    username: str = Field(examples=["ada"])
+
+
+class UserAdminUpdate(BaseModel):
+    """Fields an admin may change; omitted fields stay as they are."""
+
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{"role": "admin"}]})
+
+    role: Role | None = None
+    is_active: bool | None = None

@@ -1,0 +1,310 @@
+"""Auth through HTTP: register, login, refresh rotation and reuse detection, logout, bad tokens."""
+
+from __future__ import annotations
+
+import time
+
+from httpx import AsyncClient
+from joserfc import jwt
+from joserfc.jwk import OctKey
+
+from tests.conftest import PASSWORD, Actor
+
+REGISTER = {"email": "Ada@Example.COM", "username": "ada", "password": "Correct-horse-42"}
+
+
+async def register_and_login(client: AsyncClient) -> dict:
+    assert (await client.post("/api/auth/register", json=REGISTER)).status_code == 201
+    resp = await client.post(
+        "/api/auth/login", json={"email": "ada@example.com", "password": REGISTER["password"]}
+    )
+    assert resp.status_code == 200, resp.text
+    return resp.json()
+
+
+async def test_register_creates_a_user_with_normalised_email(client: AsyncClient) -> None:
+    resp = await client.post("/api/auth/register", json=REGISTER)
+    assert resp.status_code == 201
+    body = resp.json()
+    assert body["email"] == "ada@example.com"
+    assert body["role"] == "user"
+    assert "password_hash" not in body
+    assert resp.headers["location"] == f"/api/users/{body['id']}"
+
+
+async def test_register_ignores_role_in_body(client: AsyncClient) -> None:
+    resp = await client.post("/api/auth/register", json={**REGISTER, "role": "admin"})
+    assert resp.status_code == 201
+    assert resp.json()["role"] == "user"
+
+
+async def test_duplicate_email_in_another_case_is_409(client: AsyncClient) -> None:
+    await client.post("/api/auth/register", json=REGISTER)
+    resp = await client.post(
+        "/api/auth/register", json={**REGISTER, "email": "ADA@example.com", "username": "ada2"}
+    )
+    assert resp.status_code == 409
+    assert resp.headers["content-type"] == "application/problem+json"
+    assert "email" in resp.json()["detail"]
+
+
+async def test_duplicate_username_in_another_case_is_409(client: AsyncClient) -> None:
+    await client.post("/api/auth/register", json=REGISTER)
+    resp = await client.post(
+        "/api/auth/register", json={**REGISTER, "email": "other@example.com", "username": "ADA"}
+    )
+    assert resp.status_code == 409
+
+
+async def test_weak_passwords_are_422_with_reason(client: AsyncClient) -> None:
+    for weak in ("short1!", "onlyletterslong", "aaaaaaaaaaaa1", "xxada-yy-zz-99"):
+        resp = await client.post("/api/auth/register", json={**REGISTER, "password": weak})
+        assert resp.status_code == 422, weak
+        body = resp.json()
+        assert body["status"] == 422
+        assert body["errors"], weak
+
+
+async def test_register_rejects_bad_email(client: AsyncClient) -> None:
+    resp = await client.post("/api/auth/register", json={**REGISTER, "email": "not-an-email"})
+    assert resp.status_code == 422
+    assert resp.json()["errors"][0]["loc"] == ["body", "email"]
+
+
+async def test_login_with_json_returns_token_pair(client: AsyncClient) -> None:
+    tokens = await register_and_login(client)
+    assert tokens["token_type"] == "bearer"
+    assert 600 <= tokens["expires_in"] <= 1200
+    assert tokens["refresh_expires_in"] >= 13 * 86400
+    me = await client.get(
+        "/api/auth/me", headers={"Authorization": f"Bearer {tokens['access_token']}"}
+    )
+    assert me.status_code == 200
+    assert me.json()["username"] == "ada"
+
+
+async def test_login_with_oauth2_form(client: AsyncClient) -> None:
+    await client.post("/api/auth/register", json=REGISTER)
+    resp = await client.post(
+        "/api/auth/login",
+        data={
+            "username": "ADA@example.com",
+            "password": REGISTER["password"],
+            "grant_type": "password",
+        },
+    )
+    assert resp.status_code == 200
+    assert resp.json()["access_token"]
+
+
+async def test_wrong_password_and_unknown_email_give_the_same_401(client: AsyncClient) -> None:
+    await client.post("/api/auth/register", json=REGISTER)
+    wrong = await client.post(
+        "/api/auth/login", json={"email": "ada@example.com", "password": "nope-nope-1"}
+    )
+    unknown = await client.post(
+        "/api/auth/login", json={"email": "who@example.com", "password": "nope-nope-1"}
+    )
+    assert wrong.status_code == unknown.status_code == 401
+    assert wrong.json()["detail"] == unknown.json()["detail"]
+    assert wrong.headers["www-authenticate"] == "Bearer"
+
+
+async def test_login_with_malformed_json_is_400(client: AsyncClient) -> None:
+    resp = await client.post(
+        "/api/auth/login", content=b"{not json", headers={"content-type": "application/json"}
+    )
+    assert resp.status_code == 400
+    assert resp.json()["title"] == "Bad request"
+
+
+async def test_refresh_rotates_and_old_token_dies(client: AsyncClient) -> None:
+    tokens = await register_and_login(client)
+    first = await client.post("/api/auth/refresh", json={"refresh_token": tokens["refresh_token"]})
+    assert first.status_code == 200
+    new = first.json()
+    assert new["refresh_token"] != tokens["refresh_token"]
+    again = await client.post("/api/auth/refresh", json={"refresh_token": tokens["refresh_token"]})
+    assert again.status_code == 401
+
+
+async def test_reusing_a_dead_refresh_token_revokes_the_family(client: AsyncClient) -> None:
+    tokens = await register_and_login(client)
+    rotated = (
+        await client.post("/api/auth/refresh", json={"refresh_token": tokens["refresh_token"]})
+    ).json()
+    # The attacker replays the stolen (already rotated) token...
+    replay = await client.post("/api/auth/refresh", json={"refresh_token": tokens["refresh_token"]})
+    assert replay.status_code == 401
+    # ...and the legitimate holder's newer token is dead too.
+    victim = await client.post(
+        "/api/auth/refresh", json={"refresh_token": rotated["refresh_token"]}
+    )
+    assert victim.status_code == 401
+
+
+async def test_other_sessions_survive_reuse_detection(client: AsyncClient) -> None:
+    first = await register_and_login(client)
+    second = (
+        await client.post(
+            "/api/auth/login", json={"email": "ada@example.com", "password": REGISTER["password"]}
+        )
+    ).json()
+    await client.post("/api/auth/refresh", json={"refresh_token": first["refresh_token"]})
+    await client.post("/api/auth/refresh", json={"refresh_token": first["refresh_token"]})
+    other = await client.post("/api/auth/refresh", json={"refresh_token": second["refresh_token"]})
+    assert other.status_code == 200
+
+
+async def test_logout_revokes_refresh_token(client: AsyncClient) -> None:
+    tokens = await register_and_login(client)
+    out = await client.post("/api/auth/logout", json={"refresh_token": tokens["refresh_token"]})
+    assert out.status_code == 204
+    resp = await client.post("/api/auth/refresh", json={"refresh_token": tokens["refresh_token"]})
+    assert resp.status_code == 401
+    # Idempotent.
+    assert (
+        await client.post("/api/auth/logout", json={"refresh_token": tokens["refresh_token"]})
+    ).status_code == 204
+
+
+async def test_me_without_token_is_401_with_challenge(client: AsyncClient) -> None:
+    resp = await client.get("/api/auth/me")
+    assert resp.status_code == 401
+    assert resp.headers["www-authenticate"] == "Bearer"
+    assert resp.json()["status"] == 401
+
+
+def _forge(app, **changes) -> str:
+    """A token signed with the app's own key but with chosen claims."""
+    now = int(time.time())
+    claims = {
+        "sub": "1",
+        "role": "user",
+        "iss": app.state.settings.jwt_issuer,
+        "aud": app.state.settings.jwt_audience,
+        "iat": now,
+        "exp": now + 600,
+        "jti": "x" * 32,
+    }
+    claims.update(changes)
+    claims = {k: v for k, v in claims.items() if v is not None}
+    key = OctKey.import_key(app.state.settings.secret_key.encode())
+    return jwt.encode({"alg": "HS256"}, claims, key)
+
+
+async def _assert_rejected(client: AsyncClient, token: str) -> None:
+    resp = await client.get("/api/auth/me", headers={"Authorization": f"Bearer {token}"})
+    assert resp.status_code == 401, token
+    assert resp.headers["www-authenticate"] == "Bearer"
+
+
+async def test_valid_forged_control_token_is_accepted(
+    client: AsyncClient, app, user: Actor
+) -> None:
+    # Control for the cases below: the forging helper itself makes acceptable tokens.
+    resp = await client.get(
+        "/api/auth/me", headers={"Authorization": f"Bearer {_forge(app, sub=str(user.id))}"}
+    )
+    assert resp.status_code == 200
+
+
+async def test_alg_none_token_is_401(client: AsyncClient, user: Actor) -> None:
+    import base64
+    import json
+
+    def b64(obj: dict) -> str:
+        return base64.urlsafe_b64encode(json.dumps(obj).encode()).decode().rstrip("=")
+
+    payload = json.loads(base64.urlsafe_b64decode(user.token.split(".")[1] + "=="))
+    await _assert_rejected(client, f"{b64({'alg': 'none', 'typ': 'JWT'})}.{b64(payload)}.")
+
+
+async def test_tampered_token_is_401(client: AsyncClient, user: Actor) -> None:
+    import base64
+    import json
+
+    header, payload, sig = user.token.split(".")
+    claims = json.loads(base64.urlsafe_b64decode(payload + "=="))
+    claims["role"] = "admin"
+    forged = base64.urlsafe_b64encode(json.dumps(claims).encode()).decode().rstrip("=")
+    await _assert_rejected(client, f"{header}.{forged}.{sig}")
+
+
+async def test_expired_token_is_401(client: AsyncClient, app, user: Actor) -> None:
+    old = int(time.time()) - 3600
+    await _assert_rejected(client, _forge(app, sub=str(user.id), iat=old, exp=old + 60))
+
+
+async def test_wrong_audience_token_is_401(client: AsyncClient, app, user: Actor) -> None:
+    await _assert_rejected(client, _forge(app, sub=str(user.id), aud="someone-else"))
+
+
+async def test_wrong_issuer_token_is_401(client: AsyncClient, app, user: Actor) -> None:
+    await _assert_rejected(client, _forge(app, sub=str(user.id), iss="evil"))
+
+
+async def test_token_missing_jti_is_401(client: AsyncClient, app, user: Actor) -> None:
+    await _assert_rejected(client, _forge(app, sub=str(user.id), jti=None))
+
+
+async def test_token_with_unknown_role_is_401(client: AsyncClient, app, user: Actor) -> None:
+    await _assert_rejected(client, _forge(app, sub=str(user.id), role="superuser"))
+
+
+async def test_token_signed_with_other_key_is_401(client: AsyncClient, user: Actor) -> None:
+    now = int(time.time())
+    key = OctKey.import_key(b"another-secret-another-secret-another-secret")
+    token = jwt.encode({"alg": "HS256"}, {"sub": str(user.id), "exp": now + 60}, key)
+    await _assert_rejected(client, token)
+
+
+async def test_garbage_token_is_401(client: AsyncClient) -> None:
+    await _assert_rejected(client, "not.a.jwt")
+
+
+async def test_deactivated_user_token_stops_working_at_once(
+    client: AsyncClient, user: Actor, admin: Actor
+) -> None:
+    assert (await client.get("/api/auth/me", headers=user.headers)).status_code == 200
+    resp = await client.patch(
+        f"/api/users/{user.id}", json={"is_active": False}, headers=admin.headers
+    )
+    assert resp.status_code == 200
+    assert (await client.get("/api/auth/me", headers=user.headers)).status_code == 401
+
+
+async def test_deactivated_user_cannot_log_in_or_refresh(client: AsyncClient, admin: Actor) -> None:
+    tokens = await register_and_login(client)
+    me = (
+        await client.get(
+            "/api/auth/me", headers={"Authorization": f"Bearer {tokens['access_token']}"}
+        )
+    ).json()
+    await client.patch(f"/api/users/{me['id']}", json={"is_active": False}, headers=admin.headers)
+    login = await client.post(
+        "/api/auth/login", json={"email": "ada@example.com", "password": PASSWORD}
+    )
+    assert login.status_code == 401
+    assert (
+        await client.post("/api/auth/refresh", json={"refresh_token": tokens["refresh_token"]})
+    ).status_code == 401
+
+
+async def test_password_hash_is_upgraded_on_login_when_parameters_change(
+    client: AsyncClient, app
+) -> None:
+    from blog_api.core.security import password_hasher
+    from blog_api.users.models import User
+
+    await client.post("/api/auth/register", json=REGISTER)
+    # Store a hash made with weaker parameters than the current profile.
+    weak = password_hasher("fast").__class__(time_cost=1, memory_cost=512, parallelism=1)
+    await User.filter(email="ada@example.com").update(password_hash=weak.hash(REGISTER["password"]))
+    resp = await client.post(
+        "/api/auth/login", json={"email": "ada@example.com", "password": REGISTER["password"]}
+    )
+    assert resp.status_code == 200
+    stored = (await User.get(email="ada@example.com")).password_hash
+    assert "m=1024" in stored
+    assert stored.startswith("$argon2id$")

@@ -1,0 +1,104 @@
+"""One problem+json shape for every error, 413 for big bodies, 500 without internals."""
+
+from __future__ import annotations
+
+import logging
+
+from fastapi import FastAPI
+from httpx import ASGITransport, AsyncClient
+
+PROBLEM_KEYS = {"type", "title", "status", "detail", "instance", "request_id"}
+
+
+async def test_unknown_route_is_problem_404(client: AsyncClient) -> None:
+    resp = await client.get("/api/nope")
+    assert resp.status_code == 404
+    assert resp.headers["content-type"] == "application/problem+json"
+    assert PROBLEM_KEYS <= set(resp.json())
+    assert resp.json()["instance"] == "/api/nope"
+
+
+async def test_wrong_method_is_problem_405(client: AsyncClient) -> None:
+    resp = await client.delete("/api/auth/me")
+    assert resp.status_code == 405
+    assert resp.json()["status"] == 405
+
+
+async def test_validation_error_lists_fields(client: AsyncClient) -> None:
+    resp = await client.post("/api/auth/register", json={"email": "x"})
+    assert resp.status_code == 422
+    locs = [e["loc"] for e in resp.json()["errors"]]
+    assert ["body", "username"] in locs and ["body", "password"] in locs
+
+
+async def test_wrong_json_type_is_422_not_500(client: AsyncClient) -> None:
+    resp = await client.post("/api/auth/register", json=["a", "list"])
+    assert resp.status_code == 422
+
+
+async def test_body_over_limit_is_413(client: AsyncClient, app) -> None:
+    big = "x" * (app.state.settings.max_body_bytes + 10)
+    resp = await client.post(
+        "/api/auth/register", content=big, headers={"content-type": "application/json"}
+    )
+    assert resp.status_code == 413
+    assert resp.json()["title"] == "Payload too large"
+
+
+async def test_streamed_body_over_limit_is_413(client: AsyncClient, app) -> None:
+    limit = app.state.settings.max_body_bytes
+
+    async def chunks():
+        for _ in range(limit // 1000 + 5):
+            yield b"x" * 1000
+
+    resp = await client.post(
+        "/api/auth/register", content=chunks(), headers={"content-type": "application/json"}
+    )
+    assert resp.status_code == 413
+
+
+async def test_request_id_is_returned_and_adopted(client: AsyncClient) -> None:
+    resp = await client.get("/healthz", headers={"X-Request-ID": "abcdef1234567890"})
+    assert resp.headers["x-request-id"] == "abcdef1234567890"
+    generated = await client.get("/healthz", headers={"X-Request-ID": "bad id\n"})
+    assert generated.headers["x-request-id"] != "bad id\n"
+
+
+async def test_unhandled_error_is_500_with_request_id_and_no_internals(
+    app: FastAPI, caplog
+) -> None:
+    @app.get("/boom-test")
+    async def boom() -> None:
+        raise RuntimeError("secret internal detail")
+
+    transport = ASGITransport(app=app, raise_app_exceptions=False)
+    async with AsyncClient(transport=transport, base_url="http://test") as c:
+        with caplog.at_level(logging.ERROR, logger="blog_api.errors"):
+            resp = await c.get("/boom-test")
+    assert resp.status_code == 500
+    body = resp.json()
+    assert "secret internal detail" not in resp.text
+    assert body["request_id"] == resp.headers["x-request-id"]
+    record = next(r for r in caplog.records if r.name == "blog_api.errors")
+    assert record.request_id == body["request_id"]
+    assert record.exc_info is not None
+
+
+async def test_openapi_lists_security_and_problem_schema(client: AsyncClient) -> None:
+    spec = (await client.get("/openapi.json")).json()
+    assert "OAuth2PasswordBearer" in spec["components"]["securitySchemes"]
+    assert "Problem" in spec["components"]["schemas"]
+    for path, ops in spec["paths"].items():
+        for method, op in ops.items():
+            assert op.get("summary"), f"{method} {path} has no summary"
+            assert op.get("tags"), f"{method} {path} has no tag"
+    me = spec["paths"]["/api/auth/me"]["get"]
+    assert "401" in me["responses"]
+
+
+async def test_health_and_readiness(client: AsyncClient) -> None:
+    assert (await client.get("/healthz")).json()["status"] == "ok"
+    ready = await client.get("/readyz")
+    assert ready.status_code == 200
+    assert ready.json()["checks"]["database"] == "ok"
