@@ -122,8 +122,10 @@ async def _pg_schema(url: str) -> dict:
         await conn.close()
 
 
-async def _fresh_database(admin_url: str, name: str) -> str:
-    base = admin_url.rsplit("/", 1)[0]
+async def _fresh_database(admin_url: str, suffix: str) -> str:
+    # Named after the test database so parallel runs on other test databases do not collide.
+    base, _, test_db = admin_url.rpartition("/")
+    name = f"{test_db}_{suffix}"
     conn = await asyncpg.connect(admin_url.replace("postgres://", "postgresql://"))
     try:
         await conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
@@ -134,10 +136,10 @@ async def _fresh_database(admin_url: str, name: str) -> str:
 
 
 async def test_postgres_migrations_match_models(postgres_url: str) -> None:
-    migrated = await _fresh_database(postgres_url, "blog_api_drift_migrated")
+    migrated = await _fresh_database(postgres_url, "drift_migrated")
     result = run_cli("migrate", env={"DATABASE_URL": migrated})
     assert result.returncode == 0, result.stderr
-    from_models = await _fresh_database(postgres_url, "blog_api_drift_models")
+    from_models = await _fresh_database(postgres_url, "drift_models")
     _generate_from_models(from_models)
     migrated_schema = await _pg_schema(migrated)
     assert migrated_schema["columns"], "migration created no tables"
