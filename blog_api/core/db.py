@@ -12,6 +12,7 @@ MODEL_MODULES: list[str] = [
     "blog_api.users.models",
     "blog_api.auth.models",
     "blog_api.realtime.models",
+    "blog_api.media.models",
 ]
 
 MIGRATIONS_ROOT = Path(__file__).resolve().parents[2] / "aerich_migrations"
