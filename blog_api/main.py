@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack, asynccontextmanager
-from typing import Any
 
 from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
@@ -18,6 +17,7 @@ from blog_api.core.db import ensure_sqlite_parent, tortoise_config
 from blog_api.core.errors import install_error_handlers
 from blog_api.core.health import router as health_router
 from blog_api.core.middleware import BodySizeLimitMiddleware, RequestContextMiddleware
+from blog_api.core.openapi import install_openapi_fixes
 from blog_api.core.security import TokenService
 from blog_api.users.router import router as users_router
 
@@ -100,28 +100,8 @@ def create_app(settings: Settings | None = None, *, generate_schemas: bool = Fal
             expose_headers=["ETag", "Location", "X-Request-ID", "Retry-After"],
         )
     app.add_middleware(RequestContextMiddleware)
-    _add_openapi_extras(app)
+    install_openapi_fixes(app)
     return app
-
-
-def _add_openapi_extras(app: FastAPI) -> None:
-    """Add the shared `Problem` schema and document 400 for malformed JSON bodies."""
-    original = app.openapi
-
-    def openapi() -> dict[str, Any]:
-        if app.openapi_schema:
-            return app.openapi_schema
-        schema = original()
-        from blog_api.core.errors import Problem
-
-        components = schema.setdefault("components", {}).setdefault("schemas", {})
-        components.setdefault(
-            "Problem", Problem.model_json_schema(ref_template="#/components/schemas/{model}")
-        )
-        app.openapi_schema = schema
-        return schema
-
-    app.openapi = openapi  # type: ignore[method-assign]
 
 
 def app_factory() -> FastAPI:
