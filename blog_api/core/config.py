@@ -44,6 +44,9 @@ class Settings(BaseSettings):
     password_hash_profile: Literal["default", "fast"] = "default"  # noqa: S105
     max_body_bytes: int = Field(default=1_048_576, ge=1024)
     max_upload_bytes: int = Field(default=5 * 1_048_576, ge=1024)
+    # Decoded size limit for uploaded images (all frames of an animation count): a small file can
+    # expand to gigabytes of pixels (a decompression bomb).
+    max_image_pixels: int = Field(default=40_000_000, ge=1, le=178_956_970)
     media_root: Path = VAR_DIR / "media"
     media_url: str = "/media/"
     log_level: str = "INFO"
