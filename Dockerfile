@@ -1,0 +1,54 @@
+# syntax=docker/dockerfile:1
+# blog_api image: multi-stage (build tools never reach the runtime image), non-root, no secrets.
+# Build:   docker build -t blog-api .
+# Migrate: docker run --rm --env-file .env blog-api blog-api migrate   (once per deploy)
+# Serve:   docker run --env-file .env -e WORKERS=2 -p 8000:8000 blog-api
+# Secrets come from the environment at run time, or from files named by *_FILE variables
+# (Docker/Kubernetes secrets), see deploy/docker-entrypoint.sh.
+
+ARG PYTHON_VERSION=3.11
+
+# --- build: a virtual environment with the dependencies and the app --------------------------
+FROM python:${PYTHON_VERSION}-slim AS build
+ENV PIP_NO_CACHE_DIR=1 \
+    PIP_DISABLE_PIP_VERSION_CHECK=1 \
+    PYTHONDONTWRITEBYTECODE=1
+RUN python -m venv /opt/venv
+ENV PATH=/opt/venv/bin:$PATH
+WORKDIR /app
+# Dependencies first, in their own layer, so code changes do not reinstall them.
+COPY pyproject.toml README.md ./
+RUN mkdir blog_api && echo '__version__ = "0"' > blog_api/__init__.py \
+    && pip install . && pip uninstall -y blog_api && rm -rf blog_api build
+COPY blog_api ./blog_api
+COPY aerich_migrations ./aerich_migrations
+# Editable install: `blog-api` finds the migrations next to the package in /app.
+RUN pip install --no-deps -e . && python -m compileall -q blog_api
+
+# --- runtime: slim Python, the venv and the code, an unprivileged user --------------------------
+FROM python:${PYTHON_VERSION}-slim AS runtime
+ENV PATH=/opt/venv/bin:$PATH \
+    PYTHONUNBUFFERED=1 \
+    PYTHONDONTWRITEBYTECODE=1 \
+    ENVIRONMENT=production \
+    MEDIA_ROOT=/data/media \
+    WORKERS=2
+RUN groupadd --system --gid 10001 app \
+    && useradd --system --uid 10001 --gid app --home-dir /app --shell /usr/sbin/nologin app \
+    && mkdir -p /data/media && chown -R app:app /data
+COPY --from=build /opt/venv /opt/venv
+COPY --from=build --chown=root:root /app /app
+COPY --chmod=0755 deploy/docker-entrypoint.sh /usr/local/bin/docker-entrypoint.sh
+WORKDIR /app
+USER app:app
+VOLUME ["/data/media"]
+EXPOSE 8000
+HEALTHCHECK --interval=15s --timeout=5s --start-period=20s --retries=3 \
+    CMD ["python", "-c", "import sys, urllib.request; sys.exit(0 if urllib.request.urlopen('http://127.0.0.1:8000/healthz', timeout=4).status == 200 else 1)"]
+# Docker sends SIGTERM; Uvicorn stops accepting, ends streams and exits within its graceful
+# timeout (8 s), inside Docker's default 10 s stop grace period.
+STOPSIGNAL SIGTERM
+ENTRYPOINT ["docker-entrypoint.sh"]
+# `exec` so Uvicorn (not a shell) is PID 1's child that receives signals; migrations are NOT run
+# here: `blog-api migrate` is a separate one-shot command (compose service / Kubernetes Job).
+CMD ["sh", "-c", "exec blog-api serve --host 0.0.0.0 --port 8000 --workers ${WORKERS}"]
