@@ -18,6 +18,7 @@ from blog_api.core.errors import install_error_handlers
 from blog_api.core.health import router as health_router
 from blog_api.core.middleware import BodySizeLimitMiddleware, RequestContextMiddleware
 from blog_api.core.openapi import install_openapi_fixes
+from blog_api.core.ratelimit import install_rate_limiter
 from blog_api.core.security import TokenService
 from blog_api.users.router import router as users_router
 
@@ -70,6 +71,7 @@ def create_app(settings: Settings | None = None, *, generate_schemas: bool = Fal
         lifetime_seconds=settings.access_token_minutes * 60,
     )
     app.state.lifespan_hooks = []
+    install_rate_limiter(app, settings)
     install_error_handlers(app)
     for router in ROUTERS:
         app.include_router(router)

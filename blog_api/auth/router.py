@@ -10,8 +10,15 @@ from pydantic import ValidationError
 
 from blog_api.auth import service as auth_service
 from blog_api.auth.dependencies import AuthContextDep, CurrentUser, SettingsDep
-from blog_api.auth.schemas import LoginRequest, RefreshRequest, RegisterRequest, TokenPair
+from blog_api.auth.schemas import (
+    LoginRequest,
+    RefreshRequest,
+    RegisterRequest,
+    TokenPair,
+    normalise_email,
+)
 from blog_api.core.errors import problem_responses
+from blog_api.core.ratelimit import rate_limit
 from blog_api.users.schemas import UserRead
 
 router = APIRouter(prefix="/api/auth", tags=["auth"])
@@ -58,12 +65,20 @@ async def login_credentials(request: Request) -> LoginRequest:
         raise RequestValidationError(errors) from exc
 
 
+async def login_account_key(
+    credentials: Annotated[LoginRequest, Depends(login_credentials)],
+) -> str:
+    """Rate-limit key for login attempts on one account, whatever address they come from."""
+    return "account:" + normalise_email(credentials.email)
+
+
 @router.post(
     "/register",
     status_code=status.HTTP_201_CREATED,
     response_model=UserRead,
     summary="Create an account",
-    responses=problem_responses(400, 409, 413, 422),
+    dependencies=[Depends(rate_limit("register"))],
+    responses=problem_responses(400, 409, 413, 422, 429),
 )
 async def register(body: RegisterRequest, settings: SettingsDep, response: Response) -> Any:
     """Create an account with role `user` (a `role` in the body is ignored)."""
@@ -77,7 +92,13 @@ async def register(body: RegisterRequest, settings: SettingsDep, response: Respo
     response_model=TokenPair,
     summary="Log in with email and password",
     openapi_extra=_LOGIN_BODY,
-    responses=problem_responses(400, 401, 422),
+    # Per address first (cheap, before the body is read), then per account; both before the
+    # password hash is checked, so a flood never reaches argon2.
+    dependencies=[
+        Depends(rate_limit("login")),
+        Depends(rate_limit("login", key=login_account_key)),
+    ],
+    responses=problem_responses(400, 401, 422, 429),
 )
 async def login(
     credentials: Annotated[LoginRequest, Depends(login_credentials)], ctx: AuthContextDep
@@ -93,7 +114,8 @@ async def login(
     "/refresh",
     response_model=TokenPair,
     summary="Rotate a refresh token",
-    responses=problem_responses(400, 401, 422),
+    dependencies=[Depends(rate_limit("refresh"))],
+    responses=problem_responses(400, 401, 422, 429),
 )
 async def refresh(body: RefreshRequest, ctx: AuthContextDep) -> TokenPair:
     """Exchange a refresh token for a new pair; the old refresh token stops working."""
