@@ -20,15 +20,17 @@ from blog_api.core.middleware import BodySizeLimitMiddleware, RequestContextMidd
 from blog_api.core.openapi import install_openapi_fixes
 from blog_api.core.ratelimit import install_rate_limiter
 from blog_api.core.security import TokenService
+from blog_api.media.router import router as media_router
 from blog_api.users.router import router as users_router
 
 OPENAPI_TAGS = [
     {"name": "auth", "description": "Accounts, login and token rotation."},
     {"name": "users", "description": "Account administration (admins)."},
+    {"name": "media", "description": "Image uploads for posts."},
     {"name": "health", "description": "Liveness and readiness probes."},
 ]
 
-ROUTERS = [health_router, auth_router, users_router]
+ROUTERS = [health_router, auth_router, users_router, media_router]
 
 
 def create_app(settings: Settings | None = None, *, generate_schemas: bool = False) -> FastAPI:
