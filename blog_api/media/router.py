@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, File, Response, UploadFile, status
+from fastapi import APIRouter, Depends, File, Response, UploadFile, status
 
 from blog_api.auth.dependencies import CurrentUser, SettingsDep
 from blog_api.core.errors import problem_responses
 from blog_api.core.pagination import DEFAULT_LIMIT, CursorParam, LimitParam, Page
+from blog_api.core.ratelimit import rate_limit, user_key
 from blog_api.media import service as media_service
 from blog_api.media.dependencies import VisibleImage
 from blog_api.media.schemas import ImageRead
@@ -21,7 +22,9 @@ router = APIRouter(prefix="/api/media", tags=["media"])
     status_code=status.HTTP_201_CREATED,
     response_model=ImageRead,
     summary="Upload an image",
-    responses=problem_responses(400, 401, 413, 415, 422, 503),
+    # Counted per user before the image is decoded, so a flood of uploads costs no image work.
+    dependencies=[Depends(rate_limit("upload", key=user_key))],
+    responses=problem_responses(400, 401, 413, 415, 422, 429, 503),
 )
 async def upload_image(
     user: CurrentUser,
