@@ -12,6 +12,8 @@ from tortoise.contrib.fastapi import RegisterTortoise
 
 from blog_api import __version__
 from blog_api.auth.router import router as auth_router
+from blog_api.blogs.router import router as blogs_router
+from blog_api.blogs.router import tags_router as blog_tags_router
 from blog_api.core.config import Environment, Settings, get_settings
 from blog_api.core.db import ensure_sqlite_parent, tortoise_config
 from blog_api.core.errors import install_error_handlers
@@ -26,11 +28,19 @@ from blog_api.users.router import router as users_router
 OPENAPI_TAGS = [
     {"name": "auth", "description": "Accounts, login and token rotation."},
     {"name": "users", "description": "Account administration (admins)."},
+    {"name": "blogs", "description": "Posts, the review workflow, revisions and tags."},
     {"name": "media", "description": "Image uploads for posts."},
     {"name": "health", "description": "Liveness and readiness probes."},
 ]
 
-ROUTERS = [health_router, auth_router, users_router, media_router]
+ROUTERS = [
+    health_router,
+    auth_router,
+    users_router,
+    blogs_router,
+    blog_tags_router,
+    media_router,
+]
 
 
 def create_app(settings: Settings | None = None, *, generate_schemas: bool = False) -> FastAPI:

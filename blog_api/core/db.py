@@ -13,6 +13,8 @@ MODEL_MODULES: list[str] = [
     "blog_api.auth.models",
     "blog_api.realtime.models",
     "blog_api.media.models",
+    "blog_api.blogs.models",
+    "blog_api.core.idempotency",
 ]
 
 MIGRATIONS_ROOT = Path(__file__).resolve().parents[2] / "aerich_migrations"

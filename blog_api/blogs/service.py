@@ -1,0 +1,852 @@
+"""Blog rules: visibility, the review workflow, revisions of live posts, tags and search.
+
+Every write is a conditional update on `version` (or on the current status) inside a transaction
+that also records the event, so two racing reviewers or editors cannot both win: the loser's
+update matches no row and it gets a 409 (or 412 when it sent a stale `If-Match`). This works on
+SQLite, where row locks do not exist, and on PostgreSQL, where the second UPDATE waits for the
+first to commit and then re-checks its WHERE clause.
+"""
+
+from __future__ import annotations
+
+import difflib
+import secrets
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from typing import Any
+
+from slugify import slugify
+from tortoise import connections
+from tortoise.backends.base.client import BaseDBAsyncClient
+from tortoise.contrib.postgres.search import SearchQuery, SearchVector
+from tortoise.exceptions import IntegrityError
+from tortoise.expressions import Q
+from tortoise.functions import Count, Max
+from tortoise.transactions import in_transaction
+
+from blog_api.blogs.models import (
+    SLUG_MAX,
+    Blog,
+    BlogRevision,
+    BlogStatus,
+    Decision,
+    Review,
+    Tag,
+)
+from blog_api.blogs.rendering import excerpt_from_html, render_markdown
+from blog_api.blogs.schemas import (
+    BlogCreate,
+    BlogRead,
+    BlogSummary,
+    BlogUpdate,
+    ImageRef,
+    ReviewRead,
+    RevisionCreate,
+    RevisionDiff,
+    RevisionRead,
+    TagCount,
+)
+from blog_api.core import idempotency
+from blog_api.core.errors import Conflict, Forbidden, NotFound, PreconditionFailed, Unauthorized
+from blog_api.core.pagination import InvalidCursor, Page, decode_cursor, encode_cursor
+from blog_api.media import service as media_service
+from blog_api.media.models import Image
+from blog_api.media.schemas import media_url_for
+from blog_api.realtime.events import Audience, audience_for, record_event
+from blog_api.users.models import REVIEWER_ROLES, User
+from blog_api.users.schemas import UserPublic
+
+REVIEWER_ROLE_NAMES = [role.value for role in REVIEWER_ROLES]
+# PostgreSQL text-search configuration: stemming for English ("posts" finds "post").
+SEARCH_CONFIG = "english"
+MAX_SEARCH_TERMS = 10
+
+
+# --- errors -----------------------------------------------------------------------------------
+
+
+class BlogNotFound(NotFound):
+    code, title = "blog-not-found", "Blog post not found"
+
+
+class RevisionNotFound(NotFound):
+    code, title = "revision-not-found", "Revision not found"
+
+
+class InvalidTransition(Conflict):
+    code, title = "invalid-transition", "Not allowed in the current status"
+
+
+class EditConflict(Conflict):
+    code, title = "edit-conflict", "Changed by someone else"
+
+
+class SelfReview(Forbidden):
+    code, title = "self-review", "Cannot review your own post"
+
+
+class NotAuthor(Forbidden):
+    code, title = "not-author", "Only the author may do this"
+
+
+class StaleETag(PreconditionFailed):
+    code, title = "stale-etag", "The post changed since you read it"
+
+
+# --- helpers ------------------------------------------------------------------------------------
+
+
+def _now() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+def can_review(user: User | None) -> bool:
+    return user is not None and user.is_reviewer
+
+
+def can_see(blog: Blog, viewer: User | None) -> bool:
+    """Approved posts are public; others only for their author and reviewers."""
+    if blog.status is BlogStatus.approved:
+        return True
+    return viewer is not None and (viewer.id == blog.author_id or viewer.is_reviewer)
+
+
+def etag(blog: Blog) -> str:
+    """A strong validator: `version` changes with every change of the post."""
+    return f'"{blog.id}.{blog.version}"'
+
+
+def check_if_match(blog: Blog, if_match: str | None) -> None:
+    """RFC 9110 If-Match: `*` or one of the listed validators must be the current one."""
+    if if_match is None:
+        return
+    candidates = {part.strip() for part in if_match.split(",")}
+    if "*" not in candidates and etag(blog) not in candidates:
+        raise StaleETag(
+            f"the post is at version {blog.version}; reload it (its ETag is {etag(blog)}) and "
+            "reapply your change"
+        )
+
+
+def _review_audience(blog: Blog, *, public: bool = False) -> Audience:
+    return audience_for(roles=REVIEWER_ROLE_NAMES, user_ids=[blog.author_id], public=public)
+
+
+async def load_relations(blog: Blog, using_db: BaseDBAsyncClient | None = None) -> Blog:
+    """Fetch what `to_read` needs."""
+    await blog.fetch_related("author", "reviewed_by", "tags", "images", using_db=using_db)
+    return blog
+
+
+def to_read(blog: Blog, *, media_url: str) -> BlogRead:
+    """The full representation; relations must have been loaded with `load_relations`."""
+    return BlogRead(
+        **_summary_fields(blog),
+        content=blog.content,
+        content_html=blog.content_html,
+        images=[
+            ImageRef(
+                id=i.id, url=media_url_for(i.filename, media_url), width=i.width, height=i.height
+            )
+            for i in sorted(blog.images, key=lambda i: i.id)
+        ],
+        reviewed_at=blog.reviewed_at,
+        reviewed_by=UserPublic.model_validate(blog.reviewed_by) if blog.reviewed_by else None,
+        rejection_reason=blog.rejection_reason,
+    )
+
+
+def _summary_fields(blog: Blog) -> dict[str, Any]:
+    return {
+        "id": blog.id,
+        "title": blog.title,
+        "slug": blog.slug,
+        "excerpt": blog.excerpt,
+        "status": blog.status,
+        "author": UserPublic.model_validate(blog.author),
+        "tags": sorted(t.name for t in blog.tags),
+        "created_at": blog.created_at,
+        "updated_at": blog.updated_at,
+        "submitted_at": blog.submitted_at,
+        "published_at": blog.published_at,
+        "version": blog.version,
+    }
+
+
+async def _unique_slug(
+    title: str, conn: BaseDBAsyncClient, *, exclude_id: int | None = None
+) -> str:
+    # Slugs are for URLs; a clash gets a short random suffix rather than a guessable counter.
+    base = slugify(title, max_length=SLUG_MAX - 7, word_boundary=True) or "post"
+    candidate = base
+    for _ in range(5):
+        query = Blog.filter(slug=candidate).using_db(conn)
+        if exclude_id is not None:
+            query = query.exclude(id=exclude_id)
+        if not await query.exists():
+            return candidate
+        candidate = f"{base}-{secrets.token_hex(3)}"
+    return f"{base}-{secrets.token_hex(3)}"
+
+
+async def _tags_named(names: Sequence[str], conn: BaseDBAsyncClient) -> list[Tag]:
+    if not names:
+        return []
+    # ignore_conflicts: two posts introducing the same new tag at once must not fail.
+    await Tag.bulk_create([Tag(name=n) for n in names], ignore_conflicts=True, using_db=conn)
+    return list(await Tag.filter(name__in=list(names)).using_db(conn))
+
+
+async def _set_relations(
+    blog: Blog, tags: Sequence[str], images: Sequence[Image], conn: BaseDBAsyncClient
+) -> None:
+    await blog.tags.clear(using_db=conn)
+    tag_rows = await _tags_named(tags, conn)
+    if tag_rows:
+        await blog.tags.add(*tag_rows, using_db=conn)
+    await blog.images.clear(using_db=conn)
+    if images:
+        await blog.images.add(*images, using_db=conn)
+
+
+@dataclass
+class Rendered:
+    html: str
+    excerpt: str
+
+
+def _render(content: str) -> Rendered:
+    html = render_markdown(content)
+    return Rendered(html=html, excerpt=excerpt_from_html(html))
+
+
+# --- reading ------------------------------------------------------------------------------------
+
+
+async def get_visible_blog(blog_id: int, *, viewer: User | None) -> Blog:
+    """The post if `viewer` may see it; otherwise 404, so its existence is not revealed."""
+    blog = await Blog.get_or_none(id=blog_id)
+    if blog is None or not can_see(blog, viewer):
+        raise BlogNotFound(f"blog {blog_id} does not exist")
+    return blog
+
+
+def _is_postgres() -> bool:
+    return connections.get("default").capabilities.dialect == "postgres"
+
+
+def _search_filter(query: Any, q: str) -> Any:
+    if _is_postgres():
+        # Full text over title and content together, so words may come from either.
+        vector = SearchVector("title", "content", config=SEARCH_CONFIG)
+        return query.annotate(search_vector=vector).filter(
+            search_vector__search=SearchQuery(q, config=SEARCH_CONFIG)
+        )
+    # Portable fallback (SQLite): every word must appear in the title or the content.
+    for term in q.split()[:MAX_SEARCH_TERMS]:
+        query = query.filter(Q(title__icontains=term) | Q(content__icontains=term))
+    return query
+
+
+async def list_blogs(
+    *,
+    viewer: User | None,
+    limit: int,
+    cursor: str | None,
+    author_id: int | None = None,
+    q: str | None = None,
+    tag: str | None = None,
+    status: BlogStatus | None = None,
+    mine: bool = False,
+) -> Page[BlogSummary]:
+    """One page of posts, newest first, with a keyset cursor.
+
+    Approved posts are ordered by first approval time, others by creation time; ties are broken by
+    id. The cursor holds the last (time, id) seen, so posts published meanwhile appear on earlier
+    pages, never shifting later ones: no duplicates, no gaps.
+    """
+    if mine and viewer is None:
+        raise Unauthorized("mine=true lists your own posts: send an access token")
+    if status not in (None, BlogStatus.approved) and not mine:
+        if viewer is None:
+            raise Unauthorized("the review queue needs an access token")
+        if not viewer.is_reviewer:
+            raise Forbidden("only approvers and admins may list pending or rejected posts")
+
+    query = Blog.all()
+    if mine:
+        assert viewer is not None
+        query = query.filter(author_id=viewer.id)
+        if status is not None:
+            query = query.filter(status=status)
+        effective = status
+    else:
+        effective = status or BlogStatus.approved
+        query = query.filter(status=effective)
+    sort = "published_at" if effective is BlogStatus.approved else "created_at"
+
+    if author_id is not None:
+        query = query.filter(author_id=author_id)
+    if tag is not None:
+        name = slugify(tag, max_length=64)
+        query = query.filter(tags__name=name) if name else query.filter(id=0)
+    if q is not None and q.strip():
+        query = _search_filter(query, q.strip())
+    if cursor:
+        values = decode_cursor(cursor, ("s", "t", "id"))
+        try:
+            if values["s"] != sort:
+                raise ValueError("cursor of another list")
+            after = datetime.fromisoformat(str(values["t"]))
+            last_id = int(values["id"])
+        except (TypeError, ValueError) as exc:
+            raise InvalidCursor("cursor is not one this API issued for this list") from exc
+        before: dict[str, Any] = {f"{sort}__lt": after}
+        tie: dict[str, Any] = {sort: after, "id__lt": last_id}
+        query = query.filter(Q(**before) | Q(**tie))
+
+    rows = (
+        await query.order_by(f"-{sort}", "-id").limit(limit + 1).prefetch_related("author", "tags")
+    )
+    items = [BlogSummary(**_summary_fields(b)) for b in rows[:limit]]
+    next_cursor = None
+    if len(rows) > limit:
+        last = rows[limit - 1]
+        next_cursor = encode_cursor(
+            {"s": sort, "t": getattr(last, sort).isoformat(), "id": last.id}
+        )
+    return Page[BlogSummary](items=items, next_cursor=next_cursor)
+
+
+async def list_tags(*, limit: int, cursor: str | None) -> Page[TagCount]:
+    """Tags of approved posts with their counts, in name order."""
+    query = Tag.filter(blogs__status=BlogStatus.approved)
+    if cursor:
+        query = query.filter(name__gt=str(decode_cursor(cursor, ("name",))["name"]))
+    rows = (
+        await query.annotate(count=Count("blogs__id", distinct=True))
+        .group_by("name")
+        .order_by("name")
+        .limit(limit + 1)
+        .values("name", "count")
+    )
+    items = [TagCount(name=r["name"], count=r["count"]) for r in rows[:limit]]
+    next_cursor = encode_cursor({"name": rows[limit - 1]["name"]}) if len(rows) > limit else None
+    return Page[TagCount](items=items, next_cursor=next_cursor)
+
+
+# --- creating and editing ---------------------------------------------------------------------
+
+
+@dataclass
+class CreateResult:
+    """A new post, or the replay of a request already done with the same idempotency key."""
+
+    blog: Blog | None = None
+    replay: idempotency.StoredResponse | None = None
+
+
+async def create_blog(
+    data: BlogCreate,
+    *,
+    author: User,
+    media_url: str,
+    idempotency_key: str | None = None,
+) -> CreateResult:
+    """Create a pending post and announce it to the reviewers."""
+    request = (
+        idempotency.IdempotentRequest.of(
+            user_id=author.id, key=idempotency_key, scope="POST /api/blogs", body=data
+        )
+        if idempotency_key
+        else None
+    )
+    if request and (replay := await idempotency.lookup(request)):
+        return CreateResult(replay=replay)
+    images = await media_service.resolve_owned_images(data.image_ids, owner=author)
+    rendered = _render(data.content)
+    for attempt in range(3):
+        try:
+            async with in_transaction() as conn:
+                now = _now()
+                blog = await Blog.create(
+                    title=data.title,
+                    slug=await _unique_slug(data.title, conn),
+                    content=data.content,
+                    content_html=rendered.html,
+                    excerpt=rendered.excerpt,
+                    status=BlogStatus.pending,
+                    author=author,
+                    created_at=now,
+                    updated_at=now,
+                    submitted_at=now,
+                    using_db=conn,
+                )
+                await _set_relations(blog, data.tags, images, conn)
+                await record_event(
+                    "blog.submitted",
+                    subject_kind="blog",
+                    subject_id=blog.id,
+                    actor_id=author.id,
+                    audience=_review_audience(blog),
+                    data={"title": blog.title, "status": blog.status.value},
+                    using_db=conn,
+                )
+                if request:
+                    await load_relations(blog, conn)
+                    body = to_read(blog, media_url=media_url).model_dump(mode="json")
+                    headers = {"Location": f"/api/blogs/{blog.id}", "ETag": etag(blog)}
+                    await idempotency.save(
+                        request, idempotency.StoredResponse(201, body, headers), using_db=conn
+                    )
+            return CreateResult(blog=blog)
+        except IntegrityError:
+            # Either a twin request with the same key won the race (replay its result) or a
+            # concurrent post took the same slug (try again with a fresh one).
+            if request and (replay := await idempotency.lookup(request)):
+                return CreateResult(replay=replay)
+            if attempt == 2:
+                raise
+    raise AssertionError("unreachable")  # pragma: no cover
+
+
+async def update_blog(
+    blog: Blog, data: BlogUpdate, *, editor: User, if_match: str | None = None
+) -> Blog:
+    """Replace a pending or rejected post; a rejected one goes back to the review queue."""
+    if editor.id != blog.author_id:
+        raise NotAuthor("only the author may edit a post")
+    if blog.status is BlogStatus.approved:
+        raise InvalidTransition(
+            f"approved posts are changed through revisions: POST /api/blogs/{blog.id}/revisions"
+        )
+    check_if_match(blog, if_match)
+    images = await media_service.resolve_owned_images(data.image_ids, owner=editor)
+    rendered = _render(data.content)
+    resubmitted = blog.status is BlogStatus.rejected
+    now = _now()
+    changes: dict[str, Any] = {
+        "title": data.title,
+        "content": data.content,
+        "content_html": rendered.html,
+        "excerpt": rendered.excerpt,
+        "updated_at": now,
+        "version": blog.version + 1,
+    }
+    if resubmitted:
+        changes |= {"status": BlogStatus.pending, "submitted_at": now, "rejection_reason": None}
+    async with in_transaction() as conn:
+        # Never public yet, so the slug may follow the title.
+        if data.title != blog.title:
+            changes["slug"] = await _unique_slug(data.title, conn, exclude_id=blog.id)
+        updated = (
+            await Blog.filter(id=blog.id, version=blog.version, status=blog.status)
+            .using_db(conn)
+            .update(**changes)
+        )
+        if not updated:
+            if if_match is not None:
+                raise StaleETag("the post changed since you read it; reload and reapply")
+            raise EditConflict("the post changed while you were editing; reload and reapply")
+        await blog.refresh_from_db(using_db=conn)
+        await _set_relations(blog, data.tags, images, conn)
+        await record_event(
+            "blog.submitted" if resubmitted else "blog.updated",
+            subject_kind="blog",
+            subject_id=blog.id,
+            actor_id=editor.id,
+            audience=_review_audience(blog),
+            data={"title": blog.title, "status": blog.status.value, "resubmitted": resubmitted},
+            using_db=conn,
+        )
+    return blog
+
+
+async def delete_blog(blog: Blog, *, actor: User) -> None:
+    """Delete a post: its author, or an admin."""
+    if actor.id != blog.author_id and actor.role.value != "admin":
+        raise NotAuthor("only the author or an admin may delete a post")
+    was_public = blog.status is BlogStatus.approved
+    async with in_transaction() as conn:
+        deleted = await Blog.filter(id=blog.id).using_db(conn).delete()
+        if not deleted:
+            raise BlogNotFound(f"blog {blog.id} does not exist")
+        await record_event(
+            "blog.deleted",
+            subject_kind="blog",
+            subject_id=blog.id,
+            actor_id=actor.id,
+            # A public post's deletion is public news (clients drop it); others stay private.
+            audience=_review_audience(blog, public=was_public),
+            data={"title": blog.title, "status": blog.status.value},
+            using_db=conn,
+        )
+
+
+# --- reviewing ----------------------------------------------------------------------------------
+
+
+def _check_reviewable(blog: Blog, reviewer: User) -> None:
+    if reviewer.id == blog.author_id:
+        raise SelfReview("reviewers cannot approve or reject their own posts; ask another reviewer")
+    if blog.status is not BlogStatus.pending:
+        raise InvalidTransition(
+            f"only pending posts can be reviewed; this one is {blog.status.value}"
+        )
+
+
+async def _decide(blog: Blog, reviewer: User, conn: BaseDBAsyncClient, **changes: Any) -> None:
+    now = _now()
+    updated = (
+        await Blog.filter(id=blog.id, version=blog.version, status=BlogStatus.pending)
+        .using_db(conn)
+        .update(
+            reviewed_at=now,
+            reviewed_by_id=reviewer.id,
+            updated_at=now,
+            version=blog.version + 1,
+            **changes,
+        )
+    )
+    if not updated:
+        # Someone else decided (or the author edited) between our read and our write.
+        raise InvalidTransition("the post was reviewed or changed meanwhile; reload it")
+    await blog.refresh_from_db(using_db=conn)
+
+
+async def approve_blog(blog: Blog, *, reviewer: User) -> Blog:
+    """Approve a pending post: it becomes public, and its text is kept as version 1."""
+    _check_reviewable(blog, reviewer)
+    async with in_transaction() as conn:
+        await _decide(
+            blog,
+            reviewer,
+            conn,
+            status=BlogStatus.approved,
+            rejection_reason=None,
+            published_at=blog.published_at or _now(),
+        )
+        await Review.create(
+            blog_id=blog.id, reviewer_id=reviewer.id, decision=Decision.approved, using_db=conn
+        )
+        await _snapshot(blog, conn, reviewer=reviewer)
+        await record_event(
+            "blog.approved",
+            subject_kind="blog",
+            subject_id=blog.id,
+            actor_id=reviewer.id,
+            audience=_review_audience(blog, public=True),
+            data={"title": blog.title, "status": blog.status.value, "slug": blog.slug},
+            using_db=conn,
+        )
+    return blog
+
+
+async def reject_blog(blog: Blog, *, reviewer: User, reason: str) -> Blog:
+    """Reject a pending post with a reason the author sees; the author may edit and resubmit."""
+    _check_reviewable(blog, reviewer)
+    async with in_transaction() as conn:
+        await _decide(blog, reviewer, conn, status=BlogStatus.rejected, rejection_reason=reason)
+        await Review.create(
+            blog_id=blog.id,
+            reviewer_id=reviewer.id,
+            decision=Decision.rejected,
+            reason=reason,
+            using_db=conn,
+        )
+        await record_event(
+            "blog.rejected",
+            subject_kind="blog",
+            subject_id=blog.id,
+            actor_id=reviewer.id,
+            audience=_review_audience(blog),
+            data={"title": blog.title, "status": blog.status.value, "reason": reason},
+            using_db=conn,
+        )
+    return blog
+
+
+async def _live_number(blog_id: int, conn: BaseDBAsyncClient | None = None) -> int | None:
+    row = (
+        await BlogRevision.filter(blog_id=blog_id, status=BlogStatus.approved)
+        .using_db(conn)
+        .annotate(top=Max("number"))
+        .values("top")
+    )
+    return row[0]["top"] if row else None
+
+
+async def _snapshot(blog: Blog, conn: BaseDBAsyncClient, *, reviewer: User) -> None:
+    # The approved text is kept as a numbered revision so later versions can be diffed with it.
+    live = await _live_number(blog.id, conn)
+    tags = [t.name for t in await blog.tags.all().using_db(conn)]
+    image_ids = [i.id for i in await blog.images.all().using_db(conn)]
+    await BlogRevision.create(
+        blog_id=blog.id,
+        author_id=blog.author_id,
+        number=(live or 0) + 1,
+        base_number=live,
+        title=blog.title,
+        content=blog.content,
+        tags=sorted(tags),
+        image_ids=sorted(image_ids),
+        status=BlogStatus.approved,
+        reviewed_at=blog.reviewed_at,
+        reviewed_by_id=reviewer.id,
+        using_db=conn,
+    )
+
+
+async def list_reviews(
+    blog: Blog, *, viewer: User, limit: int, cursor: str | None
+) -> Page[ReviewRead]:
+    """The audit trail, oldest first: for the author and reviewers only."""
+    if viewer.id != blog.author_id and not viewer.is_reviewer:
+        raise Forbidden("the review history is visible to the author and reviewers only")
+    query = Review.filter(blog_id=blog.id)
+    if cursor:
+        query = query.filter(id__gt=int(decode_cursor(cursor, ("id",))["id"]))
+    rows = await query.order_by("id").limit(limit + 1).prefetch_related("reviewer")
+    items = [
+        ReviewRead(
+            id=r.id,
+            decision=r.decision,
+            reason=r.reason,
+            reviewer=UserPublic.model_validate(r.reviewer) if r.reviewer else None,
+            revision_id=r.revision_id,
+            created_at=r.created_at,
+        )
+        for r in rows[:limit]
+    ]
+    next_cursor = encode_cursor({"id": rows[limit - 1].id}) if len(rows) > limit else None
+    return Page[ReviewRead](items=items, next_cursor=next_cursor)
+
+
+# --- revisions of live posts ------------------------------------------------------------------
+
+
+def _revision_visible(revision: BlogRevision, blog: Blog, viewer: User | None) -> bool:
+    if revision.status is BlogStatus.approved:
+        return True
+    return viewer is not None and (viewer.id == blog.author_id or viewer.is_reviewer)
+
+
+def revision_read(revision: BlogRevision) -> RevisionRead:
+    """Representation of a revision; its author must be loaded."""
+    return RevisionRead(
+        id=revision.id,
+        blog_id=revision.blog_id,
+        number=revision.number,
+        status=revision.status,
+        title=revision.title,
+        content=revision.content,
+        tags=list(revision.tags),
+        image_ids=list(revision.image_ids),
+        author=UserPublic.model_validate(revision.author),
+        created_at=revision.created_at,
+        reviewed_at=revision.reviewed_at,
+        rejection_reason=revision.rejection_reason,
+    )
+
+
+async def get_revision(blog: Blog, revision_id: int, *, viewer: User | None) -> BlogRevision:
+    """A revision of this post the viewer may see, or 404."""
+    revision = await BlogRevision.get_or_none(id=revision_id, blog_id=blog.id)
+    if revision is None or not _revision_visible(revision, blog, viewer):
+        raise RevisionNotFound(f"blog {blog.id} has no revision {revision_id}")
+    await revision.fetch_related("author")
+    return revision
+
+
+async def propose_revision(blog: Blog, data: RevisionCreate, *, author: User) -> BlogRevision:
+    """Propose a new text for an approved post; the live text stays until a reviewer approves."""
+    if author.id != blog.author_id:
+        raise NotAuthor("only the author may propose a revision")
+    if blog.status is not BlogStatus.approved:
+        raise InvalidTransition(
+            f"only approved posts take revisions; edit this {blog.status.value} post with PUT"
+        )
+    if await BlogRevision.exists(blog_id=blog.id, status=BlogStatus.pending):
+        raise InvalidTransition("a revision of this post is already waiting for review")
+    images = await media_service.resolve_owned_images(data.image_ids, owner=author)
+    async with in_transaction() as conn:
+        revision = await BlogRevision.create(
+            blog_id=blog.id,
+            author_id=author.id,
+            base_number=await _live_number(blog.id, conn),
+            title=data.title,
+            content=data.content,
+            tags=list(data.tags),
+            image_ids=[i.id for i in images],
+            status=BlogStatus.pending,
+            using_db=conn,
+        )
+        await record_event(
+            "blog.revision_submitted",
+            subject_kind="blog",
+            subject_id=blog.id,
+            actor_id=author.id,
+            audience=_review_audience(blog),
+            data={"title": blog.title, "status": blog.status.value, "revision_id": revision.id},
+            using_db=conn,
+        )
+    await revision.fetch_related("author")
+    return revision
+
+
+def _check_revision_reviewable(revision: BlogRevision, reviewer: User) -> None:
+    if reviewer.id == revision.author_id:
+        raise SelfReview("reviewers cannot approve or reject their own revisions")
+    if revision.status is not BlogStatus.pending:
+        raise InvalidTransition(
+            f"only pending revisions can be reviewed; this one is {revision.status.value}"
+        )
+
+
+async def approve_revision(blog: Blog, revision: BlogRevision, *, reviewer: User) -> BlogRevision:
+    """Make a pending revision the live text; the previous text stays in the history."""
+    _check_revision_reviewable(revision, reviewer)
+    live = await _live_number(blog.id)
+    if revision.base_number != live:
+        raise InvalidTransition(
+            "the post changed since this revision was proposed; reject it and propose again"
+        )
+    rendered = _render(revision.content)
+    now = _now()
+    async with in_transaction() as conn:
+        taken = (
+            await BlogRevision.filter(id=revision.id, status=BlogStatus.pending)
+            .using_db(conn)
+            .update(
+                status=BlogStatus.approved,
+                number=(live or 0) + 1,
+                reviewed_at=now,
+                reviewed_by_id=reviewer.id,
+            )
+        )
+        updated = (
+            await Blog.filter(id=blog.id, version=blog.version, status=BlogStatus.approved)
+            .using_db(conn)
+            .update(
+                title=revision.title,
+                content=revision.content,
+                content_html=rendered.html,
+                excerpt=rendered.excerpt,
+                updated_at=now,
+                reviewed_at=now,
+                reviewed_by_id=reviewer.id,
+                version=blog.version + 1,
+            )
+        )
+        if not taken or not updated:
+            raise InvalidTransition("the revision or the post changed meanwhile; reload them")
+        await blog.refresh_from_db(using_db=conn)
+        images = await Image.filter(id__in=revision.image_ids, owner_id=blog.author_id).using_db(
+            conn
+        )
+        await _set_relations(blog, revision.tags, list(images), conn)
+        await Review.create(
+            blog_id=blog.id,
+            revision_id=revision.id,
+            reviewer_id=reviewer.id,
+            decision=Decision.approved,
+            using_db=conn,
+        )
+        await record_event(
+            "blog.revision_approved",
+            subject_kind="blog",
+            subject_id=blog.id,
+            actor_id=reviewer.id,
+            audience=_review_audience(blog, public=True),
+            data={"title": blog.title, "status": blog.status.value, "revision_id": revision.id},
+            using_db=conn,
+        )
+    await revision.refresh_from_db()
+    await revision.fetch_related("author")
+    return revision
+
+
+async def reject_revision(
+    blog: Blog, revision: BlogRevision, *, reviewer: User, reason: str
+) -> BlogRevision:
+    """Reject a pending revision; the live text stays as it is."""
+    _check_revision_reviewable(revision, reviewer)
+    now = _now()
+    async with in_transaction() as conn:
+        taken = (
+            await BlogRevision.filter(id=revision.id, status=BlogStatus.pending)
+            .using_db(conn)
+            .update(
+                status=BlogStatus.rejected,
+                reviewed_at=now,
+                reviewed_by_id=reviewer.id,
+                rejection_reason=reason,
+            )
+        )
+        if not taken:
+            raise InvalidTransition("the revision was reviewed meanwhile; reload it")
+        await Review.create(
+            blog_id=blog.id,
+            revision_id=revision.id,
+            reviewer_id=reviewer.id,
+            decision=Decision.rejected,
+            reason=reason,
+            using_db=conn,
+        )
+        await record_event(
+            "blog.revision_rejected",
+            subject_kind="blog",
+            subject_id=blog.id,
+            actor_id=reviewer.id,
+            audience=_review_audience(blog),
+            data={"title": blog.title, "revision_id": revision.id, "reason": reason},
+            using_db=conn,
+        )
+    await revision.refresh_from_db()
+    await revision.fetch_related("author")
+    return revision
+
+
+async def list_revisions(
+    blog: Blog, *, viewer: User | None, limit: int, cursor: str | None
+) -> Page[RevisionRead]:
+    """Approved versions for everyone; proposals and rejected ones for the author and reviewers."""
+    query = BlogRevision.filter(blog_id=blog.id)
+    if not (viewer is not None and (viewer.id == blog.author_id or viewer.is_reviewer)):
+        query = query.filter(status=BlogStatus.approved)
+    if cursor:
+        query = query.filter(id__gt=int(decode_cursor(cursor, ("id",))["id"]))
+    rows = await query.order_by("id").limit(limit + 1).prefetch_related("author")
+    items = [revision_read(r) for r in rows[:limit]]
+    next_cursor = encode_cursor({"id": rows[limit - 1].id}) if len(rows) > limit else None
+    return Page[RevisionRead](items=items, next_cursor=next_cursor)
+
+
+def _label(revision: BlogRevision) -> str:
+    return f"v{revision.number}" if revision.number else f"revision-{revision.id}"
+
+
+def _unified(a: str, b: str, *, old: str, new: str) -> str:
+    return "\n".join(
+        difflib.unified_diff(a.splitlines(), b.splitlines(), fromfile=old, tofile=new, lineterm="")
+    )
+
+
+async def diff_revisions(
+    blog: Blog, from_id: int, to_id: int, *, viewer: User | None
+) -> RevisionDiff:
+    """Unified diffs of title and content between two revisions of the same post."""
+    old = await get_revision(blog, from_id, viewer=viewer)
+    new = await get_revision(blog, to_id, viewer=viewer)
+    old_label, new_label = _label(old), _label(new)
+    return RevisionDiff(
+        from_revision=old.id,
+        to_revision=new.id,
+        title_diff=_unified(
+            old.title, new.title, old=f"{old_label}/title", new=f"{new_label}/title"
+        ),
+        content_diff=_unified(
+            old.content, new.content, old=f"{old_label}/content", new=f"{new_label}/content"
+        ),
+    )
