@@ -259,3 +259,19 @@ class TestLimits:
         resp = await upload(client, user, animated_gif(frames=4, size=(60, 60)), "a.gif")
         assert resp.status_code == 422
         assert "across all frames" in resp.json()["detail"]
+
+
+class TestRateLimit:
+    @pytest.fixture
+    def settings_overrides(self) -> dict[str, Any]:
+        return {"rate_limit_enabled": True, "rate_limit_upload": "2/minute"}
+
+    async def test_uploads_over_the_limit_are_429_per_user(
+        self, client: AsyncClient, user: Actor, other_user: Actor
+    ) -> None:
+        for _ in range(2):
+            assert (await upload(client, user, image_bytes("PNG"))).status_code == 201
+        refused = await upload(client, user, image_bytes("PNG"))
+        assert refused.status_code == 429
+        assert int(refused.headers["retry-after"]) > 0
+        assert (await upload(client, other_user, image_bytes("PNG"))).status_code == 201
