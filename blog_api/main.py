@@ -22,6 +22,7 @@ from blog_api.core.middleware import BodySizeLimitMiddleware, RequestContextMidd
 from blog_api.core.openapi import install_openapi_fixes
 from blog_api.core.ratelimit import install_rate_limiter
 from blog_api.core.security import TokenService
+from blog_api.feature_requests.router import router as feature_requests_router
 from blog_api.media.router import router as media_router
 from blog_api.users.router import router as users_router
 
@@ -30,6 +31,7 @@ OPENAPI_TAGS = [
     {"name": "users", "description": "Account administration (admins)."},
     {"name": "blogs", "description": "Posts, the review workflow, revisions and tags."},
     {"name": "media", "description": "Image uploads for posts."},
+    {"name": "feature-requests", "description": "Feature requests, votes and admin triage."},
     {"name": "health", "description": "Liveness and readiness probes."},
 ]
 
@@ -40,6 +42,7 @@ ROUTERS = [
     blogs_router,
     blog_tags_router,
     media_router,
+    feature_requests_router,
 ]
 
 

@@ -15,6 +15,7 @@ MODEL_MODULES: list[str] = [
     "blog_api.media.models",
     "blog_api.blogs.models",
     "blog_api.core.idempotency",
+    "blog_api.feature_requests.models",
 ]
 
 MIGRATIONS_ROOT = Path(__file__).resolve().parents[2] / "aerich_migrations"

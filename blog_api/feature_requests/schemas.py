@@ -1,0 +1,111 @@
+"""Feature request schemas. Inputs forbid unknown fields, so a stray `status` or `vote_count`
+in a body is a 422 rather than silently ignored."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import Enum
+from typing import Annotated
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
+
+from blog_api.feature_requests.models import (
+    DESCRIPTION_MAX,
+    RESPONSE_MAX,
+    TITLE_MAX,
+    FeatureRequestStatus,
+    Priority,
+)
+from blog_api.users.schemas import UserPublic
+
+Title = Annotated[
+    str,
+    StringConstraints(strip_whitespace=True, min_length=3, max_length=TITLE_MAX),
+    Field(examples=["Dark mode for the editor"]),
+]
+Description = Annotated[
+    str,
+    StringConstraints(strip_whitespace=True, min_length=1, max_length=DESCRIPTION_MAX),
+    Field(examples=["Writing at night is hard on the eyes."]),
+]
+ResponseText = Annotated[
+    str,
+    StringConstraints(strip_whitespace=True, min_length=1, max_length=RESPONSE_MAX),
+    Field(description="A public answer from the admins.", examples=["Planned for June."]),
+]
+
+AUTHOR_FIELDS = frozenset({"title", "description"})
+ADMIN_FIELDS = frozenset({"status", "priority", "response"})
+
+
+class FeatureRequestSort(str, Enum):
+    """`votes`: most voted first; `priority`: highest priority first (unset last), then most
+    voted; `newest`: most recent first. Ties are broken by id, newest first."""
+
+    votes = "votes"
+    priority = "priority"
+    newest = "newest"
+
+
+class FeatureRequestCreate(BaseModel):
+    """A new request; it starts `pending`, without priority."""
+
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [{"title": "Dark mode", "description": "Easier on the eyes at night."}]
+        },
+    )
+
+    title: Title
+    description: Description
+
+
+class FeatureRequestUpdate(BaseModel):
+    """Changes to a request; omitted fields stay as they are.
+
+    The author may change `title` and `description` while the request is pending. Admins may
+    change `status`, `priority` (null clears it) and `response` (null clears it).
+    """
+
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {"status": "accepted", "priority": "high", "response": "Planned for June."},
+                {"title": "Dark mode for the editor"},
+            ]
+        },
+    )
+
+    title: Title | None = None
+    description: Description | None = None
+    status: FeatureRequestStatus | None = None
+    priority: Priority | None = None
+    response: ResponseText | None = None
+
+    @model_validator(mode="after")
+    def _something_to_change(self) -> FeatureRequestUpdate:
+        if not self.model_fields_set:
+            raise ValueError("send at least one field to change")
+        for name in ("title", "description", "status"):
+            if name in self.model_fields_set and getattr(self, name) is None:
+                raise ValueError(f"{name} cannot be null")
+        return self
+
+
+class FeatureRequestRead(BaseModel):
+    """A request as everyone signed in sees it; `voted` is about the caller."""
+
+    id: int = Field(examples=[12])
+    title: str
+    description: str
+    status: FeatureRequestStatus
+    priority: Priority | None = Field(description="Set by admins; null until triaged.")
+    response: str | None = Field(description="Public answer from the admins, if any.")
+    author: UserPublic
+    vote_count: int = Field(examples=[7])
+    voted: bool = Field(description="Whether the caller has voted for it.")
+    created_at: datetime
+    updated_at: datetime
+    status_changed_at: datetime | None = Field(description="Last status change by an admin.")
