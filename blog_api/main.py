@@ -24,6 +24,8 @@ from blog_api.core.ratelimit import install_rate_limiter
 from blog_api.core.security import TokenService
 from blog_api.feature_requests.router import router as feature_requests_router
 from blog_api.media.router import router as media_router
+from blog_api.realtime.router import router as notifications_router
+from blog_api.realtime.runtime import install_realtime
 from blog_api.users.router import router as users_router
 
 OPENAPI_TAGS = [
@@ -32,6 +34,7 @@ OPENAPI_TAGS = [
     {"name": "blogs", "description": "Posts, the review workflow, revisions and tags."},
     {"name": "media", "description": "Image uploads for posts."},
     {"name": "feature-requests", "description": "Feature requests, votes and admin triage."},
+    {"name": "notifications", "description": "Live events (SSE), stream tickets, notifications."},
     {"name": "health", "description": "Liveness and readiness probes."},
 ]
 
@@ -43,6 +46,7 @@ ROUTERS = [
     blog_tags_router,
     media_router,
     feature_requests_router,
+    notifications_router,
 ]
 
 
@@ -86,6 +90,7 @@ def create_app(settings: Settings | None = None, *, generate_schemas: bool = Fal
         lifetime_seconds=settings.access_token_minutes * 60,
     )
     app.state.lifespan_hooks = []
+    install_realtime(app)
     install_rate_limiter(app, settings)
     install_error_handlers(app)
     for router in ROUTERS:

@@ -57,6 +57,7 @@ class Settings(BaseSettings):
     sse_retry_ms: int = Field(default=3000, ge=100)
     subscriber_queue_size: int = Field(default=256, ge=1)
     ticket_ttl_seconds: int = Field(default=30, ge=5, le=300)
+    sse_max_seconds: int = Field(default=1800, ge=10)
     # Drafts.
     draft_ttl_days: int = Field(default=30, ge=1)
     # Rate limits, in the `limits` library's notation ("5/minute;100/hour").

@@ -171,16 +171,16 @@ CREATE TABLE IF NOT EXISTS "aerich" (
     "app" VARCHAR(100) NOT NULL,
     "content" JSONB NOT NULL
 );
-CREATE TABLE IF NOT EXISTS "blog_tags" (
-    "blogs_id" INT NOT NULL REFERENCES "blogs" ("id") ON DELETE CASCADE,
-    "tag_id" INT NOT NULL REFERENCES "tags" ("id") ON DELETE CASCADE
-);
-CREATE UNIQUE INDEX IF NOT EXISTS "uidx_blog_tags_blogs_i_e5fa3c" ON "blog_tags" ("blogs_id", "tag_id");
 CREATE TABLE IF NOT EXISTS "blog_images" (
     "blogs_id" INT NOT NULL REFERENCES "blogs" ("id") ON DELETE CASCADE,
     "image_id" INT NOT NULL REFERENCES "images" ("id") ON DELETE CASCADE
 );
-CREATE UNIQUE INDEX IF NOT EXISTS "uidx_blog_images_blogs_i_ce3728" ON "blog_images" ("blogs_id", "image_id");"""
+CREATE UNIQUE INDEX IF NOT EXISTS "uidx_blog_images_blogs_i_ce3728" ON "blog_images" ("blogs_id", "image_id");
+CREATE TABLE IF NOT EXISTS "blog_tags" (
+    "blogs_id" INT NOT NULL REFERENCES "blogs" ("id") ON DELETE CASCADE,
+    "tag_id" INT NOT NULL REFERENCES "tags" ("id") ON DELETE CASCADE
+);
+CREATE UNIQUE INDEX IF NOT EXISTS "uidx_blog_tags_blogs_i_e5fa3c" ON "blog_tags" ("blogs_id", "tag_id");"""
 
 
 async def downgrade(db: BaseDBAsyncClient) -> str:

@@ -1,0 +1,123 @@
+"""The event bus interface: an append-only, id-ordered, bounded history of `Event`s.
+
+Public API (what SSE, WebSocket and services build on)
+------------------------------------------------------
+Services never touch the bus. They call `record_event(..., using_db=conn)` inside their
+transaction; the outbox relay (`relay.py`) publishes committed rows here. Consumers never read the
+bus per client either: each process runs ONE reader (inside `Hub`, see `hub.py`) that fans events
+out to local subscribers. So, for a new real-time endpoint you need only:
+
+    from blog_api.realtime.dependencies import RealtimeDep, stream_user
+    hub = realtime.hub
+    async with hub.subscribe(accept=lambda e: ..., last_event_id=...) as sub:
+        while (msg := await sub.next(timeout=15)) ... # Event | Reset | Closed | None
+
+`EventBus` (implemented by `MemoryBus` and `RedisBus`):
+
+- ``await bus.publish(event, dedupe_key=...) -> str``: append; returns the stream id that becomes
+  the event's public id (`Event.id`, SSE `id:`). The same `dedupe_key` published twice (within
+  `DEDUPE_TTL_SECONDS`) is appended once and returns the first id: that is what makes the relay
+  safe to retry and to run in several processes at once.
+- ``await bus.read_since(last_id, limit=...) -> list[Event]``: events with id > `last_id`, oldest
+  first, at most `limit`. Raises `HistoryGone` when events after `last_id` may have been trimmed
+  (older than the retention), or when `last_id` is unknown to this stream (newer than its tip, or
+  the stream was wiped): the consumer must tell its client to reload (`reset`).
+- ``await bus.last_id() -> str``: id of the newest event (``"0-0"`` when empty).
+- ``bus.tail(after) -> AsyncIterator[Event | StreamReset]``: the live feed after `after`, for the
+  single reader of a process (the `Hub`). It survives connection loss (reconnects with backoff
+  and resumes from the last id it yielded); it yields `StreamReset` when it cannot prove nothing
+  was missed (the stream was wiped, or the reader fell behind the retention).
+- ``await bus.ping() -> bool``, ``await bus.start()``, ``await bus.stop()``.
+
+Ids are Redis stream ids, ``"<milliseconds>-<sequence>"``, in both implementations, so they
+compare the same way (`parse_id`) and a client can resume against either.
+"""
+
+from __future__ import annotations
+
+import re
+from abc import ABC, abstractmethod
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+
+from blog_api.realtime.events import Event
+
+ZERO_ID = "0-0"
+# Longest id a client may send: two 20-digit integers and a dash.
+MAX_ID_LENGTH = 41
+ID_PATTERN = re.compile(r"^\d{1,20}(-\d{1,20})?$")
+# How long `publish(dedupe_key=...)` remembers a key; far longer than any relay retry.
+DEDUPE_TTL_SECONDS = 24 * 3600
+
+
+class BusUnavailable(Exception):
+    """The bus backend (Redis) cannot be reached; callers retry later."""
+
+
+class HistoryGone(Exception):
+    """Events after the requested id are no longer retained (or the id is unknown)."""
+
+    def __init__(self, last_id: str, tip: str) -> None:
+        super().__init__(f"history after {last_id} is gone; the stream is now at {tip}")
+        self.last_id = last_id
+        self.tip = tip
+
+
+@dataclass(frozen=True)
+class StreamReset:
+    """Yielded by `tail` when events may have been missed; `tip` is where the feed resumed."""
+
+    tip: str
+    reason: str
+
+
+def parse_id(stream_id: str) -> tuple[int, int]:
+    """`"1700000000000-3"` -> `(1700000000000, 3)`; a bare `"5"` means `(5, 0)`."""
+    ms, _, seq = stream_id.partition("-")
+    return int(ms), int(seq or 0)
+
+
+def is_valid_id(value: str) -> bool:
+    """Whether `value` looks like a stream id (what a client may send as Last-Event-ID)."""
+    return len(value) <= MAX_ID_LENGTH and ID_PATTERN.match(value) is not None
+
+
+def normalize_id(value: str) -> str:
+    """Canonical `ms-seq` form of a valid id."""
+    ms, seq = parse_id(value)
+    return f"{ms}-{seq}"
+
+
+class EventBus(ABC):
+    """An append-only, bounded, id-ordered event history shared by every process."""
+
+    @abstractmethod
+    async def start(self) -> None:
+        """Open connections."""
+
+    @abstractmethod
+    async def stop(self) -> None:
+        """Close connections; a running `tail` ends."""
+
+    @abstractmethod
+    async def publish(self, event: Event, *, dedupe_key: str | None = None) -> str:
+        """Append `event` (its `id` is ignored) and return its stream id.
+
+        Raises `BusUnavailable` when the backend is down.
+        """
+
+    @abstractmethod
+    async def read_since(self, last_id: str, *, limit: int = 500) -> list[Event]:
+        """Events after `last_id`, oldest first; `HistoryGone` if some may have been trimmed."""
+
+    @abstractmethod
+    async def last_id(self) -> str:
+        """Id of the newest event, or `ZERO_ID`."""
+
+    @abstractmethod
+    def tail(self, after: str) -> AsyncIterator[Event | StreamReset]:
+        """Live events after `after`, forever (until `stop`); one consumer per process."""
+
+    @abstractmethod
+    async def ping(self) -> bool:
+        """Whether the backend answers (readiness)."""

@@ -1,0 +1,117 @@
+"""Dependencies of the real-time routes, also meant for the WebSocket endpoints.
+
+- `RealtimeDep`, `HubDep`, `TicketsDep`: the running app's services.
+- `authenticate_ticket(tickets, ticket, purpose=...)`: the user a ticket was issued to (for a
+  WebSocket handler, which has no `Request`: pass `websocket.app.state.realtime.tickets`).
+- `SseUser`: the caller of the SSE stream, by `Authorization: Bearer` or `?ticket=`.
+- `LastEventId`: `Last-Event-ID` header or `?last_event_id=`, validated.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import Depends, Header, Query, Request
+
+from blog_api.auth.dependencies import oauth2_scheme, user_from_access_token
+from blog_api.core import requestid
+from blog_api.core.errors import ServiceUnavailable, Unauthorized, UnprocessableEntity
+from blog_api.realtime.bus import BusUnavailable, is_valid_id, normalize_id
+from blog_api.realtime.hub import Hub
+from blog_api.realtime.runtime import Realtime
+from blog_api.realtime.tickets import Purpose, TicketStore
+from blog_api.users.models import User
+
+
+class InvalidEventId(UnprocessableEntity):
+    code, title = "invalid-event-id", "Invalid event id"
+
+
+def get_realtime(request: Request) -> Realtime:
+    """The real-time services of the running app."""
+    rt: Realtime = request.app.state.realtime
+    return rt
+
+
+RealtimeDep = Annotated[Realtime, Depends(get_realtime)]
+
+
+def get_hub(rt: RealtimeDep) -> Hub:
+    return rt.hub
+
+
+def get_tickets(rt: RealtimeDep) -> TicketStore:
+    return rt.tickets
+
+
+HubDep = Annotated[Hub, Depends(get_hub)]
+TicketsDep = Annotated[TicketStore, Depends(get_tickets)]
+
+
+async def authenticate_ticket(tickets: TicketStore, ticket: str, *, purpose: Purpose) -> User:
+    """Redeem a ticket (spending it) and load its user: 401 if unusable, 503 if Redis is down."""
+    try:
+        user_id = await tickets.redeem(ticket, purpose=purpose)
+    except BusUnavailable as exc:
+        raise ServiceUnavailable("real-time service unavailable; retry shortly") from exc
+    if user_id is None:
+        raise Unauthorized(f"ticket is invalid, expired, already used or not for {purpose}")
+    user = await User.get_or_none(id=user_id)
+    if user is None or not user.is_active:
+        raise Unauthorized("account is not active")
+    return user
+
+
+async def get_sse_user(
+    request: Request,
+    tickets: TicketsDep,
+    token: Annotated[str | None, Depends(oauth2_scheme)],
+    ticket: Annotated[
+        str | None,
+        Query(
+            max_length=128,
+            description="Single-use ticket from `POST /api/notifications/ticket` (purpose `sse`),"
+            " for clients that cannot send `Authorization` (browser EventSource).",
+        ),
+    ] = None,
+) -> User:
+    """The stream's caller: a bearer token wins; otherwise a ticket; otherwise 401."""
+    if token:
+        user = await user_from_access_token(token, request.app.state.tokens)
+    elif ticket:
+        user = await authenticate_ticket(tickets, ticket, purpose="sse")
+    else:
+        raise Unauthorized("send 'Authorization: Bearer <token>' or '?ticket=<ticket>'")
+    requestid.set_current_user_id(user.id)
+    return user
+
+
+SseUser = Annotated[User, Depends(get_sse_user)]
+
+
+def get_last_event_id(
+    header: Annotated[
+        str | None,
+        Header(alias="Last-Event-ID", description="Id of the last event received (resume)."),
+    ] = None,
+    query: Annotated[
+        str | None,
+        Query(
+            alias="last_event_id",
+            max_length=64,
+            description="Same as the `Last-Event-ID` header, for clients that cannot set it.",
+        ),
+    ] = None,
+) -> str | None:
+    """Where to resume; the header (sent by EventSource on reconnect) wins over the query."""
+    value = (header or query or "").strip()
+    if not value:
+        return None
+    if not is_valid_id(value):
+        raise InvalidEventId(
+            f"last event id {value[:64]!r} is not a stream id like 1732450000000-0"
+        )
+    return normalize_id(value)
+
+
+LastEventId = Annotated[str | None, Depends(get_last_event_id)]

@@ -1,0 +1,277 @@
+"""Per-process fan-out: ONE reader of the bus feeds every local subscriber through bounded queues.
+
+    hub = request.app.state.realtime.hub          # or the `HubDep` dependency
+    async with hub.subscribe(accept=predicate, last_event_id="1732450000000-0") as sub:
+        while True:
+            msg = await sub.next(timeout=15)       # None when nothing came within `timeout`
+            match msg:
+                case None: ...                     # idle: send a heartbeat
+                case Ready(last_event_id=i): ...   # first message: live from `i`
+                case Reset(last_event_id=i): ...   # history gone: client must reload, live from `i`
+                case Event(): ...                  # deliver (`msg.id` is the resume point)
+                case Closed(reason=r): break       # terminal: tell the client to reconnect+resume
+
+Guarantees for one subscription: events arrive in stream-id order, each at most once (ids at or
+below the subscription's cursor are skipped, which is what makes replay-then-live seamless), and
+only those for which `accept(event)` is true. A subscriber whose queue is full is evicted at once
+(its queue is dropped and replaced by `Closed("slow_consumer")`): it never delays the others, and
+the client loses nothing because it resumes from the last id it received. On shutdown every
+subscription gets `Closed("shutdown")`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections import deque
+from collections.abc import Callable
+from dataclasses import dataclass
+from types import TracebackType
+
+from blog_api.realtime.bus import (
+    BusUnavailable,
+    EventBus,
+    HistoryGone,
+    StreamReset,
+    normalize_id,
+    parse_id,
+)
+from blog_api.realtime.events import Event
+
+logger = logging.getLogger("blog_api.realtime.hub")
+
+REPLAY_PAGE = 500
+
+
+@dataclass(frozen=True)
+class Ready:
+    """First message of a normal subscription: events after `last_event_id` follow."""
+
+    last_event_id: str | None
+
+
+@dataclass(frozen=True)
+class Reset:
+    """Events the client asked for (or the hub) may be lost: reload, then live after the id."""
+
+    last_event_id: str
+    reason: str
+
+
+@dataclass(frozen=True)
+class Closed:
+    """Terminal: reconnect and resume from the last delivered id."""
+
+    reason: str
+
+
+Message = Ready | Reset | Event | Closed
+Accept = Callable[[Event], bool]
+
+
+class Subscription:
+    """One local consumer; use as `async with hub.subscribe(...) as sub`."""
+
+    def __init__(
+        self, hub: Hub, *, accept: Accept, last_event_id: str | None, queue_size: int
+    ) -> None:
+        self.hub = hub
+        self.accept = accept
+        self.requested_id = normalize_id(last_event_id) if last_event_id else None
+        self._queue: asyncio.Queue[Event | Reset | Closed] = asyncio.Queue(maxsize=queue_size)
+        self._cursor: tuple[int, int] | None = None
+        self._pending: deque[Message] = deque()
+        self._replay_from: str | None = None
+        self._closed: Closed | None = None
+
+    @property
+    def last_event_id(self) -> str | None:
+        """Id of the last event delivered (or the starting point): where a client resumes."""
+        return None if self._cursor is None else f"{self._cursor[0]}-{self._cursor[1]}"
+
+    async def __aenter__(self) -> Subscription:
+        # Register before reading history, so nothing published meanwhile falls between the two;
+        # the cursor drops what both deliver.
+        self.hub._register(self)
+        try:
+            if self.requested_id is None:
+                start = self.hub.position
+                self._cursor = parse_id(start) if start else None
+                self._pending.append(Ready(start))
+            else:
+                self._cursor = parse_id(self.requested_id)
+                self._replay_from = self.requested_id
+                await self._replay_page()
+                if not self._pending or not isinstance(self._pending[0], Reset):
+                    self._pending.appendleft(Ready(self.requested_id))
+        except BaseException:
+            self.hub._unregister(self)
+            raise
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.hub._unregister(self)
+
+    async def _replay_page(self) -> None:
+        """Queue the next page of history after `_replay_from` (raises `BusUnavailable`)."""
+        assert self._replay_from is not None
+        try:
+            page = await self.hub.bus.read_since(self._replay_from, limit=REPLAY_PAGE)
+        except HistoryGone as gone:
+            self._replay_from = None
+            self._cursor = parse_id(gone.tip)
+            self._pending.append(Reset(gone.tip, "history_gone"))
+            return
+        self._replay_from = page[-1].id if len(page) == REPLAY_PAGE else None
+        self._pending.extend(e for e in page if self._safe_accept(e))
+
+    def _safe_accept(self, event: Event) -> bool:
+        try:
+            return self.accept(event)
+        except Exception:
+            logger.exception("subscriber filter failed; event skipped", extra={"id": event.id})
+            return False
+
+    def _offer(self, item: Event | Reset) -> None:
+        """Called by the hub's reader: enqueue or evict; never waits."""
+        try:
+            self._queue.put_nowait(item)
+        except asyncio.QueueFull:
+            self.hub._evict(self, "slow_consumer")
+
+    def _close(self, reason: str) -> None:
+        # The queued events are dropped on purpose: the client resumes from its last id.
+        while not self._queue.empty():
+            self._queue.get_nowait()
+        self._queue.put_nowait(Closed(reason))
+
+    async def next(self, timeout: float | None = None) -> Message | None:
+        """The next message, or None if nothing arrived within `timeout` seconds."""
+        if self._closed is not None:
+            return self._closed
+        loop = asyncio.get_running_loop()
+        deadline = None if timeout is None else loop.time() + timeout
+        while True:
+            if not self._pending and self._replay_from is not None:
+                try:
+                    await self._replay_page()
+                except BusUnavailable:
+                    self._closed = Closed("unavailable")
+                    return self._closed
+            if self._pending:
+                item: Message = self._pending.popleft()
+            else:
+                remaining = None if deadline is None else deadline - loop.time()
+                if remaining is not None and remaining <= 0:
+                    return None
+                try:
+                    item = await asyncio.wait_for(self._queue.get(), remaining)
+                except asyncio.TimeoutError:
+                    return None
+            if isinstance(item, Event):
+                position = parse_id(item.id)
+                if self._cursor is not None and position <= self._cursor:
+                    continue  # already delivered by the replay
+                self._cursor = position
+            elif isinstance(item, Reset):
+                self._cursor = parse_id(item.last_event_id)
+            elif isinstance(item, Closed):
+                self._closed = item
+            return item
+
+
+class Hub:
+    """Owns the process's single bus reader and its local subscribers."""
+
+    def __init__(self, bus: EventBus, *, queue_size: int) -> None:
+        self.bus = bus
+        self.queue_size = queue_size
+        self.position: str | None = None  # id of the last event the reader dispatched
+        self._subs: set[Subscription] = set()
+        self._task: asyncio.Task[None] | None = None
+        self._closing: str | None = None
+        self.ready = asyncio.Event()
+
+    @property
+    def subscriber_count(self) -> int:
+        return len(self._subs)
+
+    def subscribe(
+        self, *, accept: Accept, last_event_id: str | None = None, queue_size: int | None = None
+    ) -> Subscription:
+        """A subscription receiving accepted events after `last_event_id` (or from now)."""
+        return Subscription(
+            self,
+            accept=accept,
+            last_event_id=last_event_id,
+            queue_size=queue_size or self.queue_size,
+        )
+
+    def _register(self, sub: Subscription) -> None:
+        self._subs.add(sub)
+        if self._closing is not None:
+            self._evict(sub, self._closing)
+
+    def _unregister(self, sub: Subscription) -> None:
+        self._subs.discard(sub)
+
+    def _evict(self, sub: Subscription, reason: str) -> None:
+        self._subs.discard(sub)
+        sub._close(reason)
+        if reason == "slow_consumer":
+            logger.info("evicted a slow subscriber", extra={"queue_size": sub._queue.maxsize})
+
+    def close_all(self, reason: str = "shutdown") -> None:
+        """End every subscription now (and any opened later): used on shutdown."""
+        self._closing = reason
+        for sub in list(self._subs):
+            self._evict(sub, reason)
+
+    def dispatch(self, item: Event | StreamReset) -> None:
+        """Hand one item from the bus to every interested subscriber (the reader calls this)."""
+        if isinstance(item, StreamReset):
+            self.position = item.tip
+            for sub in list(self._subs):
+                sub._offer(Reset(item.tip, item.reason))
+            return
+        self.position = item.id
+        for sub in list(self._subs):
+            if sub._safe_accept(item):
+                sub._offer(item)
+
+    async def start(self) -> None:
+        self._closing = None
+        self._task = asyncio.create_task(self._run(), name="realtime-hub-reader")
+
+    async def stop(self) -> None:
+        self.close_all("shutdown")
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+            self._task = None
+
+    async def _run(self) -> None:
+        delay = 0.1
+        while True:
+            try:
+                if self.position is None:
+                    self.position = await self.bus.last_id()
+                self.ready.set()
+                async for item in self.bus.tail(self.position):
+                    self.dispatch(item)
+                return  # the bus was stopped
+            except asyncio.CancelledError:
+                raise
+            except BusUnavailable:
+                await asyncio.sleep(delay)
+                delay = min(delay * 2, 2.0)
+            except Exception:
+                logger.exception("hub reader failed; restarting")
+                await asyncio.sleep(1.0)

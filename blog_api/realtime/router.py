@@ -1,0 +1,224 @@
+"""`/api/notifications`: the live SSE stream, stream tickets, and the notification list."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import AsyncIterator, Awaitable, Callable
+from typing import Annotated, Any
+
+import anyio
+from fastapi import APIRouter, Query
+from starlette.responses import StreamingResponse
+from starlette.types import Receive, Scope, Send
+
+from blog_api.auth.dependencies import CurrentUser, SettingsDep
+from blog_api.core.config import Settings
+from blog_api.core.errors import ServiceUnavailable, problem_responses
+from blog_api.core.pagination import DEFAULT_LIMIT, CursorParam, LimitParam, Page
+from blog_api.core.types import IdPath
+from blog_api.realtime import service as rt_service
+from blog_api.realtime.bus import BusUnavailable
+from blog_api.realtime.dependencies import HubDep, LastEventId, SseUser, TicketsDep
+from blog_api.realtime.events import Event
+from blog_api.realtime.hub import Closed, Ready, Reset, Subscription
+from blog_api.realtime.schemas import (
+    MarkAllRead,
+    MarkAllReadResult,
+    NotificationRead,
+    NotificationUpdate,
+    TicketCreate,
+    TicketRead,
+    UnreadCount,
+)
+from blog_api.users.models import User
+
+router = APIRouter(prefix="/api/notifications", tags=["notifications"])
+
+SSE_EXAMPLE = (
+    "retry: 3000\n\n"
+    'id: 1732450000000-0\nevent: ready\ndata: {"last_event_id": "1732450000000-0"}\n\n'
+    'id: 1732450001000-0\nevent: blog.submitted\ndata: {"id": "1732450001000-0", '
+    '"type": "blog.submitted", ...}\n\n'
+    ": heartbeat\n\n"
+    'event: reconnect\ndata: {"reason": "shutdown", "last_event_id": "1732450001000-0"}\n\n'
+)
+
+
+class EventStreamResponse(StreamingResponse):
+    """A streaming response that always watches for the client leaving, and cleans up after.
+
+    Starlette only listens for `http.disconnect` on servers older than ASGI 2.4; on newer ones a
+    gone client is noticed at the next write, up to a heartbeat later. Watching ourselves frees
+    the subscription at once. `on_close` runs however the response ends.
+    """
+
+    def __init__(
+        self, content: AsyncIterator[str], *, on_close: Callable[[], Awaitable[None]]
+    ) -> None:
+        super().__init__(
+            content,
+            media_type="text/event-stream",
+            headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"},
+        )
+        self.on_close = on_close
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        try:
+            async with anyio.create_task_group() as tg:
+
+                async def stream() -> None:
+                    await self.stream_response(send)
+                    tg.cancel_scope.cancel()
+
+                tg.start_soon(stream)
+                await self.listen_for_disconnect(receive)
+                tg.cancel_scope.cancel()
+        except OSError:
+            pass  # the client went away mid-write
+        finally:
+            with anyio.CancelScope(shield=True):
+                await self.on_close()
+
+
+def _frame(*, event: str, data: dict[str, Any], id: str | None = None) -> str:
+    head = f"id: {id}\n" if id else ""
+    return f"{head}event: {event}\ndata: {json.dumps(data, separators=(',', ':'))}\n\n"
+
+
+def _accept_for(user: User) -> Callable[[Event], bool]:
+    user_id, role = user.id, user.role.value
+    return lambda event: event.addressed_to(user_id=user_id, role=role)
+
+
+async def _sse_frames(sub: Subscription, user: User, settings: Settings) -> AsyncIterator[str]:
+    """The SSE text of one subscription: ready/reset, events, heartbeats, a final reconnect."""
+    yield f"retry: {settings.sse_retry_ms}\n\n"
+    deadline = anyio.current_time() + settings.sse_max_seconds
+    while True:
+        remaining = deadline - anyio.current_time()
+        if remaining <= 0:
+            msg: Any = Closed("max_lifetime")
+        else:
+            msg = await sub.next(timeout=min(settings.sse_heartbeat_seconds, remaining))
+        if msg is None:
+            yield ": heartbeat\n\n"
+        elif isinstance(msg, Ready):
+            yield _frame(
+                event="ready", id=msg.last_event_id, data={"last_event_id": msg.last_event_id}
+            )
+        elif isinstance(msg, Reset):
+            yield _frame(
+                event="reset",
+                id=msg.last_event_id,
+                data={"reason": msg.reason, "last_event_id": msg.last_event_id},
+            )
+        elif isinstance(msg, Event):
+            yield _frame(event=msg.type, id=msg.id, data=msg.client_payload())
+            if msg.type == "user.role_changed" and msg.subject.id == user.id:
+                # The caller's token now names the old role: make them sign in again.
+                msg = Closed("reauthenticate")
+        if isinstance(msg, Closed):
+            yield _frame(
+                event="reconnect",
+                data={"reason": msg.reason, "last_event_id": sub.last_event_id},
+            )
+            return
+
+
+@router.get(
+    "/sse",
+    response_model=None,
+    response_class=EventStreamResponse,
+    summary="Live notifications (Server-Sent Events)",
+    responses={
+        200: {
+            "description": "An endless `text/event-stream`. Event names are event types (see "
+            "docs/events.md) plus `ready`, `reset` (reload: history was lost) and `reconnect` "
+            "(the stream ends: reconnect with `Last-Event-ID`).",
+            "content": {
+                "text/event-stream": {"schema": {"type": "string"}, "example": SSE_EXAMPLE}
+            },
+        },
+        **problem_responses(401, 422, 503),
+    },
+)
+async def notifications_stream(
+    user: SseUser, hub: HubDep, settings: SettingsDep, last_event_id: LastEventId
+) -> EventStreamResponse:
+    """Stream the caller's events live, replaying from `Last-Event-ID` first."""
+    sub = hub.subscribe(accept=_accept_for(user), last_event_id=last_event_id)
+    try:
+        await sub.__aenter__()
+    except BusUnavailable as exc:
+        raise ServiceUnavailable("real-time service unavailable; retry shortly") from exc
+
+    async def close() -> None:
+        await sub.__aexit__(None, None, None)
+
+    return EventStreamResponse(_sse_frames(sub, user, settings), on_close=close)
+
+
+@router.post(
+    "/ticket",
+    response_model=TicketRead,
+    status_code=201,
+    summary="Get a single-use stream ticket",
+    responses=problem_responses(400, 401, 422, 503),
+)
+async def create_ticket(user: CurrentUser, tickets: TicketsDep, body: TicketCreate) -> TicketRead:
+    """Issue a short-lived, single-use ticket for `?ticket=` on the SSE stream or WebSocket."""
+    return await rt_service.issue_ticket(tickets, user=user, purpose=body.purpose)
+
+
+@router.get(
+    "",
+    response_model=Page[NotificationRead],
+    summary="List my notifications",
+    responses=problem_responses(401, 422),
+)
+async def list_notifications(
+    user: CurrentUser,
+    limit: LimitParam = DEFAULT_LIMIT,
+    cursor: CursorParam = None,
+    unread_only: Annotated[bool, Query(description="Only unread notifications.")] = False,
+) -> Page[NotificationRead]:
+    """List the caller's notifications, newest first, paginated by cursor."""
+    return await rt_service.list_notifications(
+        user, limit=limit, cursor=cursor, unread_only=unread_only
+    )
+
+
+@router.get(
+    "/unread-count",
+    response_model=UnreadCount,
+    summary="Count my unread notifications",
+    responses=problem_responses(401),
+)
+async def unread_count(user: CurrentUser) -> UnreadCount:
+    """How many of the caller's notifications are unread."""
+    return UnreadCount(unread=await rt_service.unread_count(user))
+
+
+@router.post(
+    "/read",
+    response_model=MarkAllReadResult,
+    summary="Mark my notifications read",
+    responses=problem_responses(400, 401, 422),
+)
+async def mark_all_read(user: CurrentUser, body: MarkAllRead) -> MarkAllReadResult:
+    """Mark every unread notification (up to `up_to_id`, if given) read."""
+    return MarkAllReadResult(updated=await rt_service.mark_all_read(user, up_to_id=body.up_to_id))
+
+
+@router.patch(
+    "/{notification_id}",
+    response_model=NotificationRead,
+    summary="Mark one notification read or unread",
+    responses=problem_responses(400, 401, 404, 422),
+)
+async def update_notification(
+    user: CurrentUser, notification_id: IdPath, body: NotificationUpdate
+) -> NotificationRead:
+    """Set the read mark of one of the caller's notifications."""
+    n = await rt_service.get_notification(user, notification_id)
+    return rt_service.to_read(await rt_service.set_read(n, read=body.read))

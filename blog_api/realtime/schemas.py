@@ -1,0 +1,71 @@
+"""Request and response bodies of `/api/notifications`."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from blog_api.realtime.events import Subject
+from blog_api.realtime.tickets import Purpose
+
+MAX_BIGINT = 9_223_372_036_854_775_807
+
+
+class TicketCreate(BaseModel):
+    """What the ticket is for: the SSE stream or the WebSocket."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    purpose: Purpose = Field(default="sse", examples=["sse"])
+
+
+class TicketRead(BaseModel):
+    """A single-use ticket; pass it as `?ticket=` within `expires_in` seconds."""
+
+    ticket: str = Field(examples=["l5V0m1c8Yb7kN2p0w9QxF4sR6tU3vZ1aB8cD0eF2gH4"])
+    purpose: Purpose
+    expires_in: int = Field(examples=[30], description="Seconds until the ticket expires.")
+
+
+class NotificationRead(BaseModel):
+    """One event addressed to the caller, with its read mark."""
+
+    id: int = Field(examples=[12])
+    event_id: str | None = Field(
+        examples=["1732450000000-0"],
+        description="Stream id of the event (the SSE `id:`); null until it is published.",
+    )
+    type: str = Field(examples=["blog.submitted"])
+    occurred_at: datetime
+    actor_id: int | None = Field(examples=[7])
+    subject: Subject
+    data: dict[str, Any] = Field(default_factory=dict)
+    read: bool
+    read_at: datetime | None
+    created_at: datetime
+
+
+class NotificationUpdate(BaseModel):
+    """Mark one notification read or unread."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    read: bool
+
+
+class MarkAllRead(BaseModel):
+    """Mark every unread notification read, optionally only up to an id (what the client saw)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    up_to_id: int | None = Field(default=None, ge=1, le=MAX_BIGINT, examples=[12])
+
+
+class MarkAllReadResult(BaseModel):
+    updated: int = Field(examples=[3], description="How many notifications were marked read.")
+
+
+class UnreadCount(BaseModel):
+    unread: int = Field(examples=[3])
