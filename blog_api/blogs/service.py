@@ -19,9 +19,11 @@ from typing import Any
 from slugify import slugify
 from tortoise import connections
 from tortoise.backends.base.client import BaseDBAsyncClient
-from tortoise.contrib.postgres.search import SearchQuery, SearchVector
+from pypika_tortoise.terms import BasicCriterion
+from tortoise.contrib.postgres.search import Comp, SearchQuery, SearchVector
 from tortoise.exceptions import IntegrityError
-from tortoise.expressions import Q
+from tortoise.expressions import Expression, Q, ResolveContext, ResolveResult
+from tortoise.fields import BooleanField
 from tortoise.functions import Count, Max
 from tortoise.transactions import in_transaction
 
@@ -236,13 +238,29 @@ def _is_postgres() -> bool:
     return connections.get("default").capabilities.dialect == "postgres"
 
 
+class _FullTextMatch(Expression):
+    """`to_tsvector(cfg, title || ' ' || content) @@ plainto_tsquery(cfg, q)`, q as a parameter.
+
+    Tortoise's `field__search` lookup vectorises one column with the server's default
+    configuration; this matches words from title and content together, with stemming.
+    """
+
+    def __init__(self, q: str) -> None:
+        self.q = q
+
+    def resolve(self, resolve_context: ResolveContext) -> ResolveResult:
+        vector = SearchVector("title", "content", config=SEARCH_CONFIG).resolve(resolve_context)
+        query = SearchQuery(self.q, config=SEARCH_CONFIG).resolve(resolve_context)
+        return ResolveResult(
+            term=BasicCriterion(Comp.search, vector.term, query.term),
+            joins=list({*vector.joins, *query.joins}),
+            output_field=BooleanField(),
+        )
+
+
 def _search_filter(query: Any, q: str) -> Any:
     if _is_postgres():
-        # Full text over title and content together, so words may come from either.
-        vector = SearchVector("title", "content", config=SEARCH_CONFIG)
-        return query.annotate(search_vector=vector).filter(
-            search_vector__search=SearchQuery(q, config=SEARCH_CONFIG)
-        )
+        return query.annotate(fulltext_match=_FullTextMatch(q)).filter(fulltext_match=True)
     # Portable fallback (SQLite): every word must appear in the title or the content.
     for term in q.split()[:MAX_SEARCH_TERMS]:
         query = query.filter(Q(title__icontains=term) | Q(content__icontains=term))

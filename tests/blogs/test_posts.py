@@ -1,0 +1,237 @@
+"""Creating, reading, editing and deleting posts; input validation."""
+
+from __future__ import annotations
+
+import pytest
+from httpx import AsyncClient
+
+from tests.blogs.conftest import CreatePost
+from tests.conftest import Actor
+from tests.media.images import image_bytes
+
+
+async def test_seed_example_creates_a_pending_post(client: AsyncClient, user: Actor) -> None:
+    resp = await client.post(
+        "/api/blogs", json={"title": "Test", "content": "Hello"}, headers=user.headers
+    )
+    assert resp.status_code == 201
+    body = resp.json()
+    assert body["status"] == "pending"
+    assert resp.headers["Location"] == f"/api/blogs/{body['id']}"
+    assert resp.headers["ETag"] == f'"{body["id"]}.1"'
+    assert body["author"] == {"id": user.id, "username": "alice"}
+    assert body["content_html"] == "<p>Hello</p>\n"
+    assert body["excerpt"] == "Hello"
+    assert body["slug"] == "test"
+
+
+async def test_anonymous_cannot_create(client: AsyncClient) -> None:
+    resp = await client.post("/api/blogs", json={"title": "Test", "content": "Hello"})
+    assert resp.status_code == 401
+    assert resp.headers["content-type"] == "application/problem+json"
+
+
+@pytest.mark.parametrize(
+    "field,value",
+    [
+        ("status", "approved"),
+        ("author", 1),
+        ("author_id", 1),
+        ("slug", "chosen"),
+        ("created_at", "2020-01-01T00:00:00Z"),
+        ("version", 9),
+        ("content_html", "<script>x</script>"),
+    ],
+)
+async def test_server_managed_fields_are_refused(
+    client: AsyncClient, user: Actor, field: str, value: object
+) -> None:
+    body = {"title": "Test", "content": "Hello", field: value}
+    resp = await client.post("/api/blogs", json=body, headers=user.headers)
+    assert resp.status_code == 422
+    assert resp.json()["errors"][0]["loc"] == ["body", field]
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        {"title": "   ", "content": "x"},
+        {"title": "t" * 201, "content": "x"},
+        {"title": "T", "content": ""},
+        {"title": "T", "content": "x" * 100_001},
+        {"title": "T"},
+        {"title": "T", "content": "x", "tags": ["!!!"]},
+        {"title": "T", "content": "x", "tags": [f"t{i}" for i in range(11)]},
+        {"title": "T", "content": "x", "image_ids": [99_999_999_999]},
+        {"title": "T", "content": "x", "image_ids": [0]},
+    ],
+)
+async def test_invalid_input_is_422(client: AsyncClient, user: Actor, body: dict) -> None:
+    resp = await client.post("/api/blogs", json=body, headers=user.headers)
+    assert resp.status_code == 422, resp.text
+
+
+async def test_malformed_json_is_400(client: AsyncClient, user: Actor) -> None:
+    resp = await client.post(
+        "/api/blogs",
+        content=b'{"title": ',
+        headers={**user.headers, "Content-Type": "application/json"},
+    )
+    assert resp.status_code == 400
+
+
+async def test_content_of_100k_chars_is_accepted(client: AsyncClient, user: Actor) -> None:
+    resp = await client.post(
+        "/api/blogs", json={"title": "Long", "content": "word " * 20_000}, headers=user.headers
+    )
+    assert resp.status_code == 201
+    assert len(resp.json()["excerpt"]) <= 280
+
+
+async def test_title_is_trimmed_and_tags_normalised(client: AsyncClient, user: Actor) -> None:
+    body = {"title": "  Hello  ", "content": "x", "tags": ["Python", " Web APIs ", "python"]}
+    resp = await client.post("/api/blogs", json=body, headers=user.headers)
+    assert resp.status_code == 201
+    assert resp.json()["title"] == "Hello"
+    assert resp.json()["tags"] == ["python", "web-apis"]
+
+
+async def test_same_title_gets_distinct_slugs(client: AsyncClient, user: Actor) -> None:
+    slugs = set()
+    for _ in range(3):
+        resp = await client.post(
+            "/api/blogs", json={"title": "Same Title!", "content": "x"}, headers=user.headers
+        )
+        slugs.add(resp.json()["slug"])
+    assert len(slugs) == 3
+    assert "same-title" in slugs
+    assert all(s.startswith("same-title") for s in slugs)
+
+
+async def upload(client: AsyncClient, actor: Actor) -> dict:
+    resp = await client.post(
+        "/api/media",
+        files={"file": ("x.png", image_bytes("PNG", (16, 8)), "image/png")},
+        headers=actor.headers,
+    )
+    assert resp.status_code == 201, resp.text
+    return resp.json()
+
+
+async def test_own_images_can_be_attached(client: AsyncClient, user: Actor) -> None:
+    image = await upload(client, user)
+    resp = await client.post(
+        "/api/blogs",
+        json={"title": "Pics", "content": "x", "image_ids": [image["id"]]},
+        headers=user.headers,
+    )
+    assert resp.status_code == 201
+    assert resp.json()["images"] == [
+        {"id": image["id"], "url": image["url"], "width": 16, "height": 8}
+    ]
+
+
+async def test_someone_elses_image_cannot_be_attached(
+    client: AsyncClient, user: Actor, other_user: Actor
+) -> None:
+    image = await upload(client, other_user)
+    resp = await client.post(
+        "/api/blogs",
+        json={"title": "Pics", "content": "x", "image_ids": [image["id"]]},
+        headers=user.headers,
+    )
+    assert resp.status_code == 422
+    assert str(image["id"]) in resp.json()["detail"]
+
+
+async def test_unknown_post_is_404_and_huge_id_is_422(
+    client: AsyncClient, user: Actor, approver: Actor, create_post: CreatePost
+) -> None:
+    post = await create_post(user, status="approved", reviewer=approver)
+    assert (await client.get("/api/blogs/424242")).status_code == 404
+    assert (await client.get("/api/blogs/99999999999")).status_code == 422
+    resp = await client.put(
+        "/api/blogs/99999999999", json={"title": "T", "content": "x"}, headers=user.headers
+    )
+    assert resp.status_code == 422
+    revisions = f"/api/blogs/{post['id']}/revisions"
+    assert (await client.get(f"{revisions}/99999999999")).status_code == 422
+    assert (await client.get(f"{revisions}/424242")).status_code == 404
+    assert (await client.get("/api/blogs?author=99999999999")).status_code == 422
+
+
+async def test_etag_and_if_none_match(
+    client: AsyncClient, user: Actor, create_post: CreatePost
+) -> None:
+    post = await create_post(user)
+    first = await client.get(f"/api/blogs/{post['id']}", headers=user.headers)
+    etag = first.headers["ETag"]
+    cached = await client.get(
+        f"/api/blogs/{post['id']}", headers={**user.headers, "If-None-Match": etag}
+    )
+    assert cached.status_code == 304
+    assert cached.headers["ETag"] == etag
+
+
+async def test_author_edits_pending_post(
+    client: AsyncClient, user: Actor, create_post: CreatePost
+) -> None:
+    post = await create_post(user, tags=["old"])
+    resp = await client.put(
+        f"/api/blogs/{post['id']}",
+        json={"title": "New title", "content": "New *text*", "tags": ["new"]},
+        headers=user.headers,
+    )
+    assert resp.status_code == 200
+    body = resp.json()
+    assert (body["title"], body["slug"], body["status"]) == ("New title", "new-title", "pending")
+    assert body["content_html"] == "<p>New <em>text</em></p>\n"
+    assert body["tags"] == ["new"]
+    assert body["version"] == post["version"] + 1
+    assert resp.headers["ETag"] != f'"{post["id"]}.{post["version"]}"'
+
+
+async def test_put_is_a_full_replacement(
+    client: AsyncClient, user: Actor, create_post: CreatePost
+) -> None:
+    post = await create_post(user, tags=["keep-me"])
+    resp = await client.put(
+        f"/api/blogs/{post['id']}", json={"title": "T", "content": "x"}, headers=user.headers
+    )
+    assert resp.json()["tags"] == []
+
+
+async def test_put_refuses_server_managed_fields(
+    client: AsyncClient, user: Actor, create_post: CreatePost
+) -> None:
+    post = await create_post(user)
+    resp = await client.put(
+        f"/api/blogs/{post['id']}",
+        json={"title": "T", "content": "x", "status": "approved"},
+        headers=user.headers,
+    )
+    assert resp.status_code == 422
+    assert (await client.get(f"/api/blogs/{post['id']}")).status_code == 404  # still pending
+
+
+async def test_author_deletes_own_post(
+    client: AsyncClient, user: Actor, create_post: CreatePost
+) -> None:
+    post = await create_post(user, tags=["gone"])
+    assert (
+        await client.delete(f"/api/blogs/{post['id']}", headers=user.headers)
+    ).status_code == 204
+    assert (await client.get(f"/api/blogs/{post['id']}", headers=user.headers)).status_code == 404
+    assert (
+        await client.delete(f"/api/blogs/{post['id']}", headers=user.headers)
+    ).status_code == 404
+
+
+async def test_admin_deletes_any_post(
+    client: AsyncClient, user: Actor, approver: Actor, admin: Actor, create_post: CreatePost
+) -> None:
+    post = await create_post(user, status="approved", reviewer=approver)
+    assert (
+        await client.delete(f"/api/blogs/{post['id']}", headers=admin.headers)
+    ).status_code == 204
+    assert (await client.get(f"/api/blogs/{post['id']}")).status_code == 404
