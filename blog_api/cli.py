@@ -1,4 +1,5 @@
-"""The `blog-api` command: serve, migrate, makemigrations, create-admin, set-role."""
+"""The `blog-api` command: serve, migrate, makemigrations, create-admin, set-role, seed, export,
+import."""
 
 from __future__ import annotations
 
@@ -6,6 +7,8 @@ import asyncio
 import getpass
 import os
 import sys
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from typing import Annotated
 
 import typer
@@ -20,19 +23,34 @@ def _fail(message: str) -> None:
     raise typer.Exit(code=1)
 
 
+def _importable(module: str) -> bool:
+    import importlib.util
+
+    return importlib.util.find_spec(module) is not None
+
+
 @app.command()
 def serve(
     host: Annotated[str, typer.Option(help="Interface to bind.")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="TCP port.")] = 8000,
     workers: Annotated[int, typer.Option(min=1, help="Uvicorn worker processes.")] = 1,
     reload: Annotated[bool, typer.Option(help="Reload on code changes (development).")] = False,
+    graceful_timeout: Annotated[
+        int,
+        typer.Option(
+            min=1,
+            max=9,
+            help="Seconds a stopping worker waits for open requests (SIGTERM to exit < 10 s).",
+        ),
+    ] = 8,
 ) -> None:
-    """Run the API with Uvicorn."""
+    """Run the API with Uvicorn (uvloop and httptools when installed)."""
     import uvicorn
 
     settings = get_settings()
     if workers > 1 and not settings.uses_redis:
         _fail("several workers need REDIS_URL: the in-process event bus serves one worker only")
+    trusted = ",".join(settings.trusted_proxies)
     uvicorn.run(
         "blog_api.main:app_factory",
         factory=True,
@@ -40,9 +58,16 @@ def serve(
         port=port,
         workers=workers,
         reload=reload,
-        proxy_headers=True,
-        forwarded_allow_ips=",".join(settings.trusted_proxies),
-        timeout_graceful_shutdown=8,
+        loop="uvloop" if _importable("uvloop") else "asyncio",
+        http="httptools" if _importable("httptools") else "h11",
+        # X-Forwarded-For/-Proto are believed only from TRUSTED_PROXIES (addresses or CIDRs);
+        # with none configured they are ignored altogether.
+        proxy_headers=bool(trusted),
+        forwarded_allow_ips=trusted or None,
+        # Streams end themselves on shutdown; this bounds whatever is still open.
+        timeout_graceful_shutdown=graceful_timeout,
+        # Our middleware writes the access log (without query strings, which carry tickets).
+        access_log=False,
         log_config=None,
     )
 
@@ -203,6 +228,171 @@ async def _set_role(email: str, role: object) -> None:
             _fail(f"no account with email {email}")
     finally:
         await Tortoise.close_connections()
+
+
+# --- operator tools: demo data, export, import ---------------------------------------------------
+
+
+@asynccontextmanager
+async def _database() -> AsyncIterator[None]:
+    from tortoise import Tortoise
+
+    from blog_api.core.db import tortoise_config
+
+    await Tortoise.init(config=tortoise_config(get_settings().database_url))
+    try:
+        yield
+    finally:
+        await Tortoise.close_connections()
+
+
+@app.command()
+def seed(
+    users: Annotated[int, typer.Option(min=2, max=100_000, help="Demo accounts (all roles).")] = 20,
+    blogs: Annotated[
+        int | None, typer.Option(min=0, help="Blog posts through the blogs service [3 per user].")
+    ] = None,
+    feature_requests: Annotated[
+        int | None, typer.Option(min=0, help="Feature requests through their service [users/2].")
+    ] = None,
+    random_seed: Annotated[
+        int | None, typer.Option(help="Seed for the random choices (repeatable data).")
+    ] = None,
+    allow_production: Annotated[
+        bool, typer.Option(help="Seed even with ENVIRONMENT=production.")
+    ] = False,
+) -> None:
+    """Fill the database with demo data of a chosen size, with a progress bar.
+
+    Demo accounts are demo_<role>_<n>@demo.example.com (reused when they exist); their password is
+    BLOG_API_SEED_PASSWORD, or a random one printed at the end.
+    """
+    import random
+    import secrets
+
+    from pydantic import ValidationError
+
+    from blog_api.auth.schemas import RegisterRequest
+    from blog_api.core.config import Environment
+    from blog_api.ops.seed import Plan
+
+    settings = get_settings()
+    if settings.environment is Environment.production and not allow_production:
+        _fail("refusing to add demo data with ENVIRONMENT=production (use --allow-production)")
+    password = os.environ.get("BLOG_API_SEED_PASSWORD") or f"Demo-{secrets.token_urlsafe(12)}"
+    try:
+        RegisterRequest(email="x@example.com", username="demo_user_1", password=password)
+    except ValidationError as exc:
+        _fail("BLOG_API_SEED_PASSWORD: " + exc.errors()[0]["msg"].removeprefix("Value error, "))
+    plan = Plan(
+        users=users,
+        blogs=blogs if blogs is not None else users * 3,
+        feature_requests=feature_requests if feature_requests is not None else users // 2,
+        rng=random.Random(random_seed),  # noqa: S311 - demo data, not secrets
+    )
+    summary = asyncio.run(_seed(plan, password))
+    for name, count in summary.items():
+        typer.echo(f"{name}: {count}")
+    if not os.environ.get("BLOG_API_SEED_PASSWORD"):
+        typer.echo(f"demo password: {password}")
+
+
+async def _seed(plan: object, password: str) -> dict[str, int]:
+    from functools import partial
+
+    from rich.console import Console
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+
+    from blog_api.core.errors import AppError
+    from blog_api.ops.seed import Plan, available_seeders, seed_users
+
+    assert isinstance(plan, Plan)
+    settings = get_settings()
+    seeders = available_seeders()
+    summary: dict[str, int] = {}
+    columns = (TextColumn("{task.description:<18}"), BarColumn(), MofNCompleteColumn())
+    async with _database():
+        with Progress(*columns, console=Console(stderr=True)) as progress:
+            task = progress.add_task("users", total=plan.users)
+            demo = await seed_users(
+                plan,
+                settings=settings,
+                password=password,
+                advance=lambda n: progress.advance(task, n),
+            )
+            summary["users"] = plan.users
+            for seeder in seeders:
+                count = seeder.count(plan)
+                step = progress.add_task(seeder.name, total=count)
+                try:
+                    await seeder.run(plan, demo, settings, partial(progress.advance, step))
+                except AppError as exc:
+                    _fail(f"seeding {seeder.name} failed: {exc.detail}")
+                summary[seeder.name] = count
+    return summary
+
+
+@app.command("export")
+def export_data(
+    path: Annotated[str, typer.Argument(help="Output file, or - for standard output.")] = "-",
+    password_hashes: Annotated[
+        bool,
+        typer.Option(help="Include password hashes (needed for accounts to keep their logins)."),
+    ] = True,
+) -> None:
+    """Export users (and blog posts) as JSON lines."""
+    from blog_api.ops.transfer import export_records, write_jsonl
+
+    async def run() -> list[dict[str, object]]:
+        async with _database():
+            return list(await export_records(include_password_hashes=password_hashes))
+
+    records = asyncio.run(run())
+    if path == "-":
+        write_jsonl(records, sys.stdout)
+        return
+    # Password hashes are sensitive: the file is readable by its owner only.
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8") as out:
+        count = write_jsonl(records, out)
+    typer.echo(f"exported {count} record(s) to {path}", err=True)
+
+
+@app.command("import")
+def import_data(
+    path: Annotated[str, typer.Argument(help="A file written by `blog-api export`, or -.")],
+) -> None:
+    """Import JSON lines from `blog-api export`; existing users and posts are left alone."""
+    from blog_api.ops.transfer import ImportFailed, import_records, parse_jsonl
+
+    try:
+        if path == "-":
+            lines = sys.stdin.read().splitlines()
+        else:
+            with open(path, encoding="utf-8") as source:
+                lines = source.read().splitlines()
+    except OSError as exc:
+        _fail(f"cannot read {path}: {exc.strerror}")
+        return
+    except UnicodeDecodeError:
+        _fail(f"{path} is not UTF-8 text")
+        return
+
+    async def run() -> object:
+        async with _database():
+            return await import_records(parse_jsonl(lines), settings=get_settings())
+
+    try:
+        report = asyncio.run(run())
+    except ImportFailed as exc:
+        for error in exc.errors:
+            typer.secho(f"error: {error}", fg=typer.colors.RED, err=True)
+        _fail("nothing was imported")
+        return
+    created = getattr(report, "created", {})
+    skipped = getattr(report, "skipped", {})
+    for kind in created:
+        typer.echo(f"{kind}s: {created[kind]} created, {skipped[kind]} already present")
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -12,6 +12,16 @@ from typing import Any
 _STANDARD = set(vars(logging.makeLogRecord({})).keys()) | {"message", "asctime"}
 # Belt and braces: anything that looks like a bearer token or JWT is masked before it is written.
 _SECRET_PATTERN = re.compile(r"(Bearer\s+)?eyJ[\w-]+\.[\w-]+\.[\w-]+")
+# ...and so is the value of any secret-looking query or form parameter (SSE/WebSocket tickets
+# travel in query strings; a URL may end up in a message or an `extra` field).
+_SECRET_PARAM = re.compile(
+    r"(?i)\b((?:ticket|token|access_token|refresh_token|password|secret)=)[^&\s\"']+"
+)
+
+
+def redact(text: str) -> str:
+    """`text` with tokens, JWTs and secret query parameters masked."""
+    return _SECRET_PARAM.sub(r"\1[redacted]", _SECRET_PATTERN.sub("[redacted]", text))
 
 
 class JsonFormatter(logging.Formatter):
@@ -22,14 +32,21 @@ class JsonFormatter(logging.Formatter):
             "ts": datetime.fromtimestamp(record.created, tz=timezone.utc).isoformat(),
             "level": record.levelname,
             "logger": record.name,
-            "msg": _SECRET_PATTERN.sub("[redacted]", record.getMessage()),
+            "msg": redact(record.getMessage()),
         }
         for key, value in vars(record).items():
             if key not in _STANDARD and not key.startswith("_"):
-                payload[key] = value
+                payload[key] = redact(value) if isinstance(value, str) else value
         if record.exc_info:
-            payload["exc"] = self.formatException(record.exc_info)
+            payload["exc"] = redact(self.formatException(record.exc_info))
         return json.dumps(payload, default=str)
+
+
+class RedactingFormatter(logging.Formatter):
+    """Plain-text lines (LOG_JSON=false) with the same masking as the JSON lines."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        return redact(super().format(record))
 
 
 def configure_logging(level: str = "INFO", *, json_lines: bool = True) -> None:
@@ -38,7 +55,7 @@ def configure_logging(level: str = "INFO", *, json_lines: bool = True) -> None:
     if json_lines:
         handler.setFormatter(JsonFormatter())
     else:
-        handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s %(message)s"))
+        handler.setFormatter(RedactingFormatter("%(asctime)s %(levelname)s %(name)s %(message)s"))
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level.upper())

@@ -1,0 +1,1 @@
+"""Operator tools behind the `blog-api` command: demo data, export and import."""

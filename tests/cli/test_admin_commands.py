@@ -1,0 +1,63 @@
+"""`blog-api create-admin` and `blog-api set-role`, run as an operator would."""
+
+from __future__ import annotations
+
+from tests.cli.conftest import CliDb
+from tests.conftest import run_cli
+
+PASSWORD = "Admin-password-42"
+
+
+def _create_admin(db: CliDb, email: str = "root@example.com", username: str = "root", **env: str):
+    return run_cli(
+        "create-admin",
+        "--email",
+        email,
+        "--username",
+        username,
+        env={**db.env, "BLOG_API_ADMIN_PASSWORD": PASSWORD, **env},
+    )
+
+
+def test_create_admin_creates_an_admin(cli_db: CliDb) -> None:
+    result = _create_admin(cli_db)
+    assert result.returncode == 0, result.stderr
+    assert "created admin root" in result.stdout
+    assert cli_db.query("SELECT role, is_active FROM users WHERE email = 'root@example.com'") == [
+        ("admin", 1)
+    ]
+    assert PASSWORD not in result.stdout + result.stderr
+
+
+def test_create_admin_refuses_a_taken_email(cli_db: CliDb) -> None:
+    assert _create_admin(cli_db).returncode == 0
+    again = _create_admin(cli_db, username="other")
+    assert again.returncode == 1
+    assert "already exists" in again.stderr
+
+
+def test_create_admin_refuses_a_weak_password(cli_db: CliDb) -> None:
+    result = _create_admin(cli_db, BLOG_API_ADMIN_PASSWORD="short")
+    assert result.returncode == 1
+    assert "at least 12 characters" in result.stderr
+    assert cli_db.scalar("SELECT count(*) FROM users") == 0
+
+
+def test_set_role_changes_the_role(cli_db: CliDb) -> None:
+    assert _create_admin(cli_db).returncode == 0
+    result = run_cli("set-role", "ROOT@example.com", "l1_approver", env=cli_db.env)
+    assert result.returncode == 0, result.stderr
+    assert cli_db.scalar("SELECT role FROM users WHERE username = 'root'") == "l1_approver"
+
+
+def test_set_role_rejects_an_unknown_role(cli_db: CliDb) -> None:
+    result = run_cli("set-role", "root@example.com", "superuser", env=cli_db.env)
+    assert result.returncode == 1
+    assert "unknown role 'superuser'" in result.stderr
+    assert "user, l1_approver, admin" in result.stderr
+
+
+def test_set_role_reports_an_unknown_account(cli_db: CliDb) -> None:
+    result = run_cli("set-role", "nobody@example.com", "admin", env=cli_db.env)
+    assert result.returncode == 1
+    assert "no account with email nobody@example.com" in result.stderr

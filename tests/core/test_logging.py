@@ -1,0 +1,114 @@
+"""Access log: one JSON line per request with the fields operators need, and no secrets."""
+
+from __future__ import annotations
+
+import io
+import json
+import logging
+from collections.abc import Iterator
+
+import pytest
+from httpx import AsyncClient
+
+from blog_api.core.logging import JsonFormatter, RedactingFormatter
+from tests.conftest import PASSWORD, Actor
+
+
+@pytest.fixture
+def log_output() -> Iterator[io.StringIO]:
+    """Everything logged during the test, formatted exactly as production writes it."""
+    buffer = io.StringIO()
+    handler = logging.StreamHandler(buffer)
+    handler.setFormatter(JsonFormatter())
+    root = logging.getLogger()
+    old_level = root.level
+    root.addHandler(handler)
+    root.setLevel(logging.INFO)
+    try:
+        yield buffer
+    finally:
+        root.removeHandler(handler)
+        root.setLevel(old_level)
+
+
+def _access_lines(buffer: io.StringIO) -> list[dict]:
+    lines = [json.loads(line) for line in buffer.getvalue().splitlines()]
+    return [line for line in lines if line["logger"] == "blog_api.access"]
+
+
+async def test_one_json_line_per_request_with_operator_fields(
+    client: AsyncClient, user: Actor, log_output: io.StringIO
+) -> None:
+    response = await client.get("/api/auth/me", headers=user.headers)
+    assert response.status_code == 200
+    [line] = _access_lines(log_output)
+    assert line["method"] == "GET"
+    assert line["path"] == "/api/auth/me"
+    assert line["status"] == 200
+    assert isinstance(line["duration_ms"], float) and line["duration_ms"] >= 0
+    assert line["request_id"] == response.headers["x-request-id"]
+    assert line["user_id"] == user.id
+
+
+async def test_anonymous_and_failed_requests_are_logged_too(
+    client: AsyncClient, log_output: io.StringIO
+) -> None:
+    response = await client.get("/api/auth/me")
+    assert response.status_code == 401
+    [line] = _access_lines(log_output)
+    assert line["status"] == 401 and line["user_id"] is None
+
+
+async def test_well_formed_incoming_request_id_is_kept(
+    client: AsyncClient, log_output: io.StringIO
+) -> None:
+    response = await client.get("/healthz", headers={"X-Request-ID": "from-the-proxy-123"})
+    assert response.headers["x-request-id"] == "from-the-proxy-123"
+    assert _access_lines(log_output)[0]["request_id"] == "from-the-proxy-123"
+
+
+async def test_tokens_passwords_and_tickets_never_reach_the_log(
+    client: AsyncClient, user: Actor, log_output: io.StringIO
+) -> None:
+    login = await client.post(
+        "/api/auth/login", json={"email": user.user.email, "password": PASSWORD}
+    )
+    assert login.status_code == 200
+    tokens = login.json()
+    await client.get(
+        "/healthz?ticket=tk-SECRET-ticket-value&token=qs-SECRET-token",
+        headers={"Authorization": f"Bearer {tokens['access_token']}"},
+    )
+    await client.post("/api/auth/refresh", json={"refresh_token": tokens["refresh_token"]})
+    output = log_output.getvalue()
+    assert len(_access_lines(log_output)) == 3
+    for secret in (
+        PASSWORD,
+        tokens["access_token"],
+        tokens["refresh_token"],
+        "tk-SECRET-ticket-value",
+        "qs-SECRET-token",
+    ):
+        assert secret not in output
+
+
+def test_urls_and_tokens_inside_messages_are_masked(log_output: io.StringIO) -> None:
+    jwt = "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxIn0.c2lnbmF0dXJl"
+    logging.getLogger("blog_api.test").warning(
+        "client asked %s with Bearer %s", "/api/notifications/stream?ticket=abc123&x=1", jwt
+    )
+    [line] = [json.loads(x) for x in log_output.getvalue().splitlines()]
+    assert "abc123" not in line["msg"] and jwt not in line["msg"]
+    assert "ticket=[redacted]&x=1" in line["msg"]
+
+
+def test_extra_fields_are_masked_as_well(log_output: io.StringIO) -> None:
+    logging.getLogger("blog_api.test").info("upstream", extra={"url": "/ws?token=t0ps3cret"})
+    [line] = [json.loads(x) for x in log_output.getvalue().splitlines()]
+    assert line["url"] == "/ws?token=[redacted]"
+
+
+def test_plain_text_logs_are_masked() -> None:
+    formatter = RedactingFormatter("%(message)s")
+    record = logging.makeLogRecord({"msg": "GET /x?password=hunter2hunter2&ticket=t1"})
+    assert formatter.format(record) == "GET /x?password=[redacted]&ticket=[redacted]"
