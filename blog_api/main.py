@@ -22,6 +22,8 @@ from blog_api.core.middleware import BodySizeLimitMiddleware, RequestContextMidd
 from blog_api.core.openapi import install_openapi_fixes
 from blog_api.core.ratelimit import install_rate_limiter
 from blog_api.core.security import TokenService
+from blog_api.drafts.dependencies import install_draft_store
+from blog_api.drafts.router import router as drafts_router
 from blog_api.feature_requests.router import router as feature_requests_router
 from blog_api.media.router import router as media_router
 from blog_api.realtime.router import router as notifications_router
@@ -34,6 +36,7 @@ OPENAPI_TAGS = [
     {"name": "blogs", "description": "Posts, the review workflow, revisions and tags."},
     {"name": "media", "description": "Image uploads for posts."},
     {"name": "feature-requests", "description": "Feature requests, votes and admin triage."},
+    {"name": "drafts", "description": "Autosaved drafts of the current user."},
     {"name": "notifications", "description": "Live events (SSE), stream tickets, notifications."},
     {"name": "health", "description": "Liveness and readiness probes."},
 ]
@@ -46,6 +49,7 @@ ROUTERS = [
     blog_tags_router,
     media_router,
     feature_requests_router,
+    drafts_router,
     notifications_router,
 ]
 
@@ -92,6 +96,7 @@ def create_app(settings: Settings | None = None, *, generate_schemas: bool = Fal
     app.state.lifespan_hooks = []
     install_realtime(app)
     install_rate_limiter(app, settings)
+    install_draft_store(app, settings)
     install_error_handlers(app)
     for router in ROUTERS:
         app.include_router(router)

@@ -16,6 +16,7 @@ MODEL_MODULES: list[str] = [
     "blog_api.blogs.models",
     "blog_api.core.idempotency",
     "blog_api.feature_requests.models",
+    "blog_api.drafts.models",
 ]
 
 MIGRATIONS_ROOT = Path(__file__).resolve().parents[2] / "aerich_migrations"

@@ -165,22 +165,37 @@ CREATE TABLE IF NOT EXISTS "feature_request_votes" (
     CONSTRAINT "uid_feature_req_request_e0af66" UNIQUE ("request_id", "user_id")
 );
 COMMENT ON TABLE "feature_request_votes" IS 'One user''s vote; the unique pair makes a second vote impossible, even under races.';
+CREATE TABLE IF NOT EXISTS "drafts" (
+    "id" SERIAL NOT NULL PRIMARY KEY,
+    "key" VARCHAR(64) NOT NULL,
+    "title" VARCHAR(200) NOT NULL,
+    "content" TEXT NOT NULL,
+    "image_ids" JSONB NOT NULL,
+    "revision" INT NOT NULL,
+    "created_at" TIMESTAMPTZ NOT NULL,
+    "updated_at" TIMESTAMPTZ NOT NULL,
+    "expires_at" TIMESTAMPTZ NOT NULL,
+    "user_id" INT NOT NULL REFERENCES "users" ("id") ON DELETE CASCADE,
+    CONSTRAINT "uid_drafts_user_id_c8fe78" UNIQUE ("user_id", "key")
+);
+CREATE INDEX IF NOT EXISTS "idx_drafts_expires_f4dcfa" ON "drafts" ("expires_at");
+COMMENT ON TABLE "drafts" IS 'One saved draft. `revision` grows by one per save; saves are conditional on it.';
 CREATE TABLE IF NOT EXISTS "aerich" (
     "id" SERIAL NOT NULL PRIMARY KEY,
     "version" VARCHAR(255) NOT NULL,
     "app" VARCHAR(100) NOT NULL,
     "content" JSONB NOT NULL
 );
-CREATE TABLE IF NOT EXISTS "blog_images" (
-    "blogs_id" INT NOT NULL REFERENCES "blogs" ("id") ON DELETE CASCADE,
-    "image_id" INT NOT NULL REFERENCES "images" ("id") ON DELETE CASCADE
-);
-CREATE UNIQUE INDEX IF NOT EXISTS "uidx_blog_images_blogs_i_ce3728" ON "blog_images" ("blogs_id", "image_id");
 CREATE TABLE IF NOT EXISTS "blog_tags" (
     "blogs_id" INT NOT NULL REFERENCES "blogs" ("id") ON DELETE CASCADE,
     "tag_id" INT NOT NULL REFERENCES "tags" ("id") ON DELETE CASCADE
 );
-CREATE UNIQUE INDEX IF NOT EXISTS "uidx_blog_tags_blogs_i_e5fa3c" ON "blog_tags" ("blogs_id", "tag_id");"""
+CREATE UNIQUE INDEX IF NOT EXISTS "uidx_blog_tags_blogs_i_e5fa3c" ON "blog_tags" ("blogs_id", "tag_id");
+CREATE TABLE IF NOT EXISTS "blog_images" (
+    "blogs_id" INT NOT NULL REFERENCES "blogs" ("id") ON DELETE CASCADE,
+    "image_id" INT NOT NULL REFERENCES "images" ("id") ON DELETE CASCADE
+);
+CREATE UNIQUE INDEX IF NOT EXISTS "uidx_blog_images_blogs_i_ce3728" ON "blog_images" ("blogs_id", "image_id");"""
 
 
 async def downgrade(db: BaseDBAsyncClient) -> str:
@@ -189,85 +204,88 @@ async def downgrade(db: BaseDBAsyncClient) -> str:
 
 
 MODELS_STATE = (
-    "eJztXW1z2zYS/isYfak9k2ZiOXZ8dq8zduq0vjj2jeO+TOsODZGQhBMJqgRoWdfLfz8s+P"
-    "4mkXqzxOBDUxnEguSzIIDdfbD4u+O4FrH565858Tqn6O8Oww6RPzLlr1AHj8dJKRQI3LNV"
-    "RV/WUCW4x4WHTSEL+9jmRBZZhJseHQvqMqh6zhA2Tddn4gw9EgdT+xFRjrhwPWIh5noOti"
-    "mXP/dsd0I8ZGJO9hF3kc/oXz5hhHOoD8XfUsYJ41TQJ/Ia7m65prw9ZYN13yioYgh3QMRQ"
-    "gfbHn7KYMos8Ex79OR4ZfUpsK4MptaABVW6I6ViVXTHxQVWEd+gZpmv7Dksqj6di6LK4Nm"
-    "UCSgfyET0sCDQvPB+gZr5thyqJ0A+eNKkSPGJKxiJ97NugMJAOHiAp6xjGze298fny3jA6"
-    "BWVGEinYwyLTZdAR5KNy9fYDeIRvuwdv3709OTx+eyKrqMeMS959CW6dABMIKnhu7jtf1H"
-    "UscFBDYZyAqtRbxPX9EHvlwMYCOWzlQ+exjZDcXnAd/GzYhA3EUP552H0zA8pfzu/e/3R+"
-    "tydr7cMtXfmxBp/wTXipG1wDvBN84ftWvxtAnJZpIcq1QJ6BcR7iMeZ84nqWMcR82ATngu"
-    "BqwI4KErSTAX3jcHePjmrgLWtVAq6uZRH3XLuiQ18y31FgX8lnwswkBdAj2c1hrb6nTjO0"
-    "lcwpgn8fmH1gyAncc5+gKPXHA8OWQ9kpUv/LT6N1tHNwXEM5B8eVuoFLWdVQbshFhJxti/"
-    "q5cCX0mFXMl2m5nG56UnBdyokGojV8CDOgvbi9vYaWHc7/slXB1X0O458/XVxK7BX0shIV"
-    "JD2hJoCbHgFIDCyKiP8grwjqkHLIs5I5zK1Q9HX0YxdHIvmC1i2zp6GeZyjk/urT5ef780"
-    "//zmjlh/P7S7jSVaXTXOle/ruIG0G/Xt3/hOBP9PvtzaWC1+Vi4Kk7JvXuf+/AM2FfuAZz"
-    "Jwa2UnNjVBqhlp3Wx9aCWs9Kaq1vi9YjjFJqV08P5kh/lFo7Q0EPm6MJliuHzJXUBEn68q"
-    "5DaeaMpPVTMhSH8h8+3hEbK4SLnSG0Ie+Ctu6hqR3sDl+iDyAqTbpFghdzBe1TUyGxJFw3"
-    "qabaChd18IAsidMVtNFWgHq2O1gSnwvZRFvh8cgTJRM5CW0Op3BS3SmYAB0DsOLLD0sA01"
-    "3YVOu71ctgtotdLIBs6RUCNNJShKhFnLErCDOnxohMl531ktY+kmlbP8S+NCx9j8jvUD4z"
-    "F0ti9iFo7S5o7CvBzHiSvWSlwP0iG2wTeGAHuV23yjIqXnK6Tr4EM7kItcJ7w53KbJ6SuF"
-    "reJqqOrxUtsfmBtltGUCiHlNwZ8lyhlC3Ln2QJR1QgzCxEOZe6RWJIECPPArlSlDL1N5eP"
-    "LO/gUHtaDLGt5xY6uLZdwTWl2cZhiaxU6wJAx29r+LyP31b6vOFS1gUbfAFGWReuRjkjtK"
-    "5gRJvCbNrRXQ39bro86zi6yfOYytYW0HpWsoVa3xEtlzi2i2oO1hyLfNxZyRWoeTuN1FZo"
-    "GcLZpdNk5UovJTF/ubcD3+wqVnyFiFAW4CK6H1yP0AH7SKYFakS54RjRBncM3CpTURZ7eB"
-    "IbHelOJd9dvjEJguvvzz+/P//hsvOlOsS2TqMzEzkqMTrzkaVqo7MQzqpnc5InwqTNZ1ny"
-    "kwd6pXCVsQdwvUJ91wtswFTbyKY8NBIFR7AIQQ72Rrzc3lxd8w/sgf3qUSEIQ70pevSICT"
-    "QqdYPHyDiVL8w4cEpkQ25fFZlDzAYE7cFtPXeCxsRLPQ88yP4rxN0HBpXVzYFG6jpj6CHq"
-    "+dFkSG2C7ohFFcfUcidMPSEjxOLy6eVj2niKeq47GhEylq9fZRn/EX+t6rk7f+ZM5eQ6vD"
-    "nMb382sp4v6OBrMaD/0e0eHr7rvjk8Pjl6++7d0cmbeFwtXpo1wF5c/QhjbGaCnG9ma8uk"
-    "WkHttUyir7LxehXrxeouLFbVqFy6Wp01sqal2rRi3cgQqy0FbSnslqVQGDBWgOmtL3ru82"
-    "XUWkuhTQ+U22SFpdEvMcJyyqm2wVxVMbBJ6m+wC2ykCaZCYqyMoj353xhzsY/Gfs+OLCNp"
-    "O4GNElSX7RLslO6jW6Y9sLIeg99ST2oLXp/atrSUJkMS2FiBsTPEPGiMDwnYamcQOuxJm8"
-    "wJ44aq2W/CSiai1jqihdre2ZS9owAs4D8joBjWb+H2ptUHE13T9D1vIWsyJ9pCc7JN9oWc"
-    "CtyGa9y0yEKL3C0zF1fDf0gg5X7vP8QUxki+T5MBKi/XwoFq9fH4CLRGPTgrpA21kk6MfY"
-    "uS0EDIovqvz7c3FQNDSiY/7FNToP8pb/YOgjsDOUAjM9ZHnXXv0/lv+X78/vr2Ij+IQwMX"
-    "OfBhzdME+Ki+Bn0J0GPbYYE1T152Iz7VTS7527TkiY3JRpNzWmihmXnbVj1rmJgX2iWqdz"
-    "2+KMk82AFZ4mOKt0ZWe5eSHZj1Qvv+2HaxBd4ZEES4L4iHnoiXxNohiO0QgWFGAw8QHcfB"
-    "60Ikf+HWApfSEHePjh8RvHXgHwozO/UhtL73+F1Q4fvX35Fn8f2jCskjahEmZOt2eHOOZC"
-    "0vEJXPcIYINocPLLgoS6ltowERXFEHIEgP8f4eMbHPCfxNPD6kY7Q3GbrIwVOEhZANyNr7"
-    "4OcCYkD4kp5mtm8hsz3oIo2mkViifWTrNVDa5afYNG1UWqaFFvRJnexcJ9XJuU4Kubnk7Q"
-    "QEQZr6U/NyLQR79e6KCbVEyTaYypE4rq+dFCVOiiGhg2GJsVYJZyKg8SzzXNL/EqM3Ld3y"
-    "We1MywhpXHV2rEZQt5eap9b3zRzTaRH9Jc3nDym8ivhqAlGW5ZLuVhtmuczNRvQJs+m9C/"
-    "/W1NWiKYle1BKdoSn1WkbO+RK9JFBbYPwvyXnlekoBIzKN0Q1VHCsnvKaEwmti6Ln+YBiJ"
-    "GEmDpR1Dlht5i//LTH+SevISd1L0RtXepLiD1OAoIRirX6PHJ+JBXpxHNPDcCUcTKobA8/"
-    "Gm0S4LcAENfAkGD8snHhWw+UK25VAuqIls1xxJ3e2XUJfWchvlfkpHDIK84gSSGihHVJ96"
-    "sONE5VfFdrixQ7aKHPeJ8MDRBfrlyieFkU2fiHpSBJs9+AMDb9PYxmacIiGkPKnNJIo2hV"
-    "GUnQh2pVC1xSRM6FqXFvWHNPGw8INVXy7+IfuarJ2ukV3IwHXtqtpoEgYqqrIVV9ClIoEW"
-    "2vXdN3W8KLJWdTroNwU/Crf9QSNXYFi/dakturUyyHdnZJDvFjPIh96mIsD35LliaEiJtK"
-    "IPzzKNLn+7nx0Qjy2j69ubH6Pq+Sh5uWNwKJySsxHm4h7LafAXAJ88m8Qbl/T3GWdSJCKt"
-    "gDzni601Zh/OGLMPS8bseH1SBHl+Ev/U+mdzafzHhFmAWjPQI7FTFP54YNFy7zRe+D0wjw"
-    "AvDsqiX/k1cR1VrT6fv3agLTQwbZHDrBYzR+eT/yrUzP2eA2kTFlF0XlareqtVHSdDXiil"
-    "UlpUb1Pfbj3DckECYMj5lgfsu7r2QplsGxiWmzYZdo7AvDXa2LWvLXRHN3CTpiQ2F1c8WJ"
-    "MqV7/XRSLSdBNcWkaHaktQTY7XKE9KWwltUVDvMpwbCQ/6YxFlHQrPhsIz3+38bBqpvrg5"
-    "bLes59aFtvjdZvCVj4Fufr6+nkU2yAKvD5yp3BHycqen7AxEKyOuCLwS3so9bj9tJXzHPG"
-    "slof5kSSsS2QrKSprOkqesRPqoRVgpLp6rjo1rrNCFz47bKZXGb1lXqWm2URO1NmQiBYqd"
-    "S0WKB/8KSlJ6cphNTcqe51WHoxQaXcCwwYqf8w1HgjyL05AjFMVdooqvFNVHlsm6spRYat"
-    "dYP+H3lKS0XctdFEOJ+U6PeIqbBBSi6DZBMcKOywZJ2zE2aO8A/TPHYNo/CxlGoJ8gd22Q"
-    "3DbmIKnNbiouhVwv3MlHIWMUjwNR1QlseyGzLHiyQgZbzTPaJM8oVEJ9YBMBbeUVjege5s"
-    "RojGlOSgNbBFbz4dbNh9OMrY1HAMotleq8MVH9zeeN6XzX91mQFb/nU1tQxl/D/b7vbF4V"
-    "a8kmE62CG+kjI6SVsnKlaLqXpnvtODmkxfslNVfk64hea67Iy68Udci7sw5rXfkxm2Cakt"
-    "CIahLBC5MIIk/qkmHuRXdob8cYPDfOnfpm5xMINC9D8zJeGNqV8zI2RzbYEcTXmqAzBKsk"
-    "fpnAWCNyGSqtXqJOi5hhcgAWBhUhLucW8wacqtggJP4WcNQltctTdS7Zns57uV1Bvkidi3"
-    "rS0vLb7Ojv7JLTbBFjWpvQS2yP107Kr9BJqU38NZn4DZ1ROSlt3JcDC7Nsc2BTUhpY7TXZ"
-    "vNfES7EyVwBrgx0AW9Z1m9j4qa+2tgNlg56pHUY2NdE0dp2s0zUAdPsSv0DIwq92CkS8nz"
-    "okZtuVL29iThAkLDtD4eIVjPeA5etzUkZLri2njfvtMu6bHriw2sMWtiiP3cbPRFrZjiWd"
-    "ancFqXZjMmX9RLvJfqal9izNT7J7ZRFn7ArCzOlHdevi6U3ZGjOnA5rUhTepPTWEByZJ41"
-    "oqMNh/4hHZA+Tg7mCLBGlyMUOPqYf5Vj7NY9l8sVxjpRtD/HBhAtpZaleIPtQbrm3iUO8R"
-    "KYnnVc89YfVt9iEvSsk/OqpDyT86qqbkw7Uc/9V0m53xEwu0EOGD7kkdF3z3pNoHD9fyJ1"
-    "axAfHGHi3b+DDr0KqMWAvRXv3hYAEdW4JolXTp6tNqslLaI1vqOORjeQdi9FyrZDiu3r9Q"
-    "ENQHEi+xWyFGc0jgBMhGO0nKZLUyllCGjvZVDz/tjfaR5zGVrS2g9azkZrSuDwRfMO0wbx"
-    "p9TEnoFcT8CFlkiGsK7KxIQ6pTbfiQrpm+pg9y+vI9chc4YzolvqZcjVezfE39oK4R+nYa"
-    "cBJDCTiNyRVEwumz4OSkERkLOOiICzIO3ESPv8gaj0id1UQZpxYJUpjIUmAVMo7VHqJyru"
-    "Ka7lPnQKXkhiARHaIkzULXo2JqyBZH0QUdE9lkTERni1h3toj0kxVwrqYw5sRagfamiYzb"
-    "viu+MJCscFO8acpBXfF7w18P8ramTRmURb9kmcuI/Fv+m58yXobrG00JiyotLb/F3N+O7U"
-    "5OgUnwwBxiUd85RcH/H9iQDoanCP59YFJCUBPbpyj6tV1aiifurKo+O9i2K6fmgvDmDI03"
-    "652lD7vvjuMJGv6YNTd//nR+fV3tomwyV6RltrjTb+08kV2d1lxhZoVa04f10fDar7iEX1"
-    "EfdNU2rZc4GguJuqPYozoyeqHDr8oa0MlutkflxS9dJ1pZ1aw5w7+skyzU8zDXSLJQJwcA"
-    "rOmWzACQdRmDG7VFsK81HUAJcnNd8hG+td3yRqzier55CF18w5Xj+0y5wAMVoTGmHnLwiH"
-    "CEEScSKSvwjlNHDrScyru/gjTlTApYxEPyTqQkyfl6blHKGfWSIIaKWuls4i/pd9fWUdvW"
-    "yfUSQQaDUMN9q2khvWoq8TVonsOa16GpyWPJhWgxpL5jSNffXpn+bOfvW9VUkh2mkpwTj5"
-    "rDsvVqeGXmGhUndeYtSqsB1btNt2uFV3mUbTW3ovos292M929g4w98VA0QDqu3EN2DWtyV"
-    "gxnclYMGJ51U8/OrTzrRtPzTObT8ze2oLpnMvvwfCYgphQ=="
+    "eJztXVtz2zYW/isYvdSZSTOxHDteu9sZO3FabxN7x3Ev07ojQSQkYUWCKgFa1nbz3xcHvN"
+    "8kUhdaYvDQVAZxAPA7IIBzxd8d2zGJxV/9zInbOUN/dxi2ifyRKn+JOng6jUuhQOCBpSp6"
+    "soYqwQMuXGwIWTjEFieyyCTccOlUUIdB1QuGsGE4HhPnqE9sTK0+ohxx4bjERMxxbWxRLn"
+    "8eWM6MuMjAnLxA3EEeo395hBHOoT4Uf0sZJ4xTQR/JK+jddAzZPWWjbXfkV+kJZ0TEWIH2"
+    "x5+ymDKTPBEe/jmd9IaUWGYKU2pCA6q8J+ZTVXbNxAdVEd5h0DMcy7NZXHk6F2OHRbUpE1"
+    "A6kkN0sSDQvHA9gJp5lhWwJETfH2lcxR9igsYkQ+xZwDCg9gcQl3V6vZvb+97nq/ter5Nj"
+    "ZkiRgD0oMhwGE0EOlau3H8EQvu0evnn75vTo5M2prKKGGZW8/eJ3HQPjEyp4bu47X9RzLL"
+    "BfQ2Ecg6rYm8f13Ri7xcBGBBls5aCz2IZI7i64Nn7qWYSNxFj+edR9vQDKXy7u3v14cXcg"
+    "a72ALh35sfqf8E3wqOs/A7xjfOH7Vr9rQJykaSHKlUBegHEW4inmfOa4Zm+M+bgOzjnCzY"
+    "AdFsRoxwt643B3j48r4C1rlQKunqURdx2rZEJfMc9WYF/LMWFmkBzoIW1zWKvvqVMPbUVz"
+    "huDfB2Yd9uQG7jqPUJT444Fh06bsDKn/ZbfRKtw5PKnAnMOTUt7AozRrKO/JQ4TcbfP8uX"
+    "Qk9JiV7JdJugxvBpJwW8wJF6ItfAgLoL28vf0ILduc/2Wpguv7DMY/f7q8ktgr6GUlKkhy"
+    "Q40BN1wCkPSwyCP+Xj4R1CbFkKcpM5ibAemr8Mc+rkTyBc1bZs0DPi9gyP31p6vP9xef/p"
+    "3iyvuL+yt40lWl80zpQfa7iBpBv17f/4jgT/T77c2VgtfhYuSqHuN69793YEzYE06PObMe"
+    "NhN7Y1gaopbe1qfmilxPU2qu7wrXQ4wSbFejB3FkOEmcnaFggI3JDMuTQ+pJYoMkQ9nrWI"
+    "o5Eyn9FCzFAf2Hn+6IhRXC+ckQyJB3flv30NQeTocv4QcQlsbTIsaLOYIOqaGQWBOum0RT"
+    "bYWL2nhE1sTpGtpoK0ADyxmtic+lbKKt8LjkkZKZ3ISawynYVPcKJkCnB1jx9ZclgOkuaK"
+    "r10+p5MNvHKeZDtvYJARppKULUJPbUEYQZ896EzNfd9eLWfiLztn6IQylYei6R36EcMxdr"
+    "YvbBb+3Ob+wrwaz3KGfJRoH7RTbYVvBMFw/XnWbvoY02AQSCotN1ykTH/CO7a2dLMJOndD"
+    "PoG3oqEgoLDI9ZobHcAJkXVZdbIm8ZQQEdUnTnyHWE4q8sf5QlHFGBMDMR5VxOfiTGBDHy"
+    "JJAjSSlTf3M5ZNmDTa153ga5nS609XG3rI+Ks7XtNmmq1lnITt5UMAqcvCk1CsCjtI7a/w"
+    "J6RVO4HOUU0basNW2yQ2pLQDn0+6kTrmIJIE9TKltbgetpyhZyfU+4XKD5z7PZP3Os8nGn"
+    "KTfA5t2U4lvBZbD3F26TpSe9BMXy494efLObOPHlTGZpgPPofnBcQkfsJzLP+Y4Uy4qhX+"
+    "WegVsmKspiF88ioSM5qeS7yzcmvvfBu4vP7y7eX3W+lNsgtyl0pkxrBUJn1vRWLnTm7H3V"
+    "ZE7ySJiU+UxTfvLgfyocJewBXC/R0HF9GTDRNrIoD4REwREcQpCN3Qkvljc31/wDe2C/ul"
+    "QIwtBgjvouMcDPTHXQD4VT+cKMg9ONbMgZqiJjjNmIoAPo1nVmaErcxHhgIC9eIu48MKis"
+    "Ogc/W8eewgxR40ezMbUIuiMmVU64pjNjaoSMEJPL0cthWniOBo4zmRAyla9fJhn/EX2tat"
+    "ydPzOicvwc3hz2tz9rSc+XdPS1CND/6HaPjt52Xx+dnB6/efv2+PR1tK7mHy1aYC+vf4A1"
+    "NrVBLheztWRSzqD2SibhV1n7vIr1YXUfDqtqVS48rS5aWZNUbTqxNrLEaklBSwr7JSnkFo"
+    "wNYHrriYHzdBW21lJokwvlLklhSfQLhLAMc8plMEdV9GWS6hGIvow0w1RIjJVQdCD/m2Iu"
+    "XqCpN7BCyUjKTiCj+NVluwTbhYGG67QHUlbf/y35pGIUh9SypKQ0GxNfxvKFnTHmfmN8TE"
+    "BWOwfT4UDKZHZgN1TNfhNUMhA1t2Et1PJOU/KOAjCH/wKDYlC/hfFfmzcmOobhue5K0mSG"
+    "tIXiZJvkC7kVODXPuEmSlQ65OyYubsb/IYaUe4P/EEP0JvJ96ixQWboWLlSbt8eHoNWawW"
+    "kiLagVTGLsmZQEAkIa1X99vr0pWRgSNNllnxoC/U9ps/cQ3AXIARqptT6crAefLn7LzuN3"
+    "H28vs4s4NHCZAR/OPHWAD+tr0NcAPZIdVjjzZGkb0ak2eeRv05EnEiZrbc5JopV25l079W"
+    "xhY14pjFaHhT6rk7kfIlqgY4piR8u1S3GIajXTvje1HGyCdgYIER4K4qJH4sa2djBi20Rg"
+    "2NFAA0SnkfE6Z8lfuTVfpTTG3eOTPoK39vVDQeqrIZjWD/rf+RW+f/UdeRLf95VJHlGTMC"
+    "Fbt4LOOZK1XJ9UjuEcEWyMH5j/UJZSy0IjIrhyHQAjPdj7B8TAHifwN3H5mE7RwWzsIBvP"
+    "ERZCNiBrvwA9FzgGBC/pas/2HfRs96dIrW0komifs/UWXNrlp1g3r1aSpoUS9GmV9GWn5d"
+    "nLTnPJy2R3AowgdfWpWboWgr15dcWMmqIgDKZ0JY7qayVFgZJiTOhoXCCslcIZE2g8izSX"
+    "9L+kN5gXxsSWK9NSRBpXnT6sFtTtdc1T5/t6iukkif6SlvsPKbzy+GoHorSXS3JaNezlsj"
+    "Rd0yfM5vcO/FuRV6vmbHpWSXQBp9Rr9TLKl/AlwbUF1v+CpGCOqxgwIfMI3YDFEXOCZ4oo"
+    "eCbGruONxiFJL26wcGLI8l5W4v+yUJ+kRl6gTgrfqFybFE2QCj5KCNbqV6j/SFxIHNRHI9"
+    "eZcTSjYgx+Pu48jLIAFdDIk2DwoHzmUgHBF7Itm3JBDWQ5xkTy7kWB69JWulHqp6TFwE+8"
+    "TiCpgVJEDakLEScqAS22gsAO2SqynUfCfUUX8JcrnRRGFn0kaqQIgj34AwNt09TCRpQiIX"
+    "B5UsEkym0KozB9E0SlUBViEmS8reoW9YcU8bDw/FNfxv4h55qsnayRPsjAc62qajQJAxVl"
+    "6ZxL3KVCghbK9d3XVbQoslZ5vuzXOT0Kt7xRLVVgUL91qS26lVLsdxek2O/mU+wH2qY8wP"
+    "fkqWRpSJC0Yg4vEo2ufrtfbBCPJKOPtzc/hNWzVvJixeBY2AWXRyzFPaLT4K8APnkyiDst"
+    "mO8LLu2ISVoBeUYXW2nNPlqwZh8VrNnR+SQP8vJbDhLnn+buOZgSZgJq9UAPyc5Q8OOBhc"
+    "e9s+jg98BcAn5xUBb+yp6Jq7Bq8xceaAXaSgvTDinMKnnm6IT7XwWbuTewIW3CKozO0mpW"
+    "7zSro2zRK6VUSpLqMPXd5jMcFyQAPbnfct/7rqq8UETbBg/LpkWGvXNg3hlu7NvXFqija6"
+    "hJExTN2RUPt8TKzce6SETqBsElabSptgDV+P6R4qS0pdDmCXWU4VJLuD8f8yhrU3jaFJ76"
+    "bpdn00jMxeaw3bGZWxXa/HebwlcOA938/PHjImeDNPD6Rp7SiJDnu15mbyDamOOKwBvxW7"
+    "nH7XdbCd4x67USu/6knVYksiUuK0l3lqzLSsiPSg4r+cNz2b16tRm68uV6e8XS6C2rMjXp"
+    "bVSHrTU9kXzGLnVFihb/Epek5Oaw2DUpfeFZFR+lQOgCDxus/HO+4UiQJ3EW+AiFdpew4k"
+    "vl6iPLZF1ZSkwVNTaM/XsKUtpupRflocQ8e0Bc5ZsELkRhN34xwrbDRnHbETbo4BD9M+PB"
+    "9OI88DAC/vi5a/3ktpEPkgp2U3Yp5LhBJB+FjFE8MkSVJ7AdBJ5l/shyGWy1n1GTfkYBE6"
+    "oDGxNoKS8vRA8wJ73amGaoNLB5YLU/3Lb94bTHVuMWgGJJpTxvTFi/+bwxne+GHvOz4g88"
+    "agnK+Cvo7/tO86zYSjaZ8BRcix8pIs2UjTNFu3tpd689dw5pcbyk9hX5OqzX2lfk+U+K2u"
+    "Td2Ya0rvSYdTBNUGhEtRPBMzsRhJrUNc3cq0Zo78YavNTOnfhmlzsQaL8M7ZfxzNBu3C+j"
+    "OWeDPUF8qwk6A7AK7JcxjBUslwHTqiXqNIkRJAdggVER7HJOPm/AmbINQuJvAVddUqs4Ve"
+    "ea7em8l7tl5AvZuaomLUm/y4r+zj4pzVYRprUIvUZ4vFZSfoVKSi3ib0nEr6mMylBp4b4Y"
+    "WNhl6wOboNLAaq1J81oTN+GVuQFYa0QA7NjUrSPjJ77aygqUBjVTe4xsYqOprTrZpmoA3O"
+    "0L9AKBF365UiD0+6nixGw58uUNzAmChGXnKDi8gvDue/l6nBS5JVem08L9bgn3dS9c2Oxl"
+    "CzuUx67xO5E2FrGkU+1uINVu5ExZPdFuHM+0VszS8iS71yaxp44gzJj/pLrO396UrrFwO6"
+    "BxXXiTyltDcGGSFK4lA/34E5fIGSAXdxubxE+TixnqJwbzrRxNv2i/WK+xwsAQLziYAHfW"
+    "igrRl3rDsyYu9Z6QAnte+d4TVN9lHfKqLvnHx1Vc8o+Py13y4VnG/9Vw6t3xExG0EOHD7m"
+    "kVFXz3tFwHD8+yN1axEXGnLi0KfFh0aVWKrIVob/5yMN8dW4JoFkzp8ttq0lRaI1uoOORT"
+    "2QPpDRyzYDkuj1/IEeoLideIVojQHBO4AbJWJEkRrWbGGszQ1r7y5ae91j7yNKWytRW4nq"
+    "Zshuv6QvAV0w7zutbHBIU+QSy3kIWCuHaBXWRpSEyqhi/pWqhr+iC3L88ld74yplOga8rU"
+    "eLlI1zT06/YC3U4Nn8SAAm5jcgSRcHrMvzlpQqYCLjrigkx9NVH/F1mjj9RdTZRxahI/hY"
+    "ksBa9CxrGKISr2VdxSP1UuVIo7BIrwEiUpFjouFfOebHESPtA2kSZtIjpbxLazRSRHlsO5"
+    "3IUxQ9YKtJt2ZNz1qPjcQrLBoHjDkIu68u8Nfj3Ibg2LMigLf8kyhxH5t/w3u2U8j69vuC"
+    "WsyrQk/Q77/nYsZ3YGngQPzCYm9ewz5P//gY3paHyG4N8HJikENbB1hsJfu8WlaONOs+qz"
+    "jS2rdGvOETcnaLze7i591H17Em3Q8Meivfnzp4uPH8tVlHX2iiTNDk/6nd0n0qfTiifMNF"
+    "Fr5rC+Gl7rFdfQK+qLrtrG9QJFYy5Rd2h7VFdGr3T5VVEDOtnN7rA8/6XrRCub2jUX6Jd1"
+    "koVqGuYKSRaq5ACAM92aGQDSKmNQo7YI9q2mAyhAbqlKPsS3slq+F7G4mm4eTBffcKX4Pl"
+    "cqcJ9FaIqpi2w8IRxhxIlEyvS149SWCy2nsveXkKacSQKTuEj2RAqSnG+ni0KfUTc2Yiir"
+    "lc4m/px6dy0dte2cXC0RpL8I1YxbTRLpU1OBrkH7OWz5HJrYPNY8iOZN6nuGdPXwyuRnuz"
+    "xuVbuS7LEryXsXDws9SPwHC0+oJlSpcSTlGO6lUVSvUD+Mj+6jkfLWGMyRIytN5YEQKp6r"
+    "f+UJ0iUITpAUWsIWBKtSUXwe3XD72w1g0gfRNQ+iOi5pa3Ec++Bb0+k0Aq6+h6UdllJ9+c"
+    "cORnCU55RZmgupWflnX65N18qZcqjbq5zRpuuVtpkd4nIlu6WOfPoauKw1gjrySaurytRV"
+    "F8SlxrhToK8KnrxcpLDCcZ1lCqtyQHVytN3SAwW3YNdRVyRIWiFMN5CnBj6qGggH1VuI7m"
+    "ElhdDhAoXQYQ2FULluolwhpLNILNNB5E4HTW5mX/4P/ZaAfQ=="
 )
