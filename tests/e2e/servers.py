@@ -247,10 +247,10 @@ class Stack:
 
     def client(self, **kwargs: object) -> httpx.Client:
         """An HTTPS client through Caddy that trusts Caddy's internal CA."""
+        kwargs.setdefault("timeout", 10)
         return httpx.Client(
             base_url=self.https_url,
             verify=self.caddy.ssl_context(),
-            timeout=10,
             **kwargs,  # type: ignore[arg-type]
         )
 

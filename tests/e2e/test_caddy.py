@@ -51,7 +51,7 @@ def test_https_answers_with_a_certificate_from_caddys_ca(stack: Stack) -> None:
     with stack.client() as client:
         response = client.get("/readyz")
     assert response.status_code == 200
-    assert response.json()["checks"]["database"] == "ok"
+    assert response.json()["checks"] == {"database": "ok", "redis": "ok"}
     assert response.http_version in ("HTTP/1.1", "HTTP/2")
 
 
