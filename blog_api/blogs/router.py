@@ -34,6 +34,9 @@ from blog_api.core.idempotency import IdempotencyKeyHeader
 from blog_api.core.pagination import DEFAULT_LIMIT, CursorParam, LimitParam, Page
 from blog_api.core.ratelimit import rate_limit, user_key
 from blog_api.core.types import MAX_ID
+from blog_api.drafts import service as drafts_service
+from blog_api.drafts.dependencies import DraftStoreDep
+from blog_api.drafts.schemas import KEY_PATTERN as DRAFT_KEY_PATTERN
 
 router = APIRouter(prefix="/api/blogs", tags=["blogs"])
 tags_router = APIRouter(prefix="/api/tags", tags=["blogs"])
@@ -95,7 +98,16 @@ async def create_blog(
     author: CurrentUser,
     settings: SettingsDep,
     response: Response,
+    drafts: DraftStoreDep,
     idempotency_key: IdempotencyKeyHeader = None,
+    draft_key: Annotated[
+        str | None,
+        Query(
+            pattern=DRAFT_KEY_PATTERN,
+            description="One of your drafts (`/api/session/drafts/{key}`) to delete once the "
+            "post is created.",
+        ),
+    ] = None,
 ) -> Any:
     """Create a post; it waits in the review queue (`pending`) until an approver decides."""
     result = await blogs_service.create_blog(
@@ -104,6 +116,8 @@ async def create_blog(
     if result.replay is not None:
         return result.replay.to_response()
     assert result.blog is not None
+    if draft_key:
+        await drafts_service.discard_after_use(drafts, user=author, key=draft_key)
     response.headers["Location"] = f"/api/blogs/{result.blog.id}"
     return await _read(result.blog, settings, response)
 

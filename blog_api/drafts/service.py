@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-from fastapi import FastAPI
+import logging
 
 from blog_api.core.errors import NotFound
 from blog_api.drafts.schemas import DraftRead, DraftSummary, DraftWrite
 from blog_api.drafts.store import DraftContent, DraftStore, StoredDraft
 from blog_api.users.models import User
+
+logger = logging.getLogger("blog_api.drafts")
 
 
 class DraftNotFound(NotFound):
@@ -73,7 +75,15 @@ async def delete_draft(store: DraftStore, *, user: User, key: str) -> bool:
     return await store.delete(user.id, key)
 
 
-async def discard_after_use(app: FastAPI, *, user: User, key: str) -> None:
-    """Delete a draft once its content became a post (called by the blogs domain)."""
-    store: DraftStore = app.state.draft_store
-    await store.delete(user.id, key)
+async def discard_after_use(store: DraftStore, *, user: User, key: str) -> None:
+    """Delete a draft once its content became a post (called by the blogs domain).
+
+    The post is already committed, so a failure here (Redis unreachable) is logged, not raised:
+    a leftover draft expires on its own, a 500 would make the client submit the post again.
+    """
+    try:
+        await store.delete(user.id, key)
+    except Exception:
+        logger.warning(
+            "could not delete draft after use", extra={"user_id": user.id}, exc_info=True
+        )

@@ -337,3 +337,57 @@ async def test_malformed_json_is_400(client: AsyncClient, user: Actor) -> None:
         CURRENT, content=b"{not json", headers=user.headers | {"Content-Type": "application/json"}
     )
     assert resp.status_code == 400
+
+
+# --- POST /api/blogs?draft_key= ----------------------------------------------------------------
+
+
+async def test_blog_submission_deletes_the_named_draft(client: AsyncClient, user: Actor) -> None:
+    await put(client, user, "new-post", title="Almost ready")
+    await put(client, user, "other")
+    resp = await client.post(
+        "/api/blogs",
+        params={"draft_key": "new-post"},
+        json={"title": "Ready", "content": "Hello"},
+        headers=user.headers,
+    )
+    assert resp.status_code == 201, resp.text
+    assert (await client.get(f"{DRAFTS}/new-post", headers=user.headers)).status_code == 404
+    assert [d["key"] for d in (await client.get(DRAFTS, headers=user.headers)).json()] == ["other"]
+
+
+async def test_blog_submission_with_absent_draft_key_still_creates(
+    client: AsyncClient, user: Actor
+) -> None:
+    resp = await client.post(
+        "/api/blogs",
+        params={"draft_key": "never-saved"},
+        json={"title": "Ready", "content": "Hello"},
+        headers=user.headers,
+    )
+    assert resp.status_code == 201
+
+
+async def test_blog_submission_does_not_touch_another_users_draft(
+    client: AsyncClient, user: Actor, other_user: Actor
+) -> None:
+    await put(client, other_user, "new-post", title="bob's")
+    await client.post(
+        "/api/blogs",
+        params={"draft_key": "new-post"},
+        json={"title": "Ready", "content": "Hello"},
+        headers=user.headers,
+    )
+    assert (await client.get(f"{DRAFTS}/new-post", headers=other_user.headers)).status_code == 200
+
+
+async def test_blog_submission_with_invalid_draft_key_is_422(
+    client: AsyncClient, user: Actor
+) -> None:
+    resp = await client.post(
+        "/api/blogs",
+        params={"draft_key": "Not A Key"},
+        json={"title": "Ready", "content": "Hello"},
+        headers=user.headers,
+    )
+    assert resp.status_code == 422
