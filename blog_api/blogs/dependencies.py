@@ -8,7 +8,7 @@ from fastapi import Depends, Header, Path
 
 from blog_api.auth.dependencies import OptionalUser
 from blog_api.blogs import service as blogs_service
-from blog_api.blogs.models import Blog, BlogRevision
+from blog_api.blogs.models import SLUG_MAX, Blog, BlogRevision
 from blog_api.core.types import MAX_ID, IdPath
 
 
@@ -18,6 +18,18 @@ async def visible_blog(blog_id: IdPath, viewer: OptionalUser) -> Blog:
 
 
 VisibleBlog = Annotated[Blog, Depends(visible_blog)]
+
+SlugPath = Annotated[
+    str, Path(max_length=SLUG_MAX, pattern=r"^[a-z0-9]+(-[a-z0-9]+)*$", description="Slug.")
+]
+
+
+async def visible_blog_by_slug(slug: SlugPath, viewer: OptionalUser) -> Blog:
+    """The post with the slug in the path if the caller may see it; 404 otherwise."""
+    return await blogs_service.get_visible_blog_by_slug(slug, viewer=viewer)
+
+
+VisibleBlogBySlug = Annotated[Blog, Depends(visible_blog_by_slug)]
 
 RevisionIdPath = Annotated[int, Path(ge=1, le=MAX_ID, description="Revision id.")]
 

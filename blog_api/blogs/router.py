@@ -13,6 +13,7 @@ from blog_api.blogs.dependencies import (
     IfNoneMatchHeader,
     RevisionIdPath,
     VisibleBlog,
+    VisibleBlogBySlug,
     VisibleRevision,
 )
 from blog_api.blogs.models import Blog, BlogStatus
@@ -63,9 +64,16 @@ async def list_blogs(
     ] = None,
     q: Annotated[
         str | None,
-        Query(min_length=1, max_length=200, description="Words to find in title and content."),
+        Query(
+            min_length=1,
+            max_length=200,
+            pattern=r"^[^\x00]*$",
+            description="Words to find in title and content.",
+        ),
     ] = None,
-    tag: Annotated[str | None, Query(min_length=1, max_length=64, description="A tag.")] = None,
+    tag: Annotated[
+        str | None, Query(min_length=1, max_length=64, pattern=r"^[^\x00]*$", description="A tag.")
+    ] = None,
     status: Annotated[
         BlogStatus | None,
         Query(description="pending/rejected: approvers and admins (or your own with mine=true)."),
@@ -91,7 +99,7 @@ async def list_blogs(
     response_model=BlogRead,
     summary="Submit a post",
     dependencies=[Depends(rate_limit("blog_submit", key=user_key))],
-    responses=problem_responses(400, 401, 409, 413, 422, 429),
+    responses=problem_responses(400, 401, 413, 422, 429),
 )
 async def create_blog(
     body: BlogCreate,
@@ -120,6 +128,19 @@ async def create_blog(
         await drafts_service.discard_after_use(drafts, user=author, key=draft_key)
     response.headers["Location"] = f"/api/blogs/{result.blog.id}"
     return await _read(result.blog, settings, response)
+
+
+@router.get(
+    "/by-slug/{slug}",
+    response_model=BlogRead,
+    summary="Get a post by its slug",
+    responses=problem_responses(401, 404, 422),
+)
+async def get_blog_by_slug(
+    blog: VisibleBlogBySlug, settings: SettingsDep, response: Response
+) -> Any:
+    """Return a post found by slug, with the same visibility rules as by id."""
+    return await _read(blog, settings, response)
 
 
 @router.get(

@@ -3,6 +3,7 @@ are a 422 rather than silently ignored."""
 
 from __future__ import annotations
 
+import unicodedata
 from datetime import datetime
 from typing import Annotated
 
@@ -37,14 +38,29 @@ def _normalise_tags(tags: list[str]) -> list[str]:
     return out
 
 
+def _no_control_chars(value: str) -> str:
+    if any(unicodedata.category(ch) == "Cc" for ch in value):
+        raise ValueError("must not contain control characters")
+    return value
+
+
+def _no_nul(value: str) -> str:
+    # PostgreSQL text cannot hold U+0000; refuse it here instead of failing in the database.
+    if "\x00" in value:
+        raise ValueError("must not contain NUL characters")
+    return value
+
+
 Title = Annotated[
     str,
     StringConstraints(strip_whitespace=True, min_length=1, max_length=TITLE_MAX),
+    AfterValidator(_no_control_chars),
     Field(examples=["Hello, world"]),
 ]
 Content = Annotated[
     str,
     StringConstraints(min_length=1, max_length=CONTENT_MAX),
+    AfterValidator(_no_nul),
     Field(description="Markdown; raw HTML is shown as text.", examples=["Hello **there**."]),
 ]
 TagList = Annotated[
@@ -99,7 +115,9 @@ class RejectRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     reason: Annotated[
-        str, StringConstraints(strip_whitespace=True, min_length=1, max_length=REASON_MAX)
+        str,
+        StringConstraints(strip_whitespace=True, min_length=1, max_length=REASON_MAX),
+        AfterValidator(_no_nul),
     ] = Field(examples=["Please cite your sources."])
 
 

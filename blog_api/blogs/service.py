@@ -16,10 +16,10 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any
 
+from pypika_tortoise.terms import BasicCriterion
 from slugify import slugify
 from tortoise import connections
 from tortoise.backends.base.client import BaseDBAsyncClient
-from pypika_tortoise.terms import BasicCriterion
 from tortoise.contrib.postgres.search import Comp, SearchQuery, SearchVector
 from tortoise.exceptions import IntegrityError
 from tortoise.expressions import Expression, Q, ResolveContext, ResolveResult
@@ -101,10 +101,6 @@ class StaleETag(PreconditionFailed):
 
 def _now() -> datetime:
     return datetime.now(timezone.utc)
-
-
-def can_review(user: User | None) -> bool:
-    return user is not None and user.is_reviewer
 
 
 def can_see(blog: Blog, viewer: User | None) -> bool:
@@ -231,6 +227,14 @@ async def get_visible_blog(blog_id: int, *, viewer: User | None) -> Blog:
     blog = await Blog.get_or_none(id=blog_id)
     if blog is None or not can_see(blog, viewer):
         raise BlogNotFound(f"blog {blog_id} does not exist")
+    return blog
+
+
+async def get_visible_blog_by_slug(slug: str, *, viewer: User | None) -> Blog:
+    """The post with this slug if `viewer` may see it; otherwise 404."""
+    blog = await Blog.get_or_none(slug=slug)
+    if blog is None or not can_see(blog, viewer):
+        raise BlogNotFound(f"no post has the slug {slug!r}")
     return blog
 
 

@@ -77,6 +77,7 @@ async def test_list_items_have_no_full_text(
         {"status": "draft"},
         {"q": "x" * 201},
         {"mine": "maybe"},
+        {"q": "nul\x00byte"},
     ],
 )
 async def test_bad_list_parameters_are_422(client: AsyncClient, params: dict) -> None:

@@ -6,7 +6,7 @@ import pytest
 from httpx import AsyncClient
 
 from tests.blogs.conftest import CreatePost
-from tests.conftest import Actor
+from tests.conftest import Actor, auth
 from tests.media.images import image_bytes
 
 
@@ -64,6 +64,9 @@ async def test_server_managed_fields_are_refused(
         {"title": "T", "content": "x", "tags": [f"t{i}" for i in range(11)]},
         {"title": "T", "content": "x", "image_ids": [99_999_999_999]},
         {"title": "T", "content": "x", "image_ids": [0]},
+        {"title": "T\u0000", "content": "x"},
+        {"title": "Line\nbreak", "content": "x"},
+        {"title": "T", "content": "nul \u0000 byte"},
     ],
 )
 async def test_invalid_input_is_422(client: AsyncClient, user: Actor, body: dict) -> None:
@@ -235,3 +238,36 @@ async def test_admin_deletes_any_post(
         await client.delete(f"/api/blogs/{post['id']}", headers=admin.headers)
     ).status_code == 204
     assert (await client.get(f"/api/blogs/{post['id']}")).status_code == 404
+
+
+@pytest.mark.parametrize(
+    "role,status,expected",
+    [
+        ("anonymous", "approved", 200),
+        ("anonymous", "pending", 404),
+        ("other_user", "pending", 404),
+        ("author", "pending", 200),
+        ("l1_approver", "rejected", 200),
+        ("admin", "pending", 200),
+    ],
+)
+async def test_get_by_slug_follows_visibility(
+    client: AsyncClient,
+    callers: dict,
+    approver: Actor,
+    create_post: CreatePost,
+    role: str,
+    status: str,
+    expected: int,
+) -> None:
+    post = await create_post(callers["author"], status=status, reviewer=approver, title="By Slug")
+    resp = await client.get("/api/blogs/by-slug/by-slug", headers=auth(callers[role]))
+    assert resp.status_code == expected
+    if expected == 200:
+        assert resp.json()["id"] == post["id"]
+        assert resp.headers["ETag"] == f'"{post["id"]}.{post["version"]}"'
+
+
+async def test_malformed_slug_is_422(client: AsyncClient) -> None:
+    assert (await client.get("/api/blogs/by-slug/Not_A_Slug")).status_code == 422
+    assert (await client.get(f"/api/blogs/by-slug/{'a' * 221}")).status_code == 422
