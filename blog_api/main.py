@@ -14,6 +14,9 @@ from blog_api import __version__
 from blog_api.auth.router import router as auth_router
 from blog_api.blogs.router import router as blogs_router
 from blog_api.blogs.router import tags_router as blog_tags_router
+from blog_api.comments.live import install_live_comments
+from blog_api.comments.router import router as comments_router
+from blog_api.comments.ws import ws_router as comments_ws_router
 from blog_api.core.config import Environment, Settings, get_settings
 from blog_api.core.db import ensure_sqlite_parent, tortoise_config
 from blog_api.core.errors import install_error_handlers
@@ -34,6 +37,7 @@ OPENAPI_TAGS = [
     {"name": "auth", "description": "Accounts, login and token rotation."},
     {"name": "users", "description": "Account administration (admins)."},
     {"name": "blogs", "description": "Posts, the review workflow, revisions and tags."},
+    {"name": "comments", "description": "Comments on posts (live: WS /api/blogs/{id}/ws)."},
     {"name": "media", "description": "Image uploads for posts."},
     {"name": "feature-requests", "description": "Feature requests, votes and admin triage."},
     {"name": "drafts", "description": "Autosaved drafts of the current user."},
@@ -47,6 +51,8 @@ ROUTERS = [
     users_router,
     blogs_router,
     blog_tags_router,
+    comments_router,
+    comments_ws_router,
     media_router,
     feature_requests_router,
     drafts_router,
@@ -95,6 +101,7 @@ def create_app(settings: Settings | None = None, *, generate_schemas: bool = Fal
     )
     app.state.lifespan_hooks = []
     install_realtime(app)
+    install_live_comments(app)
     install_rate_limiter(app, settings)
     install_draft_store(app, settings)
     install_error_handlers(app)

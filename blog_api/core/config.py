@@ -58,6 +58,14 @@ class Settings(BaseSettings):
     subscriber_queue_size: int = Field(default=256, ge=1)
     ticket_ttl_seconds: int = Field(default=30, ge=5, le=300)
     sse_max_seconds: int = Field(default=1800, ge=10)
+    # Live comments over WebSocket (docs/websocket.md).
+    ws_max_message_bytes: int = Field(default=16_384, ge=1024, le=1_048_576)
+    ws_message_rate: str = "20/10seconds"
+    ws_max_connections_per_user: int = Field(default=5, ge=1)
+    ws_history_size: int = Field(default=50, ge=0, le=100)
+    ws_ping_interval_seconds: float = Field(default=25.0, gt=0)
+    ws_ping_timeout_seconds: float = Field(default=20.0, gt=0)
+    ws_presence_ttl_seconds: float = Field(default=45.0, ge=3)
     # Drafts.
     draft_ttl_days: int = Field(default=30, ge=1)
     # Rate limits, in the `limits` library's notation ("5/minute;100/hour").

@@ -109,6 +109,20 @@ CREATE TABLE IF NOT EXISTS "tags" (
     "id" INTEGER PRIMARY KEY AUTOINCREMENT NOT NULL,
     "name" VARCHAR(32) NOT NULL UNIQUE
 ) /* A lowercase slug; created on first use. */;
+CREATE TABLE IF NOT EXISTS "comments" (
+    "id" INTEGER PRIMARY KEY AUTOINCREMENT NOT NULL,
+    "body" TEXT NOT NULL,
+    "client_id" VARCHAR(64),
+    "created_at" TIMESTAMP NOT NULL,
+    "edited_at" TIMESTAMP,
+    "deleted_at" TIMESTAMP,
+    "author_id" INT NOT NULL REFERENCES "users" ("id") ON DELETE CASCADE,
+    "blog_id" INT NOT NULL REFERENCES "blogs" ("id") ON DELETE CASCADE,
+    "deleted_by_id" INT REFERENCES "users" ("id") ON DELETE SET NULL,
+    "parent_id" INT REFERENCES "comments" ("id") ON DELETE CASCADE,
+    CONSTRAINT "uid_comments_author__8997a9" UNIQUE ("author_id", "client_id")
+) /* A comment on a post, or a reply to a top-level comment (never a reply to a reply). */;
+CREATE INDEX IF NOT EXISTS "idx_comments_blog_id_a6168a" ON "comments" ("blog_id", "id");
 CREATE TABLE IF NOT EXISTS "idempotency_keys" (
     "id" INTEGER PRIMARY KEY AUTOINCREMENT NOT NULL,
     "key" VARCHAR(255) NOT NULL,
@@ -167,16 +181,16 @@ CREATE TABLE IF NOT EXISTS "aerich" (
     "app" VARCHAR(100) NOT NULL,
     "content" JSON NOT NULL
 );
-CREATE TABLE IF NOT EXISTS "blog_images" (
-    "blogs_id" INT NOT NULL REFERENCES "blogs" ("id") ON DELETE CASCADE,
-    "image_id" INT NOT NULL REFERENCES "images" ("id") ON DELETE CASCADE
-);
-CREATE UNIQUE INDEX IF NOT EXISTS "uidx_blog_images_blogs_i_ce3728" ON "blog_images" ("blogs_id", "image_id");
 CREATE TABLE IF NOT EXISTS "blog_tags" (
     "blogs_id" INT NOT NULL REFERENCES "blogs" ("id") ON DELETE CASCADE,
     "tag_id" INT NOT NULL REFERENCES "tags" ("id") ON DELETE CASCADE
 );
-CREATE UNIQUE INDEX IF NOT EXISTS "uidx_blog_tags_blogs_i_e5fa3c" ON "blog_tags" ("blogs_id", "tag_id");"""
+CREATE UNIQUE INDEX IF NOT EXISTS "uidx_blog_tags_blogs_i_e5fa3c" ON "blog_tags" ("blogs_id", "tag_id");
+CREATE TABLE IF NOT EXISTS "blog_images" (
+    "blogs_id" INT NOT NULL REFERENCES "blogs" ("id") ON DELETE CASCADE,
+    "image_id" INT NOT NULL REFERENCES "images" ("id") ON DELETE CASCADE
+);
+CREATE UNIQUE INDEX IF NOT EXISTS "uidx_blog_images_blogs_i_ce3728" ON "blog_images" ("blogs_id", "image_id");"""
 
 
 async def downgrade(db: BaseDBAsyncClient) -> str:
@@ -185,88 +199,98 @@ async def downgrade(db: BaseDBAsyncClient) -> str:
 
 
 MODELS_STATE = (
-    "eJztXVtz2zYW/isYvdSZSTOxHDteu9sZO3FabxN7x3Ev07ojQSQkYUWCKgFa1nbz3xcHvN"
-    "8kUhdaYvDQVAZxAPA7IIBzxd8d2zGJxV/9zInbOUN/dxi2ifyRKn+JOng6jUuhQOCBpSp6"
-    "soYqwQMuXGwIWTjEFieyyCTccOlUUIdB1QuGsGE4HhPnqE9sTK0+ohxx4bjERMxxbWxRLn"
-    "8eWM6MuMjAnLxA3EEeo395hBHOoT4Uf0sZJ4xTQR/JK+jddAzZPWWjbXfkV+kJZ0TEWIH2"
-    "x5+ymDKTPBEe/jmd9IaUWGYKU2pCA6q8J+ZTVXbNxAdVEd5h0DMcy7NZXHk6F2OHRbUpE1"
-    "A6kkN0sSDQvHA9gJp5lhWwJETfH2lcxR9igsYkQ+xZwDCg9gcQl3V6vZvb+97nq/ter5Nj"
-    "ZkiRgD0oMhwGE0EOlau3H8EQvu0evnn75vTo5M2prKKGGZW8/eJ3HQPjEyp4bu47X9RzLL"
-    "BfQ2Ecg6rYm8f13Ri7xcBGBBls5aCz2IZI7i64Nn7qWYSNxFj+edR9vQDKXy7u3v14cXcg"
-    "a72ALh35sfqf8E3wqOs/A7xjfOH7Vr9rQJykaSHKlUBegHEW4inmfOa4Zm+M+bgOzjnCzY"
-    "AdFsRoxwt643B3j48r4C1rlQKunqURdx2rZEJfMc9WYF/LMWFmkBzoIW1zWKvvqVMPbUVz"
-    "huDfB2Yd9uQG7jqPUJT444Fh06bsDKn/ZbfRKtw5PKnAnMOTUt7AozRrKO/JQ4TcbfP8uX"
-    "Qk9JiV7JdJugxvBpJwW8wJF6ItfAgLoL28vf0ILduc/2Wpguv7DMY/f7q8ktgr6GUlKkhy"
-    "Q40BN1wCkPSwyCP+Xj4R1CbFkKcpM5ibAemr8Mc+rkTyBc1bZs0DPi9gyP31p6vP9xef/p"
-    "3iyvuL+yt40lWl80zpQfa7iBpBv17f/4jgT/T77c2VgtfhYuSqHuN69793YEzYE06PObMe"
-    "NhN7Y1gaopbe1qfmilxPU2qu7wrXQ4wSbFejB3FkOEmcnaFggI3JDMuTQ+pJYoMkQ9nrWI"
-    "o5Eyn9FCzFAf2Hn+6IhRXC+ckQyJB3flv30NQeTocv4QcQlsbTIsaLOYIOqaGQWBOum0RT"
-    "bYWL2nhE1sTpGtpoK0ADyxmtic+lbKKt8LjkkZKZ3ISawynYVPcKJkCnB1jx9ZclgOkuaK"
-    "r10+p5MNvHKeZDtvYJARppKULUJPbUEYQZ896EzNfd9eLWfiLztn6IQylYei6R36EcMxdr"
-    "YvbBb+3Ob+wrwaz3KGfJRoH7RTbYVvBMFw/XnWbvoY02AQSCotN1ykTH/CO7a2dLMJOndD"
-    "PoG3oqEgoLDI9ZobHcAJkXVZdbIm8ZQQEdUnTnyHWE4q8sf5QlHFGBMDMR5VxOfiTGBDHy"
-    "JJAjSSlTf3M5ZNmDTa153ga5nS609XG3rI+Ks7XtNmmq1lnITt5UMAqcvCk1CsCjtI7a/w"
-    "J6RVO4HOUU0basNW2yQ2pLQDn0+6kTrmIJIE9TKltbgetpyhZyfU+4XKD5z7PZP3Os8nGn"
-    "KTfA5t2U4lvBZbD3F26TpSe9BMXy494efLObOPHlTGZpgPPofnBcQkfsJzLP+Y4Uy4qhX+"
-    "WegVsmKspiF88ioSM5qeS7yzcmvvfBu4vP7y7eX3W+lNsgtyl0pkxrBUJn1vRWLnTm7H3V"
-    "ZE7ySJiU+UxTfvLgfyocJewBXC/R0HF9GTDRNrIoD4REwREcQpCN3Qkvljc31/wDe2C/ul"
-    "QIwtBgjvouMcDPTHXQD4VT+cKMg9ONbMgZqiJjjNmIoAPo1nVmaErcxHhgIC9eIu48MKis"
-    "Ogc/W8eewgxR40ezMbUIuiMmVU64pjNjaoSMEJPL0cthWniOBo4zmRAyla9fJhn/EX2tat"
-    "ydPzOicvwc3hz2tz9rSc+XdPS1CND/6HaPjt52Xx+dnB6/efv2+PR1tK7mHy1aYC+vf4A1"
-    "NrVBLheztWRSzqD2SibhV1n7vIr1YXUfDqtqVS48rS5aWZNUbTqxNrLEaklBSwr7JSnkFo"
-    "wNYHrriYHzdBW21lJokwvlLklhSfQLhLAMc8plMEdV9GWS6hGIvow0w1RIjJVQdCD/m2Iu"
-    "XqCpN7BCyUjKTiCj+NVluwTbhYGG67QHUlbf/y35pGIUh9SypKQ0GxNfxvKFnTHmfmN8TE"
-    "BWOwfT4UDKZHZgN1TNfhNUMhA1t2Et1PJOU/KOAjCH/wKDYlC/hfFfmzcmOobhue5K0mSG"
-    "tIXiZJvkC7kVODXPuEmSlQ65OyYubsb/IYaUe4P/EEP0JvJ96ixQWboWLlSbt8eHoNWawW"
-    "kiLagVTGLsmZQEAkIa1X99vr0pWRgSNNllnxoC/U9ps/cQ3AXIARqptT6crAefLn7LzuN3"
-    "H28vs4s4NHCZAR/OPHWAD+tr0NcAPZIdVjjzZGkb0ak2eeRv05EnEiZrbc5JopV25l079W"
-    "xhY14pjFaHhT6rk7kfIlqgY4piR8u1S3GIajXTvje1HGyCdgYIER4K4qJH4sa2djBi20Rg"
-    "2NFAA0SnkfE6Z8lfuTVfpTTG3eOTPoK39vVDQeqrIZjWD/rf+RW+f/UdeRLf95VJHlGTMC"
-    "Fbt4LOOZK1XJ9UjuEcEWyMH5j/UJZSy0IjIrhyHQAjPdj7B8TAHifwN3H5mE7RwWzsIBvP"
-    "ERZCNiBrvwA9FzgGBC/pas/2HfRs96dIrW0komifs/UWXNrlp1g3r1aSpoUS9GmV9GWn5d"
-    "nLTnPJy2R3AowgdfWpWboWgr15dcWMmqIgDKZ0JY7qayVFgZJiTOhoXCCslcIZE2g8izSX"
-    "9L+kN5gXxsSWK9NSRBpXnT6sFtTtdc1T5/t6iukkif6SlvsPKbzy+GoHorSXS3JaNezlsj"
-    "Rd0yfM5vcO/FuRV6vmbHpWSXQBp9Rr9TLKl/AlwbUF1v+CpGCOqxgwIfMI3YDFEXOCZ4oo"
-    "eCbGruONxiFJL26wcGLI8l5W4v+yUJ+kRl6gTgrfqFybFE2QCj5KCNbqV6j/SFxIHNRHI9"
-    "eZcTSjYgx+Pu48jLIAFdDIk2DwoHzmUgHBF7Itm3JBDWQ5xkTy7kWB69JWulHqp6TFwE+8"
-    "TiCpgVJEDakLEScqAS22gsAO2SqynUfCfUUX8JcrnRRGFn0kaqQIgj34AwNt09TCRpQiIX"
-    "B5UsEkym0KozB9E0SlUBViEmS8reoW9YcU8bDw/FNfxv4h55qsnayRPsjAc62qajQJAxVl"
-    "6ZxL3KVCghbK9d3XVbQoslZ5vuzXOT0Kt7xRLVVgUL91qS26lVLsdxek2O/mU+wH2qY8wP"
-    "fkqWRpSJC0Yg4vEo2ufrtfbBCPJKOPtzc/hNWzVvJixeBY2AWXRyzFPaLT4K8APnkyiDst"
-    "mO8LLu2ISVoBeUYXW2nNPlqwZh8VrNnR+SQP8vJbDhLnn+buOZgSZgJq9UAPyc5Q8OOBhc"
-    "e9s+jg98BcAn5xUBb+yp6Jq7Bq8xceaAXaSgvTDinMKnnm6IT7XwWbuTewIW3CKozO0mpW"
-    "7zSro2zRK6VUSpLqMPXd5jMcFyQAPbnfct/7rqq8UETbBg/LpkWGvXNg3hlu7NvXFqija6"
-    "hJExTN2RUPt8TKzce6SETqBsElabSptgDV+P6R4qS0pdDmCXWU4VJLuD8f8yhrU3jaFJ76"
-    "bpdn00jMxeaw3bGZWxXa/HebwlcOA938/PHjImeDNPD6Rp7SiJDnu15mbyDamOOKwBvxW7"
-    "nH7XdbCd4x67USu/6knVYksiUuK0l3lqzLSsiPSg4r+cNz2b16tRm68uV6e8XS6C2rMjXp"
-    "bVSHrTU9kXzGLnVFihb/Epek5Oaw2DUpfeFZFR+lQOgCDxus/HO+4UiQJ3EW+AiFdpew4k"
-    "vl6iPLZF1ZSkwVNTaM/XsKUtpupRflocQ8e0Bc5ZsELkRhN34xwrbDRnHbETbo4BD9M+PB"
-    "9OI88DAC/vi5a/3ktpEPkgp2U3Yp5LhBJB+FjFE8MkSVJ7AdBJ5l/shyGWy1n1GTfkYBE6"
-    "oDGxNoKS8vRA8wJ73amGaoNLB5YLU/3Lb94bTHVuMWgGJJpTxvTFi/+bwxne+GHvOz4g88"
-    "agnK+Cvo7/tO86zYSjaZ8BRcix8pIs2UjTNFu3tpd689dw5pcbyk9hX5OqzX2lfk+U+K2u"
-    "Td2Ya0rvSYdTBNUGhEtRPBMzsRhJrUNc3cq0Zo78YavNTOnfhmlzsQaL8M7ZfxzNBu3C+j"
-    "OWeDPUF8qwk6A7AK7JcxjBUslwHTqiXqNIkRJAdggVER7HJOPm/AmbINQuJvAVddUqs4Ve"
-    "ea7em8l7tl5AvZuaomLUm/y4r+zj4pzVYRprUIvUZ4vFZSfoVKSi3ib0nEr6mMylBp4b4Y"
-    "WNhl6wOboNLAaq1J81oTN+GVuQFYa0QA7NjUrSPjJ77aygqUBjVTe4xsYqOprTrZpmoA3O"
-    "0L9AKBF365UiD0+6nixGw58uUNzAmChGXnKDi8gvDue/l6nBS5JVem08L9bgn3dS9c2Oxl"
-    "CzuUx67xO5E2FrGkU+1uINVu5ExZPdFuHM+0VszS8iS71yaxp44gzJj/pLrO396UrrFwO6"
-    "BxXXiTyltDcGGSFK4lA/34E5fIGSAXdxubxE+TixnqJwbzrRxNv2i/WK+xwsAQLziYAHfW"
-    "igrRl3rDsyYu9Z6QAnte+d4TVN9lHfKqLvnHx1Vc8o+Py13y4VnG/9Vw6t3xExG0EOHD7m"
-    "kVFXz3tFwHD8+yN1axEXGnLi0KfFh0aVWKrIVob/5yMN8dW4JoFkzp8ttq0lRaI1uoOORT"
-    "2QPpDRyzYDkuj1/IEeoLideIVojQHBO4AbJWJEkRrWbGGszQ1r7y5ae91j7yNKWytRW4nq"
-    "Zshuv6QvAV0w7zutbHBIU+QSy3kIWCuHaBXWRpSEyqhi/pWqhr+iC3L88ld74yplOga8rU"
-    "eLlI1zT06/YC3U4Nn8SAAm5jcgSRcHrMvzlpQqYCLjrigkx9NVH/F1mjj9RdTZRxahI/hY"
-    "ksBa9CxrGKISr2VdxSP1UuVIo7BIrwEiUpFjouFfOebHESPtA2kSZtIjpbxLazRSRHlsO5"
-    "3IUxQ9YKtJt2ZNz1qPjcQrLBoHjDkIu68u8Nfj3Ibg2LMigLf8kyhxH5t/w3u2U8j69vuC"
-    "WsyrQk/Q77/nYsZ3YGngQPzCYm9ewz5P//gY3paHyG4N8HJikENbB1hsJfu8WlaONOs+qz"
-    "jS2rdGvOETcnaLze7i591H17Em3Q8Meivfnzp4uPH8tVlHX2iiTNDk/6nd0n0qfTiifMNF"
-    "Fr5rC+Gl7rFdfQK+qLrtrG9QJFYy5Rd2h7VFdGr3T5VVEDOtnN7rA8/6XrRCub2jUX6Jd1"
-    "koVqGuYKSRaq5ACAM92aGQDSKmNQo7YI9q2mAyhAbqlKPsS3slq+F7G4mm4eTBffcKX4Pl"
-    "cqcJ9FaIqpi2w8IRxhxIlEyvS149SWCy2nsveXkKacSQKTuEj2RAqSnG+ni0KfUTc2Yiir"
-    "lc4m/px6dy0dte2cXC0RpL8I1YxbTRLpU1OBrkH7OWz5HJrYPNY8iOZN6nuGdPXwyuRnuz"
-    "xuVbuS7LEryXsXDws9SPwHC0+oJlSpcSTlGO6lUVSvUD+Mj+6jkfLWGMyRIytN5YEQKp6r"
-    "f+UJ0iUITpAUWsIWBKtSUXwe3XD72w1g0gfRNQ+iOi5pa3Ec++Bb0+k0Aq6+h6UdllJ9+c"
-    "cORnCU55RZmgupWflnX65N18qZcqjbq5zRpuuVtpkd4nIlu6WOfPoauKw1gjrySaurytRV"
-    "F8SlxrhToK8KnrxcpLDCcZ1lCqtyQHVytN3SAwW3YNdRVyRIWiFMN5CnBj6qGggH1VuI7m"
-    "ElhdDhAoXQYQ2FULluolwhpLNILNNB5E4HTW5mX/4P/ZaAfQ=="
+    "eJztXVlz2zi2/isovbRd5c6N5XgZp29X2Vm6PZ3EU4m7Z2riLgkiIQnXJMghQMuaufnvgw"
+    "Pum0RqM8XgIY4E4gDQd0AAZ8V/erZjEou/+J0Tr3eJ/tNj2CbyQ6b8CPWw6yalUCDwyFIV"
+    "fVlDleARFx42hCwcY4sTWWQSbnjUFdRhUPWKIWwYjs/EazQkNqbWEFGOuHA8YiLmeDa2KJ"
+    "cfDyxnRjxkYE4OEXeQz+i/fMII51Afin+kjBPGqaCP5AX0bjqG7J6yybY7CqoMhDMhYqpA"
+    "+/qnLKbMJE+ER1/dh8GYEsvMYEpNaECVD8TcVWU3TLxXFeE3jAaGY/k2Syq7czF1WFybMg"
+    "GlEzlEDwsCzQvPB6iZb1khSyL0g5EmVYIhpmhMMsa+BQwD6mAASVlvMPh0ezf48u5uMOgV"
+    "mBlRpGAPiwyHwUSQQ+Xq109gCD/2j1+dv7o4OXt1IauoYcYl59+CrhNgAkIFz6e73jf1HA"
+    "sc1FAYJ6Aq9hZxfTPFXjmwMUEOWznoPLYRku0F18ZPA4uwiZjKryf9lwug/OPq85tfrz4f"
+    "yFqH0KUjX9bgFf4UPuoHzwDvBF94v9XnBhCnaTqIci2QF2Cch9jFnM8czxxMMZ82wblAuB"
+    "mwo4IE7WRB3znc/dPTGnjLWpWAq2dZxD3HqpjQ75hvK7Bv5JgwM0gB9Ih2d1ir96nXDG1F"
+    "c4ng7z2zjgdyA/ecRyhKfbln2LQpu0Tqv/w2Woc7x2c1mHN8VskbeJRlDeUDeYiQu22RP9"
+    "eOhB6ziv0yTZfjzUgSbos50UK0hRdhAbTXt7cfoGWb839ZquDmLofx7x+v30nsFfSyEhUk"
+    "vaEmgBseAUgGWBQRfyufCGqTcsizlDnMzZD0RfRhH1ci+QPNW2bNQz4vYMjdzcd3X+6uPv"
+    "4tw5W3V3fv4Elflc5zpQf59yJuBP395u5XBF/RP28/vVPwOlxMPNVjUu/unz0YE/aFM2DO"
+    "bIDN1N4YlUaoZbd111yR61lKzfW2cD3CKMV2NXoQR8YPqbMzFIyw8TDD8uSQeZLaIMlY9j"
+    "qVYs6DlH5KluKQ/v1vn4mFFcLFyRDKkJ+Dtu6gqT2cDt+iFyAqTaZFghdzBB1TQyGxJlyf"
+    "Uk11FS5q4wlZE6cbaKOrAI0sZ7ImPteyia7C45FHSmZyE9odTuGmulcwAToDwIqvvywBTJ"
+    "/Dpjo/rZ4Hs32cYgFka58QoJGOImQ4tk2AYC2I3gStdPXNk7+RgFCxa7D2cUJRk9iuIwgz"
+    "5oMHMl/3GJW09huZd3V+jQkWvkfkwi7HzNedX++D1j4HjX0nmA0e5SzZKHB/yAa7Cp7p4f"
+    "G60+wttNElgEDz4PSdKl1E8ZHdt/MlmEmxzwz7hp7KtAwlluy8FqLaol3UfSw3bd8ygkI6"
+    "pOheI88Rir+y/FGWcEQFwsxElHM5+ZGYEsTIk0COJKVMfedyyLIHm1rzolF7O11oc3a7zN"
+    "mKs40NgVmqzplcz17VsDKdvaq0MsGjrNEjeAMGZVO4GuUM0bbMf10ybGvTUjX0+2lkqGNa"
+    "Ik8ula2twPUsZQe5vidcLjElFdkcnDlWebmzlBtgczul+E5wGRxISrfJypNeimL5cW8P3t"
+    "lNnPgKNtgswEV03zseoRP2G5kXnJHKZcXIUXfPwK0SFWWxh2ex0JGeVPK3B9pCdVi7+vLm"
+    "6u273rdqo/Y2hc6MrbZE6MzbcquFzoIBuZ7MSR4JkzKfacpXHhyahaOEPYDrCI0dL5ABU2"
+    "0ji/JQSBQcwSEE2dh74OXy5uaav2f37O8eFYIwNJqjoUcMcFxUHQwj4VT+YMbBi0s25IxV"
+    "kTHFbELQAXTrOTPkEi81HhjI4RHizj2DyqpzcNx2bBdmiBo/mk2pRdBnYlLl1W06M6ZGyA"
+    "gxuRy9HKaF52jkOA8PhLjy51dJxl/jt1WNu/dnTlROnsMvh/3tz0bS8zWdfC8C9F/6/ZOT"
+    "8/7Lk7OL01fn56cXL+N1tfho0QJ7ffMLrLGZDXK5mK0lk2oGdVcyid7KxudVrA+r+3BYVa"
+    "ty6Wl10cqapurSiXUnS6yWFLSksF+SQmHB2ACmt74YOU/vHrvloZGHNr1QtkkKS6NfIoTl"
+    "mFMtgzmqYiCT1A9pDWSkGaZCYqyEogP5z8VcHCLXH1mRZCRlJ5BRguqyXYLt0sjVddoDKW"
+    "sYfJZ8UkGvY2pZUlKaTUkgYwXCzhTzoDE+JSCrvQbT4UjKZHZoN1TN/hBWMhA1t2Et1PLO"
+    "ruQdBWAB/wUGxbB+BwMKN29MdAzD97yVpMkcaQfFyS7JF3IrcBqecdMkKx1yWyYubsb/IY"
+    "GU+6P/I4YYPMjf02SBytN1cKHavD0+Aq3RDM4SaUGtZBJj36QkFBCyqP71y+2nioUhRZNf"
+    "9qkh0P8rbfYegrsAOUAjs9ZHk/Xg49U/8vP4zYfb6/wiDg1c58CHM08T4KP6GvQ1QI9lhx"
+    "XOPHnanehUd3nk79KRJxYmG23OaaKVdua2nXq2sDGvFJet44yf1ck8iDku0THFwcjV2qUk"
+    "5rmead93LQeboJ0BQoTHgnjokXiJrR2M2DYRGHY00ABRNzZeFyz5K7cWqJSmuH96NkTwqw"
+    "P9UJhLbQym9YPhT0GFn1/8RJ7Ez0NlkkfUJEzI1q2wc45kLS8glWN4jQg2pvcseChLqWWh"
+    "CRFcuQ6AkR7s/SNiYJ8T+E48PqUuOphNHWTjOcJCyAZk7UPQc4FjQPgjPe3Z3kLP9mCKNN"
+    "pGYoruOVtvwaVdvopNE7WlaTooQV/UyYd3UZ0O76KQDU92J8AI0lSfmqfrINibV1fMqClK"
+    "wmAqV+K4vlZSlCgppoROpiXCWiWcCYHGs0xzSf9NBqN5aUxstTItQ6Rx1fnoGkHdXdc8db"
+    "5vpphOk+g3abn/kMKriK92IMp6uaSn1Y69XJbm//qI2fzOgb81ebVqErBnlUQXcEr9rEFO"
+    "+RL9SHBtgfW/JMuc4ykGPJB5jG7I4pg54TNFFD4TU8/xJ9OIZJA0WDoxZPkgL/F/W6hPUi"
+    "MvUSdFv6hamxRPkBo+SgjW6hdo+Eg8yEQ1RBPPmXE0o2IKfj7ePIqyABXQxJdg8LB85lEB"
+    "wReyLZtyQQ1kOcaD5N1hievSVrpR6qe0xSDI5E8gqYFSRI2pBxEnKqMxtsLADtkqsp1Hwg"
+    "NFF/CXK50URhZ9JGqkCII9+D0DbZNrYSNOkRC6PKlgEuU2hVGUDwyiUqgKMQlTKNd1i/oq"
+    "RTws/ODUl7N/yLkma6drZA8y8FyrqnaahIGKqvzgFe5SEUEH5fr+yzpaFFmrOgH7y4IehV"
+    "v+pJEqMKzfudQW/Vp3NvQX3NnQL97ZEGqbigDfkaeKpSFF0ok5vEg0evePu8UG8Vgy+nD7"
+    "6Zeoet5KXq4YnAq75DaSpbjHdBr8FcAnTwbx3JL5vuAWmISkE5DndLG11uyTBWv2ScmaHZ"
+    "9PiiAvvzYjdf7Z3cUZLmEmoNYM9IjsEoUf7ll03LuMD373zCPgFwdl0af8mbgOqzZ/g4ZW"
+    "oK20MLVIYVbLM0ff4PBdsJn7IxvSJqzC6DytZnWrWR2nH18ppVKaVIept5vPcFyQAAzkfs"
+    "sD77u68kIZbRc8LHctMuydA3NruLFvb1uojm6gJk1R7M6ueLwlVm4+1kUi0jQILk2jTbUl"
+    "qCYX2pQnpa2EtkioowyXWsKD+VhEWZvCs6bwzHu7PJtGai7uDtuWzdy60Bbf2wy+chjo0+"
+    "8fPixyNsgCr694qowIeb77ivYSIn1hUQVIG/PuEXgjzj13uPu+PeFvzLv2JP5RWc8eiWyF"
+    "X0/a5yfv1xPxo5ZXT1HCqLrNsjFDV77Scq9YGv/KukxNu2Q1YWtDd62AsUv9teIdssJvK7"
+    "2DLvbfyl4zWMeRK5RMwQ0JKyemHzgS5Elcho5UkXEqqnik/KFkmawrS4mpQuvGiRNUSd7f"
+    "rfSi3LiYb4+Ipxy4wM8q6iYoRth22CRpO8YGHRyj/825eR2+Dt2wgD9Bgt8gA3DsqKUiAp"
+    "XxDjleGO5IIa0Wj6111Vl+R6H7XTCyQppf7Yy1S2eskAn1gU0ItChc1DSMMCeDxpjmqDSw"
+    "RWC10+C2nQa1W9vOzSTlkkp1cp2o/u6T6/R+GvssuDpg5FNLUMZfQH8/93bPiq2k3IlOwY"
+    "34kSHSTNk4U7RPnPaJ23MPmg4HlWqHmu/DxK8dap7/pKj9AnrbkNaVHrMJpikKjaj2tHhm"
+    "T4tIk7qmL8CqYeztWIOXOgOk3tnlXhbaeaUeqNp5ZX+cV3bnkbEniG81i2kIVon9MoGxhu"
+    "UyZFq9bKYmMcIMCiw0KoJdzikmV7hUtkHIji7gPlBqleczXbM9nRy0XUa+iJ2ratLS9G1W"
+    "9Pf2SWm2ijCtReg1cghoJeV3qKTUIv6WRPyGyqgclRbuy4GFXbY5sCkqDazWmuxea+KlvD"
+    "I3AGuDMImWTd0mMn7qra2tQNmhZmqPkU1tNI1VJ9tUDYC7fYleIPTCr1YKRH4/dZyYLUf+"
+    "eANzgiCr22sUHl5BeA+8fH1OytySa9Np4b5dwn3TWyk2eyNFi5L97fziqI1FLOl8xBvIRx"
+    "w7U9bPRpzEM60Vs7Q8E3EUrley+Kci+ao3gHTQYJ1NIKyfqG+PVJwG8ohrzeFucyz/uD9a"
+    "5JFYceWDILNvppb6WJqOeNNdQAzLW4A6jC/hzlhcomGAvkpN/D/xl9F8iNRdV0So4BjQQY"
+    "8cc65iVlQPfApXXOGJnE9BZmIIYAEtR5CXWF2CxafYJegA+qdEfhV4jnz5Cnhq6LaE2WHk"
+    "MLi5S7JEctvxuKKXZRmd9z0bGrINJqJr4Y2pwwlDo7kaWvBMXTYPl3LJIc4iRC4VABJWud"
+    "MGO26Q0VldAiYnimz5IDC1HaG4i8Oh3JKZyVMZmuVIEZUvEPxCZ6wuAYPgHIxM31V32lfu"
+    "3V9TJs+4h0JQThK1o/Ml73qDh5ndRE0c1W+zpr69WuL4FWhwpMoQdUE3v+3b1LQuvhr67u"
+    "riIXR1JaZnCLWzcJudhZPzWlMmZyk1l9vMZe2OvLmDn7ZVbg/RRGBshmuBTpvViuC6UgSv"
+    "OCpXApuh0aBqW6X28G4rqA09vIM3ewOw1k9t1rKloC6wmTVwObDJXqRtv0uQLWzbaznOK7"
+    "VwEfPtpOnbE8S36jl/YxLbdQRhxvw3ZaApGEtyNY4W2UxoUhfsPbVtJ6A7VxmyuEQ0yNLl"
+    "EckULpCNzVA/jxkapgbzoxzNsMxKsl5jpep6P3yFwYa1Vu6sazr5XnTzf+n3T07O+y9Pzi"
+    "5OX52fn168jM9pxUeLDmzXN7/Ame0oLXgv1+A/kJK1u1qdHFbvhP4+l7jo9LRO4qLT0+rE"
+    "RfAslyXEcNxGHhAxQQcRPu5f1AlU6F9URyrAsyzCY9k/8VyPlh3wqnHOkXUQ7c1bRoKkNR"
+    "JEs2RKVy7XOSqtCyp1r+au7IEMyu2p1VmeCoS7z/T0PGrpreR0itGcEnkA8hrl2yqj1cxY"
+    "gxnaDlu9/HTYDvvkUtnaKobYDOVuuP4MvohtZ3ItGx3Iic2U8ykKfYJYrpuPBHGtRl6kk0"
+    "tNqnJd5/OEYryX25fvkc+BMqZXomvK1ThapGsaB3UHoW6nQeaGkOIFGj46gkg4fSaUC+kD"
+    "cQWiDHFB3EBNNPxD1hgiz5lx8PWkJgkSvctS8ENlHKtMa+UZHbbUz/JgkK+9pEOgAP/RI/"
+    "S1J8VCx6NiPpAtPkQPtGPpLh1LdU7tbefUTo+sgHO1B2+OrBNo79qRt+25gwsLyQZTBxuG"
+    "XNRVFpTw073s1rAog7LokyxzGJHf5d/8llFL07jxjCjRlrAq09L0LfbC7lnO7BLiLe+ZTU"
+    "zq25co+P+eTelkeong7z2TFIIa2LpE0ad2cSneuLOs+mJjy6r2/8kT707QeLndXfqkf34W"
+    "b9DwZdHe/OXj1YcP1SrKJntFmqbFk761+0T2dFrzhJkl6swc3piuXesVq6Hurl7Rd80VuZ"
+    "6l1FxvC9dLFI2FC00j2+MUs8lKzC9tQMd/tIflOv7jWfTL2lG5noa5hqNyHYdPONOt6e6Z"
+    "VRmDGrVDsG/V9bMEuaUq+Qjf2mr5Qczierp5MF38wJXi+7VSgQcsQi6mHrLxA+EII04kUm"
+    "agHae2XGg5lb0fwWWuLEwnIXsiJVfBbqeLUp9RLzFiKKuVvnP1OfXuWjrq2jm53nVZwSLU"
+    "MLtnmkifmkp0DdrPYcvn0NTmseZBtGhS3zOk6x5Js6/t8hgv7Uqyx64kbz08LvUgCR4sPK"
+    "GaUKXBkZTjR2IiRfUCDaMsskM0Ud4ao7lKBOZCAjRZ8bX6y1WqNDhBUmgJW5CyjYry8+iG"
+    "299uAJM+iK55ENVxSVuL49gH35pebyfg6tvqu2Ep1VektzCCozrz/tIbI3Yr/xy3eo/Uyp"
+    "nvWzmjTdcrbTMt4nItu6WOfPoeuKw1gjrySaurqtRVV8SjxrRXoq8KnxwtUljhpM4yhVU1"
+    "oPoKmXbpgR6JV309bIUHbELSCWF6B3lq4KVqgHBYvYPoHtdSCB0vUAgdN1AIVesmqhVCOo"
+    "vEMh1E4XSwy83s238BQX/QDw=="
 )

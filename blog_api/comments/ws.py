@@ -1,0 +1,470 @@
+"""`WS /api/blogs/{blog_id}/ws`: live comments, presence and typing for one approved post.
+
+The protocol is documented in docs/websocket.md. In short: the socket is accepted, then
+authenticated (`?ticket=` of purpose `ws`, or `Authorization: Bearer`), then closed with a 44xx
+code if it may not stay. A socket that stays gets `hello`, `history` and `presence`, then, in
+stream order, the `comment.*` events of the post from the event backbone (so comments written on
+any worker, over REST or WebSocket, arrive everywhere in the same order), plus `presence` and
+`typing` from `live.py`. Client mistakes (bad JSON, invalid input, refused writes) are `error`
+messages; only abuse (too big, too many messages) and silence (unanswered pings) close it.
+
+Four tasks per socket, all sending through one lock: the reader (client messages), the events
+task (hub subscription), the signals task (presence/typing) and the keepalive task. Whichever
+decides the socket is done calls `finish(code)`, which cancels the others; the socket is closed
+once, with that code, after every task has stopped.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import logging
+import time
+from collections import deque
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+import anyio
+from fastapi import APIRouter, WebSocket
+from pydantic import TypeAdapter, ValidationError
+from starlette.websockets import WebSocketDisconnect, WebSocketDisconnected, WebSocketState
+
+from blog_api.blogs.models import Blog, BlogStatus
+from blog_api.comments import service as comments_service
+from blog_api.comments.live import LiveRooms, Viewer, get_live
+from blog_api.comments.schemas import (
+    CLIENT_MESSAGE_TYPES,
+    CommentCreate,
+    WsClientMessage,
+    WsCommentCreate,
+    WsTyping,
+)
+from blog_api.core import requestid
+from blog_api.core.config import Settings
+from blog_api.core.errors import AppError
+from blog_api.core.ratelimit import RateLimited, get_rate_limiter
+from blog_api.core.security import TokenError, TokenService
+from blog_api.core.types import MAX_ID
+from blog_api.realtime.bus import BusUnavailable
+from blog_api.realtime.events import Event
+from blog_api.realtime.hub import Closed, Reset
+from blog_api.realtime.runtime import Realtime
+from blog_api.users.models import User
+
+logger = logging.getLogger("blog_api.comments.ws")
+
+ws_router = APIRouter(tags=["comments"])
+
+# Close codes (RFC 6455 registered ones, and 4xxx private ones mirroring HTTP statuses).
+CLOSE_NORMAL = 1000
+CLOSE_GOING_AWAY = 1001  # the server is shutting down
+CLOSE_TOO_BIG = 1009
+CLOSE_INTERNAL = 1011
+CLOSE_TRY_AGAIN = 1013  # fell too far behind, or a backend is down: reconnect shortly
+CLOSE_UNAUTHENTICATED = 4401
+CLOSE_FORBIDDEN = 4403
+CLOSE_NOT_FOUND = 4404
+CLOSE_TIMEOUT = 4408  # no answer to a ping
+CLOSE_RATE_LIMITED = 4429
+
+# `typing` is relayed at most this often per socket; more are dropped silently.
+TYPING_MIN_INTERVAL = 2.0
+# A send that cannot complete in this long means the client stopped reading.
+SEND_TIMEOUT = 10.0
+
+_client_message = TypeAdapter(WsClientMessage)
+
+
+class CloseSocket(Exception):
+    """Refuse or end a socket with `code` (raised during the handshake phase)."""
+
+    def __init__(self, code: int, reason: str) -> None:
+        super().__init__(reason)
+        self.code = code
+        self.reason = reason
+
+
+# --- authentication -----------------------------------------------------------------------------
+
+
+def _bearer(websocket: WebSocket) -> str | None:
+    header = websocket.headers.get("authorization", "")
+    scheme, _, token = header.partition(" ")
+    if scheme.lower() != "bearer":
+        return None
+    return token.strip() or None
+
+
+async def authenticate(websocket: WebSocket) -> User:
+    """The caller, by `Authorization: Bearer` (wins) or `?ticket=`; 4401/4403 otherwise."""
+    token = _bearer(websocket)
+    ticket = websocket.query_params.get("ticket")
+    if token:
+        tokens: TokenService = websocket.app.state.tokens
+        try:
+            claims = tokens.validate(token)
+        except TokenError as exc:
+            raise CloseSocket(CLOSE_UNAUTHENTICATED, "access token is invalid or expired") from exc
+        user = await User.get_or_none(id=claims.user_id)
+        if user is not None and user.is_active and user.role.value != claims.role:
+            raise CloseSocket(CLOSE_UNAUTHENTICATED, "role changed; refresh the token")
+    elif ticket:
+        rt: Realtime = websocket.app.state.realtime
+        try:
+            user_id = await rt.tickets.redeem(ticket, purpose="ws")
+        except BusUnavailable as exc:
+            raise CloseSocket(CLOSE_TRY_AGAIN, "real-time service unavailable") from exc
+        if user_id is None:
+            raise CloseSocket(
+                CLOSE_UNAUTHENTICATED, "ticket is invalid, expired, used or not for ws"
+            )
+        user = await User.get_or_none(id=user_id)
+    else:
+        raise CloseSocket(CLOSE_UNAUTHENTICATED, "send ?ticket= or Authorization: Bearer")
+    if user is None:
+        raise CloseSocket(CLOSE_UNAUTHENTICATED, "account does not exist")
+    if not user.is_active:
+        raise CloseSocket(CLOSE_FORBIDDEN, "account is not active")
+    return user
+
+
+async def approved_blog(raw_id: str) -> Blog:
+    """The approved post named in the path; 4404 for anything else (also bad ids)."""
+    blog_id = int(raw_id) if raw_id.isdigit() and len(raw_id) <= 10 else 0
+    blog = await Blog.get_or_none(id=blog_id) if 1 <= blog_id <= MAX_ID else None
+    if blog is None or blog.status is not BlogStatus.approved:
+        raise CloseSocket(CLOSE_NOT_FOUND, f"no approved post {raw_id[:20]}")
+    return blog
+
+
+# --- per-socket state ---------------------------------------------------------------------------
+
+
+class MessageWindow:
+    """Moving-window limits for one socket's messages (`WS_MESSAGE_RATE`); no storage needed,
+    since a socket lives in one process."""
+
+    def __init__(self, live: LiveRooms) -> None:
+        self.enabled = live.rate_limit_enabled
+        self.windows = [
+            (item.amount, float(item.get_expiry()), deque[float]()) for item in live.message_rate
+        ]
+
+    def hit(self) -> bool:
+        if not self.enabled:
+            return True
+        now = time.monotonic()
+        for amount, span, stamps in self.windows:
+            while stamps and stamps[0] <= now - span:
+                stamps.popleft()
+            if len(stamps) >= amount:
+                return False
+        for _, _, stamps in self.windows:
+            stamps.append(now)
+        return True
+
+
+class Connection:
+    """One accepted socket of `user` on `blog`, after authentication."""
+
+    def __init__(
+        self, websocket: WebSocket, *, user: User, blog: Blog, settings: Settings, live: LiveRooms
+    ) -> None:
+        self.ws = websocket
+        self.user = user
+        self.user_public = {"id": user.id, "username": user.username}
+        self.blog = blog
+        self.settings = settings
+        self.live = live
+        self.viewer = Viewer(blog_id=blog.id, user_id=user.id)
+        self.window = MessageWindow(live)
+        self.history_ids: set[int] = set()
+        self.last_seen = time.monotonic()
+        self.last_typing = 0.0
+        self.close_code: int | None = None
+        self.close_reason = ""
+        self._send_lock = anyio.Lock()
+        self._scope: anyio.CancelScope | None = None
+
+    # -- lifecycle --
+
+    def finish(self, code: int | None, reason: str = "") -> None:
+        """End the socket: `code` None means the client is already gone."""
+        if self.close_code is None and code is not None:
+            self.close_code, self.close_reason = code, reason
+        if self._scope is not None:
+            self._scope.cancel()
+
+    async def send(self, message: dict[str, Any]) -> None:
+        text = json.dumps(message, separators=(",", ":"), default=str)
+        async with self._send_lock:
+            with anyio.fail_after(SEND_TIMEOUT):
+                await self.ws.send_text(text)
+
+    async def error(self, code: str, detail: str, **extra: Any) -> None:
+        await self.send({"type": "error", "code": code, "detail": detail, **extra})
+
+    async def run(self, sub: Any) -> None:
+        """Run the four tasks until one of them finishes the socket."""
+        async with anyio.create_task_group() as tg:
+            self._scope = tg.cancel_scope
+            for task in (self._reader, self._keepalive, self._signals):
+                tg.start_soon(self._guard, task)
+            tg.start_soon(self._guard, lambda: self._events(sub))
+
+    async def _guard(self, task: Callable[[], Awaitable[None]]) -> None:
+        try:
+            await task()
+        except TimeoutError:  # before OSError, of which it is a subclass
+            self.finish(CLOSE_TIMEOUT, "client stopped reading")
+        except (WebSocketDisconnect, WebSocketDisconnected, OSError):
+            self.finish(None)  # the client went away
+        except Exception:
+            logger.exception("websocket task failed", extra={"blog_id": self.blog.id})
+            self.finish(CLOSE_INTERNAL, "internal error")
+
+    # -- tasks --
+
+    async def _reader(self) -> None:
+        max_bytes = self.settings.ws_max_message_bytes
+        while True:
+            message = await self.ws.receive()
+            if message["type"] == "websocket.disconnect":
+                self.finish(None)
+                return
+            self.last_seen = time.monotonic()
+            text: str | None = message.get("text")
+            data: bytes | None = message.get("bytes")
+            size = len(text.encode()) if text is not None else len(data or b"")
+            if size > max_bytes:
+                self.finish(CLOSE_TOO_BIG, f"message over {max_bytes} bytes")
+                return
+            if not self.window.hit():
+                self.finish(CLOSE_RATE_LIMITED, "too many messages")
+                return
+            if text is None:
+                await self.error("unsupported-frame", "send JSON as text frames, not binary")
+                continue
+            await self._handle(text)
+
+    async def _handle(self, text: str) -> None:
+        try:
+            raw = json.loads(text)
+        except ValueError:
+            await self.error("bad-json", "message is not valid JSON")
+            return
+        if not isinstance(raw, dict) or not isinstance(raw.get("type"), str):
+            await self.error("validation-error", 'every message is a JSON object with a "type"')
+            return
+        if raw["type"] not in CLIENT_MESSAGE_TYPES:
+            await self.error(
+                "unknown-type",
+                f"unknown message type {raw['type'][:40]!r}; "
+                f"expected one of {', '.join(CLIENT_MESSAGE_TYPES)}",
+            )
+            return
+        client_id = raw.get("client_id") if isinstance(raw.get("client_id"), str) else None
+        try:
+            msg = _client_message.validate_python(raw)
+        except ValidationError as exc:
+            errors = [
+                {"loc": [str(p) for p in e["loc"][1:]], "msg": e["msg"], "type": e["type"]}
+                for e in exc.errors(include_url=False, include_input=False)
+            ]
+            summary = "; ".join(f"{'.'.join(e['loc'])}: {e['msg']}" for e in errors[:5])
+            extra = {"client_id": client_id[:64]} if client_id else {}
+            await self.error("validation-error", summary, errors=errors, **extra)
+            return
+        if isinstance(msg, WsCommentCreate):
+            await self._create(msg)
+        elif isinstance(msg, WsTyping):
+            now = time.monotonic()
+            if now - self.last_typing >= TYPING_MIN_INTERVAL:
+                self.last_typing = now
+                await self.live.typing(self.viewer, self.user_public)
+        elif msg.type == "ping":
+            await self.send({"type": "pong"})
+        # `pong` needs nothing: receiving it already refreshed `last_seen`.
+
+    async def _create(self, msg: WsCommentCreate) -> None:
+        try:
+            await get_rate_limiter(self.ws.app).check("comment", f"user:{self.user.id}")
+        except RateLimited as exc:
+            await self.error(
+                "rate-limited", exc.detail, client_id=msg.client_id, retry_after=exc.retry_after
+            )
+            return
+        # Shielded: once started, the write completes (and commits) even if the socket ends.
+        with anyio.CancelScope(shield=True):
+            author = await User.get_or_none(id=self.user.id)
+            if author is None or not author.is_active:
+                self.finish(CLOSE_FORBIDDEN, "account is not active")
+                return
+            blog = await Blog.get_or_none(id=self.blog.id)
+            if blog is None:
+                self.finish(CLOSE_NOT_FOUND, "the post was deleted")
+                return
+            try:
+                result = await comments_service.create_comment(
+                    blog,
+                    author=author,
+                    data=CommentCreate(
+                        body=msg.body, parent_id=msg.parent_id, client_id=msg.client_id
+                    ),
+                )
+            except AppError as exc:
+                await self.error(exc.code, exc.detail, client_id=msg.client_id)
+                return
+        await self.send(
+            {
+                "type": "comment.ack",
+                "client_id": msg.client_id,
+                "created": result.created,
+                "comment": result.comment.model_dump(mode="json"),
+            }
+        )
+
+    async def _events(self, sub: Any) -> None:
+        while True:
+            msg = await sub.next()
+            if isinstance(msg, Event):
+                if msg.subject.kind == "blog":  # blog.deleted (see `accept`)
+                    self.finish(CLOSE_NOT_FOUND, "the post was deleted")
+                    return
+                comment_id = msg.data.get("comment_id")
+                if msg.type == "comment.created" and comment_id in self.history_ids:
+                    continue  # already sent in `history`
+                out: dict[str, Any] = {
+                    "type": msg.type,
+                    "event_id": msg.id,
+                    "comment": comments_service.read_from_event(msg.type, msg.data).model_dump(
+                        mode="json"
+                    ),
+                }
+                if msg.type == "comment.deleted":
+                    out["by_moderator"] = bool(msg.data.get("by_moderator"))
+                await self.send(out)
+            elif isinstance(msg, Reset):
+                # Events may have been lost: the client reloads the thread over REST.
+                await self.send({"type": "reset", "reason": msg.reason})
+            elif isinstance(msg, Closed):
+                if msg.reason == "shutdown":
+                    self.finish(CLOSE_GOING_AWAY, "server shutting down")
+                else:
+                    self.finish(CLOSE_TRY_AGAIN, f"reconnect ({msg.reason})")
+                return
+
+    async def _signals(self) -> None:
+        while True:
+            await self.send(await self.viewer.signals.get())
+
+    async def _keepalive(self) -> None:
+        interval = self.settings.ws_ping_interval_seconds
+        timeout = self.settings.ws_ping_timeout_seconds
+        while True:
+            idle = time.monotonic() - self.last_seen
+            if idle < interval:
+                await anyio.sleep(interval - idle)
+                continue
+            pinged_at = time.monotonic()
+            await self.send({"type": "ping"})
+            await anyio.sleep(timeout)
+            if self.last_seen < pinged_at:
+                self.finish(CLOSE_TIMEOUT, "no answer to ping")
+                return
+
+
+def _accept_for(blog_id: int, user: User) -> Callable[[Event], bool]:
+    """The hub filter (runs in the reader for every event: keep it cheap)."""
+    user_id, role = user.id, user.role.value
+
+    def accept(event: Event) -> bool:
+        if event.subject.kind == "comment":
+            return (
+                event.type in comments_service.COMMENT_EVENT_TYPES
+                and event.data.get("blog_id") == blog_id
+                and event.visible_to(user_id=user_id, role=role)
+            )
+        return (
+            event.type == "blog.deleted"
+            and event.subject.kind == "blog"
+            and event.subject.id == blog_id
+        )
+
+    return accept
+
+
+async def _close(websocket: WebSocket, code: int, reason: str) -> None:
+    if websocket.application_state is WebSocketState.CONNECTED:
+        # The client may already be gone.
+        with contextlib.suppress(WebSocketDisconnect, WebSocketDisconnected, OSError):
+            await websocket.close(code=code, reason=reason[:120])
+
+
+@ws_router.websocket("/api/blogs/{blog_id}/ws")
+async def comments_socket(websocket: WebSocket, blog_id: str) -> None:
+    """Live comments, presence and typing for one approved post (docs/websocket.md)."""
+    # Accept first: a refusal before accepting is an HTTP 403 that browsers do not expose; after
+    # accepting, the close code tells the client exactly what went wrong.
+    await websocket.accept()
+    settings: Settings = websocket.app.state.settings
+    live = get_live(websocket.app)
+    try:
+        user = await authenticate(websocket)
+        requestid.set_current_user_id(user.id)
+        blog = await approved_blog(blog_id)
+    except CloseSocket as refused:
+        await _close(websocket, refused.code, refused.reason)
+        return
+    conn = Connection(websocket, user=user, blog=blog, settings=settings, live=live)
+    if not await live.claim(conn.viewer):
+        await _close(
+            websocket,
+            CLOSE_RATE_LIMITED,
+            f"too many open sockets (at most {settings.ws_max_connections_per_user} per user)",
+        )
+        return
+    rt: Realtime = websocket.app.state.realtime
+    joined = False
+    try:
+        # Subscribe before reading the history: a comment committed in between is in one or
+        # both, never in neither (`history_ids` drops the duplicates).
+        async with rt.hub.subscribe(accept=_accept_for(blog.id, user)) as sub:
+            history = await comments_service.recent_comments(
+                blog.id, limit=settings.ws_history_size
+            )
+            conn.history_ids = {c.id for c in history.items}
+            count = await live.join(conn.viewer)
+            joined = True
+            await conn.send(
+                {
+                    "type": "hello",
+                    "blog_id": blog.id,
+                    "user": conn.user_public,
+                    "limits": {
+                        "max_message_bytes": settings.ws_max_message_bytes,
+                        "messages": settings.ws_message_rate,
+                        "ping_interval_seconds": settings.ws_ping_interval_seconds,
+                    },
+                }
+            )
+            await conn.send(
+                {
+                    "type": "history",
+                    "comments": [c.model_dump(mode="json") for c in history.items],
+                    "next_cursor": history.next_cursor,
+                }
+            )
+            await conn.send({"type": "presence", "count": count})
+            await conn.run(sub)
+    except (WebSocketDisconnect, WebSocketDisconnected, OSError):
+        conn.finish(None)
+    finally:
+        with anyio.CancelScope(shield=True):
+            if joined:
+                await live.leave(conn.viewer)
+            await live.release(conn.viewer)
+            if conn.close_code is not None:
+                await _close(websocket, conn.close_code, conn.close_reason)
+            else:
+                await _close(websocket, CLOSE_NORMAL, "")
