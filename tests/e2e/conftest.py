@@ -49,7 +49,18 @@ async def e2e_database_url(postgres_url: str) -> AsyncIterator[str]:
 def e2e_env(
     e2e_database_url: str, redis_url: str, tmp_path_factory: pytest.TempPathFactory
 ) -> dict[str, str]:
-    """Environment for app processes: PostgreSQL and Redis, a fresh secret, no rate limits."""
+    """Environment for app processes: PostgreSQL and Redis, a fresh secret, no rate limits.
+
+    Redis is flushed because the database was just re-created: the relay's de-duplication keys
+    name outbox row ids, which start again at 1 and would otherwise be taken as already published.
+    """
+    import redis
+
+    client = redis.Redis.from_url(redis_url)
+    try:
+        client.flushdb()
+    finally:
+        client.close()
     return app_env(
         database_url=e2e_database_url,
         redis_url=redis_url,

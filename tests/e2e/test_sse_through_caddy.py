@@ -116,7 +116,10 @@ def test_event_crosses_upstreams_through_caddy_within_a_second(stack: Stack) -> 
         sent_at = time.monotonic()
         blog_id = created.json()["id"]
         for reader in readers:
-            arrived, data = reader.wait_for("blog.submitted", timeout=5)
+            try:
+                arrived, data = reader.wait_for("blog.submitted", timeout=5)
+            except AssertionError as exc:
+                raise AssertionError(f"{exc}\n{stack.logs()}") from None
             assert data["subject"]["id"] == blog_id
             assert arrived - sent_at < 1.0, f"event took {arrived - sent_at:.2f}s"
 
