@@ -52,6 +52,7 @@ from blog_api.blogs.schemas import (
 from blog_api.core import idempotency
 from blog_api.core.errors import Conflict, Forbidden, NotFound, PreconditionFailed, Unauthorized
 from blog_api.core.pagination import InvalidCursor, Page, decode_cursor, encode_cursor
+from blog_api.core.types import MAX_ID
 from blog_api.media import service as media_service
 from blog_api.media.models import Image
 from blog_api.media.schemas import media_url_for
@@ -238,6 +239,14 @@ async def get_visible_blog_by_slug(slug: str, *, viewer: User | None) -> Blog:
     return blog
 
 
+def _cursor_id(values: dict[str, Any]) -> int:
+    # A forged id must be a 422, not a ValueError or an integer overflow in the database.
+    last_id = values["id"]
+    if isinstance(last_id, bool) or not isinstance(last_id, int) or not 0 <= last_id <= MAX_ID:
+        raise InvalidCursor("cursor is not one this API issued")
+    return last_id
+
+
 def _is_postgres() -> bool:
     return connections.get("default").capabilities.dialect == "postgres"
 
@@ -321,9 +330,11 @@ async def list_blogs(
             if values["s"] != sort:
                 raise ValueError("cursor of another list")
             after = datetime.fromisoformat(str(values["t"]))
-            last_id = int(values["id"])
+            if after.tzinfo is None:
+                raise ValueError("cursor time without a time zone")
         except (TypeError, ValueError) as exc:
             raise InvalidCursor("cursor is not one this API issued for this list") from exc
+        last_id = _cursor_id(values)
         before: dict[str, Any] = {f"{sort}__lt": after}
         tie: dict[str, Any] = {sort: after, "id__lt": last_id}
         query = query.filter(Q(**before) | Q(**tie))
@@ -345,7 +356,10 @@ async def list_tags(*, limit: int, cursor: str | None) -> Page[TagCount]:
     """Tags of approved posts with their counts, in name order."""
     query = Tag.filter(blogs__status=BlogStatus.approved)
     if cursor:
-        query = query.filter(name__gt=str(decode_cursor(cursor, ("name",))["name"]))
+        name = decode_cursor(cursor, ("name",))["name"]
+        if not isinstance(name, str):
+            raise InvalidCursor("cursor is not one this API issued")
+        query = query.filter(name__gt=name)
     rows = (
         await query.annotate(count=Count("blogs__id", distinct=True))
         .group_by("name")
@@ -628,7 +642,7 @@ async def list_reviews(
         raise Forbidden("the review history is visible to the author and reviewers only")
     query = Review.filter(blog_id=blog.id)
     if cursor:
-        query = query.filter(id__gt=int(decode_cursor(cursor, ("id",))["id"]))
+        query = query.filter(id__gt=_cursor_id(decode_cursor(cursor, ("id",))))
     rows = await query.order_by("id").limit(limit + 1).prefetch_related("reviewer")
     items = [
         ReviewRead(
@@ -838,7 +852,7 @@ async def list_revisions(
     if not (viewer is not None and (viewer.id == blog.author_id or viewer.is_reviewer)):
         query = query.filter(status=BlogStatus.approved)
     if cursor:
-        query = query.filter(id__gt=int(decode_cursor(cursor, ("id",))["id"]))
+        query = query.filter(id__gt=_cursor_id(decode_cursor(cursor, ("id",))))
     rows = await query.order_by("id").limit(limit + 1).prefetch_related("author")
     items = [revision_read(r) for r in rows[:limit]]
     next_cursor = encode_cursor({"id": rows[limit - 1].id}) if len(rows) > limit else None

@@ -7,6 +7,7 @@ from typing import Any
 import pytest
 from httpx import AsyncClient
 
+from blog_api.core.pagination import encode_cursor
 from tests.blogs.conftest import CreatePost
 from tests.conftest import Actor
 
@@ -186,3 +187,39 @@ async def test_tags_paginate(
         if not cursor:
             break
     assert names == ["a", "b", "c"]
+
+
+def forged(values: dict) -> str:
+    return encode_cursor(values)
+
+
+@pytest.mark.parametrize(
+    "path,values",
+    [
+        ("/api/blogs", {"s": "published_at", "t": "yesterday", "id": 1}),
+        ("/api/blogs", {"s": "published_at", "t": "2026-01-01T00:00:00", "id": 1}),
+        ("/api/blogs", {"s": "published_at", "t": "2026-01-01T00:00:00+00:00", "id": "x"}),
+        ("/api/blogs", {"s": "published_at", "t": "2026-01-01T00:00:00+00:00", "id": 10**30}),
+        ("/api/blogs", {"s": "title", "t": "2026-01-01T00:00:00+00:00", "id": 1}),
+        ("/api/tags", {"name": 5}),
+        ("/api/tags", {"nope": "a"}),
+    ],
+)
+async def test_forged_cursors_are_422(client: AsyncClient, path: str, values: dict) -> None:
+    resp = await client.get(path, params={"cursor": forged(values)})
+    assert resp.status_code == 422
+    assert resp.json()["title"] == "Invalid cursor"
+
+
+@pytest.mark.parametrize("suffix", ["reviews", "revisions"])
+async def test_forged_id_cursors_are_422(
+    client: AsyncClient, user: Actor, approver: Actor, create_post: CreatePost, suffix: str
+) -> None:
+    post = await create_post(user, status="approved", reviewer=approver)
+    for values in ({"id": "x"}, {"id": 10**30}, {"id": -1}):
+        resp = await client.get(
+            f"/api/blogs/{post['id']}/{suffix}",
+            params={"cursor": forged(values)},
+            headers=user.headers,
+        )
+        assert resp.status_code == 422
