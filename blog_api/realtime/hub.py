@@ -22,7 +22,6 @@ subscription gets `Closed("shutdown")`.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 from collections import deque
 from collections.abc import Callable
@@ -252,9 +251,11 @@ class Hub:
     async def stop(self) -> None:
         self.close_all("shutdown")
         if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
+            # Re-cancel until done: a client library may swallow one cancellation while it
+            # tears a connection down (redis-py can replace it with a ConnectionError).
+            while not self._task.done():
+                self._task.cancel()
+                await asyncio.wait([self._task], timeout=0.5)
             self._task = None
 
     async def _run(self) -> None:

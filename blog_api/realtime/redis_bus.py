@@ -71,6 +71,12 @@ def redis_client(url: str, *, socket_timeout: float = 5.0) -> Redis:
     )
 
 
+def _being_cancelled() -> bool:
+    task = asyncio.current_task()
+    cancelling = getattr(task, "cancelling", None)  # Python 3.11+
+    return bool(cancelling and cancelling())
+
+
 def _decode(stream_id: str, fields: dict[str, str]) -> Event:
     payload = json.loads(fields["e"])
     payload["id"] = stream_id
@@ -218,8 +224,9 @@ class RedisBus(EventBus):
                             cursor = stream_id
                             yield _decode(stream_id, fields)
                 except _TRANSIENT as exc:
-                    if self._stopped.is_set():
-                        break
+                    if self._stopped.is_set() or _being_cancelled():
+                        # redis-py may turn our cancellation into a ConnectionError.
+                        raise asyncio.CancelledError from exc
                     logger.warning(
                         "event stream reader lost redis; retrying",
                         extra={"error": type(exc).__name__, "retry_in": delay},

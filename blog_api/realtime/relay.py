@@ -52,6 +52,7 @@ class OutboxRelay:
         self._wake = asyncio.Event()
         self._expected: dict[int, float] = {}
         self._task: asyncio.Task[None] | None = None
+        self._stopping = False
 
     def wake(self, outbox_id: int | None = None) -> None:
         """Ask for a publication round soon (coalesced)."""
@@ -60,15 +61,23 @@ class OutboxRelay:
         self._wake.set()
 
     async def start(self) -> None:
+        self._stopping = False
         _relays.add(self)
         self._task = asyncio.create_task(self._run(), name="realtime-outbox-relay")
 
     async def stop(self) -> None:
+        """Let a round in progress finish (cancelling a database call mid-way can leave the
+        connection pool unable to close), then end."""
         _relays.discard(self)
+        self._stopping = True
+        self._wake.set()
         if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
+            try:
+                await asyncio.wait_for(asyncio.shield(self._task), timeout=5.0)
+            except asyncio.TimeoutError:
+                while not self._task.done():
+                    self._task.cancel()
+                    await asyncio.wait([self._task], timeout=0.5)
             self._task = None
 
     async def publish_pending(self) -> int:
@@ -80,6 +89,8 @@ class OutboxRelay:
         while True:
             rows = await OutboxEvent.filter(published_at=None).order_by("id").limit(self.batch_size)
             for row in rows:
+                if self._stopping:
+                    return total
                 stream_id = await self.bus.publish(event_from_outbox(row), dedupe_key=str(row.id))
                 # Conditional: another process may have stored it first (same id, by dedupe).
                 await OutboxEvent.filter(id=row.id, published_at=None).update(
@@ -100,7 +111,7 @@ class OutboxRelay:
 
     async def _run(self) -> None:
         backoff = 0.1
-        while True:
+        while not self._stopping:
             self._wake.clear()
             try:
                 await self.publish_pending()
@@ -109,6 +120,8 @@ class OutboxRelay:
             except asyncio.CancelledError:
                 raise
             except BusUnavailable as exc:
+                if self._stopping:
+                    return
                 logger.warning("outbox relay: bus unavailable, retrying", extra={"error": str(exc)})
                 wait = backoff
                 backoff = min(backoff * 2, 5.0)
