@@ -200,9 +200,13 @@ def _parse_ip(value: str) -> IPAddress | None:
     elif value.count(":") == 1:
         value = value.split(":", 1)[0]
     try:
-        return ipaddress.ip_address(value)
+        address = ipaddress.ip_address(value)
     except ValueError:
         return None
+    # A dual-stack socket reports IPv4 peers as ::ffff:a.b.c.d; compare them as IPv4.
+    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
+        return address.ipv4_mapped
+    return address
 
 
 def client_ip(request: Request) -> str:

@@ -153,6 +153,15 @@ async def test_client_cannot_prepend_addresses_through_a_trusted_proxy(app: Fast
     assert codes == [422, 422, 429]
 
 
+async def test_ipv4_mapped_proxy_address_is_trusted(app: FastAPI) -> None:
+    async with client_from(app, ("::ffff:127.0.0.1", 40000)) as proxy:
+        codes = [
+            (await register_attempt(proxy, **{"X-Forwarded-For": f"192.0.2.{i}"})).status_code
+            for i in range(3)
+        ]
+    assert codes == [422, 422, 422]
+
+
 async def test_malformed_forwarded_for_falls_back_to_the_proxy(app: FastAPI) -> None:
     async with client_from(app, PROXY_PEER) as proxy:
         codes = [
