@@ -1,0 +1,176 @@
+"""One contract, two buses: the in-process `MemoryBus` and `RedisBus` on a real Redis.
+
+Each Redis test uses its own key prefix, so it neither sees nor disturbs other tests' streams.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import secrets
+from collections.abc import AsyncIterator
+from datetime import datetime, timezone
+
+import pytest
+import redis.asyncio as aioredis
+
+from blog_api.realtime.bus import ZERO_ID, EventBus, HistoryGone, parse_id
+from blog_api.realtime.events import Audience, Event, Subject
+from blog_api.realtime.hub import Closed, Hub, Ready, Reset
+from blog_api.realtime.memory_bus import MemoryBus
+from blog_api.realtime.redis_bus import RedisBus
+
+MAXLEN = 100
+
+
+def make_event(n: int, *, user_id: int = 1) -> Event:
+    return Event(
+        id="",
+        type="blog.submitted",
+        occurred_at=datetime.now(timezone.utc),
+        actor_id=user_id,
+        subject=Subject(kind="blog", id=n),
+        audience=Audience(roles=["admin"], user_ids=[user_id]),
+        data={"n": n},
+    )
+
+
+@pytest.fixture(params=["memory", "redis"])
+async def bus(request: pytest.FixtureRequest) -> AsyncIterator[EventBus]:
+    if request.param == "memory":
+        instance: EventBus = MemoryBus(maxlen=MAXLEN)
+        await instance.start()
+        yield instance
+        await instance.stop()
+        return
+    url = request.getfixturevalue("redis_url")
+    prefix = f"test_rt_{secrets.token_hex(4)}"
+    instance = RedisBus(url, maxlen=MAXLEN, prefix=prefix, block_ms=1000)
+    await instance.start()
+    yield instance
+    await instance.stop()
+    client = aioredis.Redis.from_url(url)
+    keys = [k async for k in client.scan_iter(match=f"{prefix}:*")]
+    if keys:
+        await client.delete(*keys)
+    await client.aclose()
+
+
+@pytest.fixture
+async def hub(bus: EventBus) -> AsyncIterator[Hub]:
+    instance = Hub(bus, queue_size=100)
+    await instance.start()
+    await asyncio.wait_for(instance.ready.wait(), 5)
+    yield instance
+    await instance.stop()
+
+
+async def publish(bus: EventBus, *numbers: int) -> list[str]:
+    return [await bus.publish(make_event(n)) for n in numbers]
+
+
+async def caught_up(hub: Hub, last_id: str) -> None:
+    """Wait until the hub's reader has dispatched `last_id` (so it is not behind the test)."""
+    for _ in range(500):
+        if hub.position is not None and parse_id(hub.position) >= parse_id(last_id):
+            return
+        await asyncio.sleep(0.01)
+    raise AssertionError(f"hub reader stuck at {hub.position}")
+
+
+async def test_publish_assigns_increasing_ids_and_history_keeps_them(bus: EventBus) -> None:
+    ids = await publish(bus, 1, 2, 3)
+    assert [parse_id(i) for i in ids] == sorted(parse_id(i) for i in ids)
+    history = await bus.read_since(ZERO_ID)
+    assert [e.id for e in history] == ids
+    assert [e.data["n"] for e in history] == [1, 2, 3]
+    assert history[0].audience == Audience(roles=["admin"], user_ids=[1])
+    assert await bus.last_id() == ids[-1]
+
+
+async def test_read_since_returns_only_later_events(bus: EventBus) -> None:
+    ids = await publish(bus, 1, 2, 3, 4)
+    assert [e.data["n"] for e in await bus.read_since(ids[1])] == [3, 4]
+    assert await bus.read_since(ids[-1]) == []
+
+
+async def test_same_dedupe_key_is_appended_once(bus: EventBus) -> None:
+    first = await bus.publish(make_event(1), dedupe_key="outbox-1")
+    again = await bus.publish(make_event(1), dedupe_key="outbox-1")
+    assert again == first
+    assert len(await bus.read_since(ZERO_ID)) == 1
+
+
+async def test_trimmed_history_is_reported_gone(bus: EventBus) -> None:
+    ids = await publish(bus, *range(MAXLEN * 3))
+    with pytest.raises(HistoryGone) as gone:
+        await bus.read_since(ids[0])
+    assert gone.value.tip == ids[-1]
+    # Recent history is still there.
+    assert [e.id for e in await bus.read_since(ids[-3])] == ids[-2:]
+
+
+async def test_id_newer_than_the_stream_is_reported_gone(bus: EventBus) -> None:
+    await publish(bus, 1)
+    with pytest.raises(HistoryGone):
+        await bus.read_since("99999999999999-0")
+
+
+async def test_subscriber_receives_live_events_it_accepts(bus: EventBus, hub: Hub) -> None:
+    async with hub.subscribe(accept=lambda e: e.data["n"] % 2 == 0) as sub:
+        assert isinstance(await sub.next(timeout=1), Ready)
+        await publish(bus, 1, 2, 3, 4)
+        got = [await sub.next(timeout=5) for _ in range(2)]
+        assert [e.data["n"] for e in got] == [2, 4]  # type: ignore[union-attr]
+        assert await sub.next(timeout=0.2) is None
+
+
+async def test_subscriber_resumes_after_an_id_then_goes_live_without_duplicates(
+    bus: EventBus, hub: Hub
+) -> None:
+    ids = await publish(bus, 1, 2, 3)
+    async with hub.subscribe(accept=lambda e: True, last_event_id=ids[0]) as sub:
+        assert await sub.next(timeout=1) == Ready(ids[0])
+        await publish(bus, 4)
+        numbers = []
+        while (msg := await sub.next(timeout=0.5)) is not None:
+            numbers.append(msg.data["n"])  # type: ignore[union-attr]
+        assert numbers == [2, 3, 4]
+
+
+async def test_subscriber_resuming_from_trimmed_id_gets_reset(bus: EventBus, hub: Hub) -> None:
+    ids = await publish(bus, *range(MAXLEN * 3))
+    await caught_up(hub, ids[-1])
+    async with hub.subscribe(accept=lambda e: True, last_event_id=ids[0]) as sub:
+        msg = await sub.next(timeout=1)
+        assert msg == Reset(ids[-1], "history_gone")
+        live = await publish(bus, 999)
+        event = await sub.next(timeout=5)
+        assert event is not None and event.id == live[0]  # type: ignore[union-attr]
+
+
+async def test_slow_subscriber_is_evicted_and_others_get_everything(
+    bus: EventBus, hub: Hub
+) -> None:
+    async with (
+        hub.subscribe(accept=lambda e: True, queue_size=2) as slow,
+        hub.subscribe(accept=lambda e: True) as fast,
+    ):
+        await slow.next(timeout=1)
+        await fast.next(timeout=1)
+        await publish(bus, *range(5))
+        got = [await fast.next(timeout=5) for _ in range(5)]
+        assert [e.data["n"] for e in got] == list(range(5))  # type: ignore[union-attr]
+        assert await slow.next(timeout=5) == Closed("slow_consumer")
+        assert hub.subscriber_count == 1
+        # It resumes where it stopped reading: nothing delivered was lost.
+        assert slow.last_event_id is not None
+
+
+async def test_closed_hub_ends_subscriptions(bus: EventBus, hub: Hub) -> None:
+    async with hub.subscribe(accept=lambda e: True) as sub:
+        await sub.next(timeout=1)
+        hub.close_all("shutdown")
+        assert await sub.next(timeout=1) == Closed("shutdown")
+    async with hub.subscribe(accept=lambda e: True) as late:
+        assert isinstance(await late.next(timeout=1), Ready)
+        assert await late.next(timeout=1) == Closed("shutdown")
