@@ -16,6 +16,8 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any
 
+import anyio
+import anyio.to_thread
 from pypika_tortoise.terms import BasicCriterion
 from slugify import slugify
 from tortoise import connections
@@ -215,9 +217,18 @@ class Rendered:
     excerpt: str
 
 
-def _render(content: str) -> Rendered:
+def _render_sync(content: str) -> Rendered:
     html = render_markdown(content)
     return Rendered(html=html, excerpt=excerpt_from_html(html))
+
+
+# Rendering 100k characters of hostile markdown can take about a second of CPU; it runs in worker
+# threads, a few at a time, so it never stalls the event loop for everyone else.
+_render_limiter = anyio.CapacityLimiter(2)
+
+
+async def _render(content: str) -> Rendered:
+    return await anyio.to_thread.run_sync(_render_sync, content, limiter=_render_limiter)
 
 
 # --- reading ------------------------------------------------------------------------------------
@@ -401,7 +412,7 @@ async def create_blog(
     if request and (replay := await idempotency.lookup(request)):
         return CreateResult(replay=replay)
     images = await media_service.resolve_owned_images(data.image_ids, owner=author)
-    rendered = _render(data.content)
+    rendered = await _render(data.content)
     for attempt in range(3):
         try:
             async with in_transaction() as conn:
@@ -459,7 +470,7 @@ async def update_blog(
         )
     check_if_match(blog, if_match)
     images = await media_service.resolve_owned_images(data.image_ids, owner=editor)
-    rendered = _render(data.content)
+    rendered = await _render(data.content)
     resubmitted = blog.status is BlogStatus.rejected
     now = _now()
     changes: dict[str, Any] = {
@@ -748,7 +759,7 @@ async def approve_revision(blog: Blog, revision: BlogRevision, *, reviewer: User
         raise InvalidTransition(
             "the post changed since this revision was proposed; reject it and propose again"
         )
-    rendered = _render(revision.content)
+    rendered = await _render(revision.content)
     now = _now()
     async with in_transaction() as conn:
         taken = (
