@@ -56,7 +56,7 @@ class WsClient:
         """Wait for the server to close the socket; returns (code, reason)."""
         with contextlib.suppress(ConnectionClosed):
             while True:
-                await asyncio.wait_for(self.conn.recv(), timeout)
+                self.seen.append(json.loads(await asyncio.wait_for(self.conn.recv(), timeout)))
         await asyncio.wait_for(self.conn.wait_closed(), timeout)
         return self.conn.close_code, self.conn.close_reason
 
