@@ -140,7 +140,7 @@ async def test_mark_one_read_then_unread(client: AsyncClient, user: Actor, appro
 async def test_unread_only_filter(client: AsyncClient, user: Actor, approver: Actor) -> None:
     await submit_blog(client, user, "one")
     second = await submit_blog(client, user, "two")
-    newest, oldest = (await notifications(client, approver))["items"]
+    _newest, oldest = (await notifications(client, approver))["items"]
     await client.patch(
         f"/api/notifications/{oldest['id']}", json={"read": True}, headers=approver.headers
     )

@@ -1,0 +1,402 @@
+"""End to end over real sockets: two Uvicorn processes sharing PostgreSQL and a Redis.
+
+Redis here is a throwaway `redis-server` started by this module (no persistence), so the test
+that stops and restarts it disturbs nobody else. PostgreSQL is a dedicated database next to the
+pass's test database, migrated with the real `blog-api migrate`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import AsyncIterator, Iterator
+from contextlib import AsyncExitStack
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+import pytest
+
+from tests.conftest import PASSWORD, ROOT, reset_postgres_schema, run_cli
+from tests.realtime.sse_client import SseStream
+
+pytestmark = pytest.mark.e2e
+SECRET = "e2e-" + "k" * 40
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+class ThrowawayRedis:
+    """A private redis-server without persistence; `stop()`/`start()` simulate an outage."""
+
+    def __init__(self, workdir: Path) -> None:
+        self.port = free_port()
+        self.workdir = workdir
+        self.proc: subprocess.Popen[bytes] | None = None
+
+    @property
+    def url(self) -> str:
+        return f"redis://127.0.0.1:{self.port}/0"
+
+    def start(self) -> None:
+        self.proc = subprocess.Popen(
+            [
+                "redis-server",
+                "--port",
+                str(self.port),
+                "--bind",
+                "127.0.0.1",
+                "--save",
+                "",
+                "--appendonly",
+                "no",
+                "--dir",
+                str(self.workdir),
+            ],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            with socket.socket() as s:
+                if s.connect_ex(("127.0.0.1", self.port)) == 0:
+                    return
+            time.sleep(0.02)
+        raise RuntimeError("redis-server did not start")
+
+    def stop(self) -> None:
+        if self.proc is not None:
+            self.proc.terminate()
+            self.proc.wait(10)
+            self.proc = None
+
+
+@dataclass
+class Server:
+    """One `uvicorn --factory blog_api.main:app_factory` process."""
+
+    url: str
+    proc: subprocess.Popen[bytes]
+    log: Path
+
+
+def start_server(env: dict[str, str], log_dir: Path, name: str) -> Server:
+    port = free_port()
+    log = log_dir / f"{name}.log"
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "uvicorn",
+            "--factory",
+            "blog_api.main:app_factory",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--timeout-graceful-shutdown",
+            "5",
+            "--log-level",
+            "warning",
+        ],
+        cwd=ROOT,
+        env={**os.environ, **env},
+        stdout=log.open("wb"),
+        stderr=subprocess.STDOUT,
+    )
+    return Server(url=f"http://127.0.0.1:{port}", proc=proc, log=log)
+
+
+def wait_ready(server: Server) -> None:
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        if server.proc.poll() is not None:
+            raise RuntimeError(f"server exited: {server.log.read_text()[-2000:]}")
+        try:
+            if httpx.get(server.url + "/readyz", timeout=1).status_code == 200:
+                return
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.05)
+    raise RuntimeError(f"server not ready: {server.log.read_text()[-2000:]}")
+
+
+def stop_server(server: Server) -> None:
+    if server.proc.poll() is None:
+        server.proc.terminate()
+        try:
+            server.proc.wait(10)
+        except subprocess.TimeoutExpired:
+            server.proc.kill()
+
+
+@dataclass
+class Cluster:
+    a: Server
+    b: Server
+    redis: ThrowawayRedis
+    env: dict[str, str]
+    log_dir: Path
+
+
+@pytest.fixture(scope="module")
+async def e2e_database(postgres_url: str) -> str:
+    """A dedicated PostgreSQL database, migrated by `blog-api migrate`."""
+    import asyncpg
+
+    base, _, name = postgres_url.rpartition("/")
+    url = f"{base}/{name}_e2e"
+    admin = await asyncpg.connect(f"{base}/postgres".replace("postgres://", "postgresql://"))
+    try:
+        exists = await admin.fetchval("SELECT 1 FROM pg_database WHERE datname=$1", f"{name}_e2e")
+        if not exists:
+            await admin.execute(f'CREATE DATABASE "{name}_e2e"')
+    finally:
+        await admin.close()
+    await reset_postgres_schema(url)
+    result = run_cli("migrate", env={"DATABASE_URL": url})
+    assert result.returncode == 0, result.stderr
+    return url
+
+
+@pytest.fixture(scope="module")
+def cluster(
+    e2e_database: str, redis_url: str, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Cluster]:
+    """Processes A and B on the same database and the same (private) Redis."""
+    if shutil.which("redis-server") is None:
+        pytest.skip("Redis unavailable: redis-server is not installed for the outage test")
+    workdir = tmp_path_factory.mktemp("e2e")
+    redis = ThrowawayRedis(workdir)
+    redis.start()
+    env = {
+        "DATABASE_URL": e2e_database,
+        "REDIS_URL": redis.url,
+        "SECRET_KEY": SECRET,
+        "PASSWORD_HASH_PROFILE": "fast",
+        "RATE_LIMIT_ENABLED": "false",
+        "ENVIRONMENT": "development",
+        "LOG_JSON": "false",
+        "LOG_LEVEL": "WARNING",
+        "MEDIA_ROOT": str(workdir / "media"),
+        "CORS_ORIGINS": "",
+    }
+    a = start_server(env, workdir, "a")
+    b = start_server(env, workdir, "b")
+    try:
+        wait_ready(a)
+        wait_ready(b)
+        yield Cluster(a=a, b=b, redis=redis, env=env, log_dir=workdir)
+    finally:
+        stop_server(a)
+        stop_server(b)
+        redis.stop()
+
+
+@dataclass
+class Account:
+    id: int
+    headers: dict[str, str]
+
+
+class Accounts:
+    """Registers users through the API (admins through `blog-api create-admin`)."""
+
+    def __init__(self, cluster: Cluster, client: httpx.AsyncClient) -> None:
+        self.cluster = cluster
+        self.client = client
+        self.n = 0
+
+    async def login(self, email: str) -> dict[str, str]:
+        resp = await self.client.post(
+            self.cluster.a.url + "/api/auth/login", json={"email": email, "password": PASSWORD}
+        )
+        assert resp.status_code == 200, resp.text
+        return {"Authorization": f"Bearer {resp.json()['access_token']}"}
+
+    async def user(self) -> Account:
+        self.n += 1
+        name = f"e2e{os.getpid()}x{time.monotonic_ns() % 10**9}x{self.n}"
+        resp = await self.client.post(
+            self.cluster.a.url + "/api/auth/register",
+            json={"email": f"{name}@example.com", "username": name[:32], "password": PASSWORD},
+        )
+        assert resp.status_code == 201, resp.text
+        return Account(id=resp.json()["id"], headers=await self.login(f"{name}@example.com"))
+
+
+@pytest.fixture(scope="module")
+def admin(cluster: Cluster) -> Account:
+    """One admin for the module, made by `blog-api create-admin` (a subprocess: done once)."""
+    email = f"admin{os.getpid()}@example.com"
+    result = run_cli(
+        "create-admin",
+        "--email",
+        email,
+        "--username",
+        f"admin{os.getpid()}",
+        env={**cluster.env, "BLOG_API_ADMIN_PASSWORD": PASSWORD},
+    )
+    assert result.returncode == 0, result.stderr
+    resp = httpx.post(
+        cluster.a.url + "/api/auth/login", json={"email": email, "password": PASSWORD}, timeout=10
+    )
+    assert resp.status_code == 200, resp.text
+    headers = {"Authorization": f"Bearer {resp.json()['access_token']}"}
+    me = httpx.get(cluster.a.url + "/api/auth/me", headers=headers, timeout=10)
+    return Account(id=me.json()["id"], headers=headers)
+
+
+@pytest.fixture
+async def http(
+    cluster: Cluster,
+) -> AsyncIterator[tuple[httpx.AsyncClient, Accounts, AsyncExitStack]]:
+    async with AsyncExitStack() as stack:
+        client = await stack.enter_async_context(
+            httpx.AsyncClient(timeout=httpx.Timeout(10.0, read=None))
+        )
+        yield client, Accounts(cluster, client), stack
+
+
+async def open_stream(
+    stack: AsyncExitStack, client: httpx.AsyncClient, server: Server, headers: dict[str, str]
+) -> SseStream:
+    response = await stack.enter_async_context(
+        client.stream("GET", server.url + "/api/notifications/sse", headers=headers)
+    )
+    assert response.status_code == 200
+    return SseStream(response)
+
+
+async def submit_blog(
+    client: httpx.AsyncClient, server: Server, author: Account, title: str
+) -> int:
+    resp = await client.post(
+        server.url + "/api/blogs",
+        json={"title": title, "content": "Hello", "tags": []},
+        headers=author.headers,
+    )
+    assert resp.status_code == 201, resp.text
+    return int(resp.json()["id"])
+
+
+async def test_blog_submitted_on_a_reaches_admin_on_b_within_one_second(
+    cluster: Cluster, http, admin: Account
+) -> None:
+    client, accounts, stack = http
+    author = await accounts.user()
+    stream = await open_stream(stack, client, cluster.b, admin.headers)
+    assert (await stream.next_event()).event == "ready"
+    started = time.monotonic()
+    blog_id = await submit_blog(client, cluster.a, author, "Across processes")
+    msg = await stream.next_event(timeout=1.0)
+    elapsed = time.monotonic() - started
+    assert (msg.event, msg.data["subject"]["id"]) == ("blog.submitted", blog_id)
+    assert elapsed < 1.0
+
+
+async def test_role_change_on_a_reaches_admin_on_b(cluster: Cluster, http, admin: Account) -> None:
+    client, accounts, stack = http
+    target = await accounts.user()
+    stream = await open_stream(stack, client, cluster.b, admin.headers)
+    await stream.next_event()
+    resp = await client.patch(
+        f"{cluster.a.url}/api/users/{target.id}",
+        json={"role": "l1_approver"},
+        headers=admin.headers,
+    )
+    assert resp.status_code == 200
+    msg = await stream.next_event(timeout=1.0)
+    assert (msg.event, msg.data["subject"]["id"]) == ("user.role_changed", target.id)
+
+
+async def test_user_does_not_receive_another_users_private_events(cluster: Cluster, http) -> None:
+    client, accounts, stack = http
+    alice, bob = await accounts.user(), await accounts.user()
+    stream = await open_stream(stack, client, cluster.b, alice.headers)
+    await stream.next_event()
+    await submit_blog(client, cluster.a, bob, "Bob's pending post")
+    own = await submit_blog(client, cluster.a, alice, "Alice's pending post")
+    msg = await stream.next_event(timeout=2.0)
+    # The first event Alice gets is about her own post; Bob's came first and was not sent.
+    assert (msg.event, msg.data["subject"]["id"]) == ("blog.submitted", own)
+
+
+async def test_resume_with_last_event_id_gives_each_missed_event_once(
+    cluster: Cluster, http, admin: Account
+) -> None:
+    client, accounts, stack = http
+    author = await accounts.user()
+    first = await open_stream(stack, client, cluster.b, admin.headers)
+    await first.next_event()
+    await submit_blog(client, cluster.a, author, "seen")
+    seen = await first.next_event(timeout=2.0)
+    await first.response.aclose()
+    missed = [await submit_blog(client, cluster.a, author, f"missed {i}") for i in range(3)]
+    # Resume on the other process: ids are the same everywhere.
+    resumed = await open_stream(
+        stack, client, cluster.a, admin.headers | {"Last-Event-ID": seen.id or ""}
+    )
+    assert (await resumed.next_event()).event == "ready"
+    live = await submit_blog(client, cluster.b, author, "live")
+    got = []
+    while True:
+        try:
+            msg = await resumed.next_event(timeout=1.0)
+        except asyncio.TimeoutError:
+            break
+        got.append(msg.data["subject"]["id"])
+    assert got == [*missed, live]
+
+
+async def test_redis_outage_during_submit_then_event_arrives(
+    cluster: Cluster, http, admin: Account
+) -> None:
+    client, accounts, stack = http
+    author = await accounts.user()
+    stream = await open_stream(stack, client, cluster.b, admin.headers)
+    await stream.next_event()
+    cluster.redis.stop()
+    try:
+        blog_id = await submit_blog(client, cluster.a, author, "Submitted while Redis is down")
+    finally:
+        cluster.redis.start()
+    arrived = None
+    while arrived is None:
+        msg = await stream.next_event(timeout=10.0)
+        # Redis came back empty (no persistence): the stream honestly says `reset` first.
+        if msg.event == "blog.submitted":
+            arrived = msg
+        else:
+            assert msg.event == "reset", msg
+    assert arrived.data["subject"]["id"] == blog_id
+
+
+async def test_sigterm_ends_open_streams_and_the_worker_exits_promptly(
+    cluster: Cluster, http
+) -> None:
+    client, accounts, stack = http
+    user = await accounts.user()
+    server = start_server(cluster.env, cluster.log_dir, "c")
+    try:
+        await asyncio.to_thread(wait_ready, server)
+        stream = await open_stream(stack, client, server, user.headers)
+        await stream.next_event()
+        started = time.monotonic()
+        server.proc.send_signal(signal.SIGTERM)
+        msg = await stream.next_event(timeout=3.0)
+        assert (msg.event, msg.data["reason"]) == ("reconnect", "shutdown")
+        await asyncio.to_thread(server.proc.wait, 5)
+        assert time.monotonic() - started < 3.0
+    finally:
+        stop_server(server)
