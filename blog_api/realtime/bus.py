@@ -5,12 +5,18 @@ Public API (what SSE, WebSocket and services build on)
 Services never touch the bus. They call `record_event(..., using_db=conn)` inside their
 transaction; the outbox relay (`relay.py`) publishes committed rows here. Consumers never read the
 bus per client either: each process runs ONE reader (inside `Hub`, see `hub.py`) that fans events
-out to local subscribers. So, for a new real-time endpoint you need only:
+out to local subscribers. A new real-time endpoint (e.g. the WebSocket for live comments) needs:
 
-    from blog_api.realtime.dependencies import RealtimeDep, stream_user
-    hub = realtime.hub
-    async with hub.subscribe(accept=lambda e: ..., last_event_id=...) as sub:
-        while (msg := await sub.next(timeout=15)) ... # Event | Reset | Closed | None
+    from blog_api.realtime.dependencies import authenticate_ticket       # ?ticket= -> User
+    from blog_api.realtime.hub import Closed, Ready, Reset
+    rt = websocket.app.state.realtime                                    # a runtime.Realtime
+    user = await authenticate_ticket(rt.tickets, ticket, purpose="ws")  # 401/503 AppErrors
+    accept = lambda e: e.subject == Subject(kind="blog", id=blog_id) and e.visible_to(
+        user_id=user.id, role=user.role.value)
+    async with rt.hub.subscribe(accept=accept, last_event_id=resume_from) as sub:
+        while True:
+            msg = await sub.next(timeout=15)  # Ready | Reset | Event | Closed | None (idle)
+            ...                               # send; on Closed, close with a "resume" hint
 
 `EventBus` (implemented by `MemoryBus` and `RedisBus`):
 
