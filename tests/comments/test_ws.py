@@ -245,9 +245,10 @@ async def test_comment_is_acked_persisted_and_broadcast(
     client: AsyncClient, live_url: str, user: Actor, other_user: Actor, post: dict[str, Any]
 ) -> None:
     url = ws_url(live_url, post)
-    async with ws_connect(url, token=user.token) as sender, ws_connect(
-        url, token=other_user.token
-    ) as viewer:
+    async with (
+        ws_connect(url, token=user.token) as sender,
+        ws_connect(url, token=other_user.token) as viewer,
+    ):
         await sender.join()
         await viewer.join()
         await sender.send({"type": "comment.create", "client_id": "k1", "body": "live!"})
@@ -265,9 +266,10 @@ async def test_retried_create_is_stored_once_and_acked_each_time(
 ) -> None:
     url = ws_url(live_url, post)
     message = {"type": "comment.create", "client_id": "dup", "body": "once"}
-    async with ws_connect(url, token=user.token) as sender, ws_connect(
-        url, token=other_user.token
-    ) as viewer:
+    async with (
+        ws_connect(url, token=user.token) as sender,
+        ws_connect(url, token=other_user.token) as viewer,
+    ):
         await sender.join()
         await viewer.join()
         await sender.send(message)
@@ -447,9 +449,10 @@ async def test_typing_is_relayed_to_the_others_only(
     live_url: str, user: Actor, other_user: Actor, post: dict[str, Any]
 ) -> None:
     url = ws_url(live_url, post)
-    async with ws_connect(url, token=user.token) as typist, ws_connect(
-        url, token=other_user.token
-    ) as reader:
+    async with (
+        ws_connect(url, token=user.token) as typist,
+        ws_connect(url, token=other_user.token) as reader,
+    ):
         await typist.join()
         await reader.join()
         await typist.send({"type": "typing"})
@@ -463,9 +466,10 @@ async def test_typing_is_throttled(
     live_url: str, user: Actor, other_user: Actor, post: dict[str, Any]
 ) -> None:
     url = ws_url(live_url, post)
-    async with ws_connect(url, token=user.token) as typist, ws_connect(
-        url, token=other_user.token
-    ) as reader:
+    async with (
+        ws_connect(url, token=user.token) as typist,
+        ws_connect(url, token=other_user.token) as reader,
+    ):
         await typist.join()
         await reader.join()
         for _ in range(5):
