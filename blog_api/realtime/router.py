@@ -129,6 +129,7 @@ async def _sse_frames(sub: Subscription, user: User, settings: Settings) -> Asyn
     "/sse",
     response_model=None,
     response_class=EventStreamResponse,
+    status_code=200,  # FastAPI reads it from the response class's __init__ otherwise
     summary="Live notifications (Server-Sent Events)",
     responses={
         200: {
