@@ -1,0 +1,103 @@
+"""The real-time services in the app's lifespan: readiness and working without Redis."""
+
+from __future__ import annotations
+
+import socket
+from collections.abc import AsyncIterator
+
+import pytest
+from asgi_lifespan import LifespanManager
+from httpx import ASGITransport, AsyncClient
+
+from blog_api.core.config import Settings
+from blog_api.main import create_app
+from blog_api.realtime.models import OutboxEvent
+from blog_api.realtime.redis_bus import RedisBus
+from tests.conftest import IS_POSTGRES, PASSWORD
+
+
+def closed_port_url() -> str:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    return f"redis://127.0.0.1:{port}/0"
+
+
+async def test_readyz_checks_redis_when_configured(settings: Settings, redis_url: str) -> None:
+    app = create_app(
+        settings.model_copy(update={"redis_url": redis_url}), generate_schemas=not IS_POSTGRES
+    )
+    async with (
+        LifespanManager(app),
+        AsyncClient(transport=ASGITransport(app=app), base_url="http://t") as c,
+    ):
+        assert isinstance(app.state.realtime.bus, RedisBus)
+        resp = await c.get("/readyz")
+        assert resp.status_code == 200
+        assert resp.json()["checks"]["redis"] == "ok"
+
+
+@pytest.fixture
+async def redis_down(settings: Settings) -> AsyncIterator[tuple[AsyncClient, dict[str, str]]]:
+    """An app whose Redis is unreachable, a client, and an admin's headers."""
+    from blog_api.auth import service as auth_service
+    from blog_api.auth.schemas import RegisterRequest
+    from blog_api.users.models import Role
+
+    app = create_app(
+        settings.model_copy(update={"redis_url": closed_port_url()}),
+        generate_schemas=not IS_POSTGRES,
+    )
+    async with (
+        LifespanManager(app),
+        AsyncClient(transport=ASGITransport(app=app), base_url="http://t") as client,
+    ):
+        admin = await auth_service.register(
+            RegisterRequest(email="a@example.com", username="admin1", password=PASSWORD),
+            settings=app.state.settings,
+            role=Role.admin,
+        )
+        token, _ = app.state.tokens.issue(user_id=admin.id, role="admin")
+        yield client, {"Authorization": f"Bearer {token}"}
+
+
+async def test_readyz_is_503_while_redis_is_down(redis_down) -> None:
+    client, _ = redis_down
+    resp = await client.get("/readyz")
+    assert resp.status_code == 503
+    assert resp.json()["detail"] == "redis unreachable"
+
+
+async def test_state_change_succeeds_while_redis_is_down_and_its_event_waits(redis_down) -> None:
+    client, admin_headers = redis_down
+    resp = await client.post(
+        "/api/auth/register",
+        json={"email": "x@example.com", "username": "xuser", "password": PASSWORD},
+    )
+    changed = await client.patch(
+        f"/api/users/{resp.json()['id']}", json={"role": "l1_approver"}, headers=admin_headers
+    )
+    assert changed.status_code == 200
+    assert await OutboxEvent.filter(published_at=None).count() == 1
+
+
+async def test_ticket_is_503_while_redis_is_down(redis_down) -> None:
+    client, admin_headers = redis_down
+    resp = await client.post("/api/notifications/ticket", json={}, headers=admin_headers)
+    assert resp.status_code == 503
+    assert resp.headers["content-type"] == "application/problem+json"
+
+
+async def test_embedded_mode_uses_the_memory_bus_and_needs_no_redis_probe(
+    settings: Settings,
+) -> None:
+    app = create_app(
+        settings.model_copy(update={"redis_url": ""}), generate_schemas=not IS_POSTGRES
+    )
+    async with (
+        LifespanManager(app),
+        AsyncClient(transport=ASGITransport(app=app), base_url="http://t") as c,
+    ):
+        resp = await c.get("/readyz")
+        assert resp.status_code == 200
+        assert "redis" not in resp.json()["checks"]
