@@ -48,7 +48,7 @@ IfMatchHeader = Annotated[
     Header(
         alias="If-Match",
         max_length=512,
-        description="The ETag you read; a stale one gives 412 instead of overwriting a change.",
+        description="The ETag you read: if the post changed since, 412 instead of acting on it.",
     ),
 ]
 IfNoneMatchHeader = Annotated[

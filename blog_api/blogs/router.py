@@ -201,13 +201,17 @@ async def delete_blog(actor: CurrentUser, blog: VisibleBlog) -> Response:
     "/{blog_id}/approve",
     response_model=BlogRead,
     summary="Approve a pending post",
-    responses=problem_responses(401, 403, 404, 409, 422),
+    responses=problem_responses(401, 403, 404, 409, 412, 422),
 )
 async def approve_blog(
-    reviewer: Approver, blog: VisibleBlog, settings: SettingsDep, response: Response
+    reviewer: Approver,
+    blog: VisibleBlog,
+    settings: SettingsDep,
+    response: Response,
+    if_match: IfMatchHeader = None,
 ) -> Any:
     """Approve a pending post (approvers, admins; never your own): it becomes public."""
-    approved = await blogs_service.approve_blog(blog, reviewer=reviewer)
+    approved = await blogs_service.approve_blog(blog, reviewer=reviewer, if_match=if_match)
     return await _read(approved, settings, response)
 
 
@@ -215,7 +219,7 @@ async def approve_blog(
     "/{blog_id}/reject",
     response_model=BlogRead,
     summary="Reject a pending post",
-    responses=problem_responses(400, 401, 403, 404, 409, 422),
+    responses=problem_responses(400, 401, 403, 404, 409, 412, 413, 422),
 )
 async def reject_blog(
     reviewer: Approver,
@@ -223,9 +227,12 @@ async def reject_blog(
     body: RejectRequest,
     settings: SettingsDep,
     response: Response,
+    if_match: IfMatchHeader = None,
 ) -> Any:
     """Reject a pending post with a reason (approvers, admins; never your own)."""
-    rejected = await blogs_service.reject_blog(blog, reviewer=reviewer, reason=body.reason)
+    rejected = await blogs_service.reject_blog(
+        blog, reviewer=reviewer, reason=body.reason, if_match=if_match
+    )
     return await _read(rejected, settings, response)
 
 

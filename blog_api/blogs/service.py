@@ -534,13 +534,15 @@ async def delete_blog(blog: Blog, *, actor: User) -> None:
 # --- reviewing ----------------------------------------------------------------------------------
 
 
-def _check_reviewable(blog: Blog, reviewer: User) -> None:
+def _check_reviewable(blog: Blog, reviewer: User, if_match: str | None) -> None:
     if reviewer.id == blog.author_id:
         raise SelfReview("reviewers cannot approve or reject their own posts; ask another reviewer")
     if blog.status is not BlogStatus.pending:
         raise InvalidTransition(
             f"only pending posts can be reviewed; this one is {blog.status.value}"
         )
+    # With If-Match a reviewer approves exactly the text they read, not a later edit of it.
+    check_if_match(blog, if_match)
 
 
 async def _decide(blog: Blog, reviewer: User, conn: BaseDBAsyncClient, **changes: Any) -> None:
@@ -562,9 +564,9 @@ async def _decide(blog: Blog, reviewer: User, conn: BaseDBAsyncClient, **changes
     await blog.refresh_from_db(using_db=conn)
 
 
-async def approve_blog(blog: Blog, *, reviewer: User) -> Blog:
+async def approve_blog(blog: Blog, *, reviewer: User, if_match: str | None = None) -> Blog:
     """Approve a pending post: it becomes public, and its text is kept as version 1."""
-    _check_reviewable(blog, reviewer)
+    _check_reviewable(blog, reviewer, if_match)
     async with in_transaction() as conn:
         await _decide(
             blog,
@@ -590,9 +592,11 @@ async def approve_blog(blog: Blog, *, reviewer: User) -> Blog:
     return blog
 
 
-async def reject_blog(blog: Blog, *, reviewer: User, reason: str) -> Blog:
+async def reject_blog(
+    blog: Blog, *, reviewer: User, reason: str, if_match: str | None = None
+) -> Blog:
     """Reject a pending post with a reason the author sees; the author may edit and resubmit."""
-    _check_reviewable(blog, reviewer)
+    _check_reviewable(blog, reviewer, if_match)
     async with in_transaction() as conn:
         await _decide(blog, reviewer, conn, status=BlogStatus.rejected, rejection_reason=reason)
         await Review.create(

@@ -269,3 +269,29 @@ async def test_failed_transition_records_no_event(
     before = await OutboxEvent.all().count()
     await client.post(f"/api/blogs/{post['id']}/approve", headers=approver.headers)
     assert await OutboxEvent.all().count() == before
+
+
+async def test_reviewer_with_if_match_never_approves_an_unseen_edit(
+    client: AsyncClient, user: Actor, approver: Actor, create_post: CreatePost
+) -> None:
+    post = await create_post(user, content="what the reviewer read")
+    seen = (await client.get(f"/api/blogs/{post['id']}", headers=approver.headers)).headers["ETag"]
+    await client.put(
+        f"/api/blogs/{post['id']}",
+        json={"title": "T", "content": "a later edit"},
+        headers=user.headers,
+    )
+    for action in ("approve", "reject"):
+        resp = await client.post(
+            f"/api/blogs/{post['id']}/{action}",
+            json={"reason": "x"} if action == "reject" else None,
+            headers={**approver.headers, "If-Match": seen},
+        )
+        assert resp.status_code == 412
+    current = await client.get(f"/api/blogs/{post['id']}", headers=approver.headers)
+    assert current.json()["status"] == "pending"
+    resp = await client.post(
+        f"/api/blogs/{post['id']}/approve",
+        headers={**approver.headers, "If-Match": current.headers["ETag"]},
+    )
+    assert resp.status_code == 200
