@@ -112,6 +112,10 @@ async def test_openapi_documents_every_error_as_problem(client: AsyncClient) -> 
             for status, response in op["responses"].items():
                 if status.startswith(("4", "5")):
                     schema = response["content"]["application/problem+json"]["schema"]
-                    assert schema == {"$ref": "#/components/schemas/Problem"}, (method, path, status)
+                    assert schema == {"$ref": "#/components/schemas/Problem"}, (
+                        method,
+                        path,
+                        status,
+                    )
             if "requestBody" in op:
                 assert {"400", "413", "422"} <= set(op["responses"]), (method, path)
