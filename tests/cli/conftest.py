@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import run_cli
+from tests.conftest import IS_POSTGRES, run_cli
 
 
 class CliDb:
@@ -46,3 +46,11 @@ def cli_db(tmp_path: Path, migrated_template: Path) -> CliDb:
     path = tmp_path / "cli.sqlite3"
     shutil.copyfile(migrated_template, path)
     return CliDb(path)
+
+
+@pytest.fixture(autouse=True)
+def _once_per_suite() -> None:
+    """Run in the first (SQLite) pass only: the CLI runs on its own SQLite files, so the PostgreSQL pass would
+    repeat exactly the same work."""
+    if IS_POSTGRES:
+        pytest.skip("independent of the pass's backend; runs in the SQLite pass")

@@ -9,7 +9,7 @@ from collections.abc import AsyncIterator
 import asyncpg
 import pytest
 
-from tests.conftest import IN_CI, run_cli
+from tests.conftest import IN_CI, IS_POSTGRES, run_cli
 from tests.e2e.servers import CaddyMissing, app_env, caddy_binary
 
 
@@ -67,3 +67,11 @@ def e2e_env(
         secret_key=secrets.token_urlsafe(48),
         media_root=tmp_path_factory.mktemp("e2e-media"),
     )
+
+
+@pytest.fixture(autouse=True)
+def _once_per_suite() -> None:
+    """Run in the first (SQLite) pass only: these tests always use real PostgreSQL and Redis, so the PostgreSQL pass would
+    repeat exactly the same work."""
+    if IS_POSTGRES:
+        pytest.skip("independent of the pass's backend; runs in the SQLite pass")
