@@ -722,6 +722,18 @@ async def propose_revision(blog: Blog, data: RevisionCreate, *, author: User) ->
         raise InvalidTransition("a revision of this post is already waiting for review")
     images = await media_service.resolve_owned_images(data.image_ids, owner=author)
     async with in_transaction() as conn:
+        # The check above is only a fast path: concurrent proposals all pass it. Bumping the
+        # post's version admits exactly one of them; the others match no row and get a 409.
+        claimed = (
+            await Blog.filter(id=blog.id, version=blog.version, status=BlogStatus.approved)
+            .using_db(conn)
+            .update(version=blog.version + 1)
+        )
+        if not claimed:
+            raise InvalidTransition(
+                "the post changed meanwhile (another revision may be waiting for review); reload it"
+            )
+        blog.version += 1
         revision = await BlogRevision.create(
             blog_id=blog.id,
             author_id=author.id,

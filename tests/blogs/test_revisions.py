@@ -149,6 +149,16 @@ async def test_one_pending_revision_at_a_time(
     assert (await propose(client, post, user)).status_code == 409
 
 
+async def test_concurrent_proposals_have_one_winner(
+    client: AsyncClient, user: Actor, approver: Actor, create_post: CreatePost
+) -> None:
+    post = await live_post(client, create_post, user, approver)
+    results = await asyncio.gather(*(propose(client, post, user) for _ in range(5)))
+    assert sorted(r.status_code for r in results) == [201, 409, 409, 409, 409]
+    listed = await client.get(f"/api/blogs/{post['id']}/revisions", headers=user.headers)
+    assert [r["status"] for r in listed.json()["items"]] == ["approved", "pending"]
+
+
 async def test_revision_review_rules(
     client: AsyncClient, approver: Actor, admin: Actor, create_post: CreatePost
 ) -> None:
