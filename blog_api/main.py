@@ -21,6 +21,7 @@ from blog_api.core.config import Environment, Settings, get_settings
 from blog_api.core.db import ensure_sqlite_parent, tortoise_config
 from blog_api.core.errors import install_error_handlers
 from blog_api.core.health import router as health_router
+from blog_api.core.idempotency import install_idempotency_purge
 from blog_api.core.middleware import BodySizeLimitMiddleware, RequestContextMiddleware
 from blog_api.core.openapi import install_openapi_fixes
 from blog_api.core.ratelimit import install_rate_limiter
@@ -104,6 +105,7 @@ def create_app(settings: Settings | None = None, *, generate_schemas: bool = Fal
     install_live_comments(app)
     install_rate_limiter(app, settings)
     install_draft_store(app, settings)
+    install_idempotency_purge(app)
     install_error_handlers(app)
     for router in ROUTERS:
         app.include_router(router)

@@ -9,17 +9,25 @@ The stored result is written in the same transaction as the work itself (see `sa
 both exist or neither does. Two concurrent requests with one key race on the unique index: the
 loser's transaction rolls back, and it replays the winner's result (`lookup` after
 `IntegrityError`). Failed requests store nothing, so a client may fix its request and retry.
+
+Expired rows of other keys are never touched by a request: each app purges them in the background
+(`install_idempotency_purge`), in short batches of their own, so requests do not queue behind one
+another on the same expired rows.
 """
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import json
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from typing import Annotated, Any
 
-from fastapi import Header
+from fastapi import FastAPI, Header
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 from tortoise import fields
@@ -31,6 +39,13 @@ from blog_api.core.errors import UnprocessableEntity
 IDEMPOTENCY_TTL = timedelta(hours=24)
 KEY_MAX_LENGTH = 255
 REPLAY_HEADER = "Idempotent-Replayed"
+# Expired rows are invisible to `lookup`; purging them only keeps the table small, so hourly
+# batches are plenty. A batch is one short statement; a round stops after PURGE_MAX_BATCHES.
+PURGE_INTERVAL_SECONDS = 3600.0
+PURGE_BATCH = 1000
+PURGE_MAX_BATCHES = 20
+
+logger = logging.getLogger("blog_api.core.idempotency")
 
 
 class IdempotencyKey(Model):
@@ -138,9 +153,13 @@ async def save(
 ) -> None:
     """Store the result inside the caller's transaction; a concurrent twin raises IntegrityError."""
     now = datetime.now(timezone.utc)
-    # Expired keys are purged here rather than by a scheduler: cheap with the index, and it also
-    # frees this user's expired row for the same key before the insert.
-    await IdempotencyKey.filter(expires_at__lte=now).using_db(using_db).delete()
+    # Only this user's expired row for this key, which would block the insert. Deleting everyone's
+    # expired rows here would make concurrent requests wait on (or deadlock over) the same rows.
+    await (
+        IdempotencyKey.filter(user_id=request.user_id, key=request.key, expires_at__lte=now)
+        .using_db(using_db)
+        .delete()
+    )
     await IdempotencyKey.create(
         user_id=request.user_id,
         key=request.key,
@@ -152,3 +171,55 @@ async def save(
         expires_at=now + IDEMPOTENCY_TTL,
         using_db=using_db,
     )
+
+
+async def purge_expired(*, batch: int = PURGE_BATCH, max_batches: int = PURGE_MAX_BATCHES) -> int:
+    """Delete expired keys, `batch` rows per statement, outside any request; returns how many."""
+    purged = 0
+    for _ in range(max_batches):
+        now = datetime.now(timezone.utc)
+        ids = (
+            await IdempotencyKey.filter(expires_at__lte=now)
+            .order_by("id")
+            .limit(batch)
+            .values_list("id", flat=True)
+        )
+        if not ids:
+            break
+        purged += await IdempotencyKey.filter(id__in=list(ids), expires_at__lte=now).delete()
+        if len(ids) < batch:
+            break
+    return purged
+
+
+async def _purge_periodically(stop: asyncio.Event, interval: float) -> None:
+    while True:
+        try:
+            await asyncio.wait_for(stop.wait(), timeout=interval)
+            return
+        except asyncio.TimeoutError:
+            pass
+        try:
+            purged = await purge_expired()
+        except Exception:  # a failed round is retried at the next one; never kill the task
+            logger.exception("purging expired idempotency keys failed")
+        else:
+            if purged:
+                logger.info("purged %d expired idempotency keys", purged)
+
+
+def install_idempotency_purge(app: FastAPI, *, interval: float = PURGE_INTERVAL_SECONDS) -> None:
+    """Purge expired keys every `interval` seconds while the app runs."""
+
+    @asynccontextmanager
+    async def purge_in_background(_app: FastAPI) -> AsyncIterator[None]:
+        stop = asyncio.Event()
+        task = asyncio.create_task(_purge_periodically(stop, interval), name="idempotency-purge")
+        try:
+            yield
+        finally:
+            # Let a round in progress finish: cancelling a database call can break the pool.
+            stop.set()
+            await task
+
+    app.state.lifespan_hooks.append(purge_in_background)

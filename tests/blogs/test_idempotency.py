@@ -6,10 +6,13 @@ import asyncio
 from datetime import datetime, timedelta, timezone
 
 import pytest
-from httpx import AsyncClient
+from asgi_lifespan import LifespanManager
+from httpx import ASGITransport, AsyncClient
 
-from blog_api.core.idempotency import IdempotencyKey
-from tests.conftest import Actor
+from blog_api.core.config import Settings
+from blog_api.core.idempotency import IdempotencyKey, install_idempotency_purge, purge_expired
+from blog_api.main import create_app
+from tests.conftest import IS_POSTGRES, PASSWORD, Actor
 
 BODY = {"title": "Once", "content": "only once", "tags": ["a"]}
 
@@ -78,6 +81,61 @@ async def test_expired_key_is_forgotten(client: AsyncClient, user: Actor) -> Non
     again = await post(client, user, "old-key", BODY | {"title": "New day"})
     assert again.status_code == 201
     assert again.json()["id"] != first.json()["id"]
+
+
+async def expire(key: str) -> None:
+    await IdempotencyKey.filter(key=key).update(
+        expires_at=datetime.now(timezone.utc) - timedelta(seconds=1)
+    )
+
+
+async def test_a_request_leaves_other_expired_keys_alone(
+    client: AsyncClient, user: Actor, other_user: Actor
+) -> None:
+    # Purging everyone's expired rows inside each request serialised keyed requests on them.
+    await post(client, other_user, "theirs")
+    await post(client, user, "mine-old")
+    await expire("theirs")
+    await expire("mine-old")
+    assert (await post(client, user, "mine-new")).status_code == 201
+    left = await IdempotencyKey.all().order_by("key").values_list("key", flat=True)
+    assert left == ["mine-new", "mine-old", "theirs"]
+
+
+async def test_purge_deletes_only_expired_keys(client: AsyncClient, user: Actor) -> None:
+    for key in ("stale-1", "stale-2", "fresh"):
+        await post(client, user, key, BODY | {"title": key})
+    await expire("stale-1")
+    await expire("stale-2")
+    assert await purge_expired(batch=1) == 2
+    assert await IdempotencyKey.all().values_list("key", flat=True) == ["fresh"]
+    # The post made with a purged key stays; only the replay record is gone.
+    assert len(await own_post_ids(client, user)) == 3
+
+
+async def test_running_app_purges_expired_keys_in_the_background(settings: Settings) -> None:
+    application = create_app(settings, generate_schemas=not IS_POSTGRES)
+    install_idempotency_purge(application, interval=0.05)
+    async with (
+        LifespanManager(application),
+        AsyncClient(transport=ASGITransport(app=application), base_url="http://test") as c,
+    ):
+        account = {"email": "bg@example.com", "username": "bgpurge", "password": PASSWORD}
+        assert (await c.post("/api/auth/register", json=account)).status_code == 201
+        login = await c.post(
+            "/api/auth/login", json={"email": "bg@example.com", "password": PASSWORD}
+        )
+        headers = {
+            "Authorization": f"Bearer {login.json()['access_token']}",
+            "Idempotency-Key": "bg",
+        }
+        assert (await c.post("/api/blogs", json=BODY, headers=headers)).status_code == 201
+        await expire("bg")
+        for _ in range(100):
+            if not await IdempotencyKey.exists(key="bg"):
+                break
+            await asyncio.sleep(0.02)
+        assert not await IdempotencyKey.exists(key="bg")
 
 
 async def test_keys_expire_after_24_hours(client: AsyncClient, user: Actor) -> None:
