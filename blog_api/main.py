@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack, asynccontextmanager
 
-from fastapi import FastAPI
+from fastapi import Depends, FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.staticfiles import StaticFiles
 from tortoise.contrib.fastapi import RegisterTortoise
@@ -26,6 +26,7 @@ from blog_api.core.middleware import BodySizeLimitMiddleware, RequestContextMidd
 from blog_api.core.openapi import install_openapi_fixes
 from blog_api.core.ratelimit import install_rate_limiter
 from blog_api.core.security import TokenService
+from blog_api.core.validation import refuse_nul_characters
 from blog_api.drafts.dependencies import install_draft_store
 from blog_api.drafts.router import router as drafts_router
 from blog_api.feature_requests.router import router as feature_requests_router
@@ -92,6 +93,8 @@ def create_app(settings: Settings | None = None, *, generate_schemas: bool = Fal
         lifespan=lifespan,
         docs_url="/docs",
         redoc_url=None,
+        # NUL characters are refused for every route in one place (422): core/validation.py.
+        dependencies=[Depends(refuse_nul_characters)],
     )
     app.state.settings = settings
     app.state.tokens = TokenService(

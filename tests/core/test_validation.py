@@ -1,0 +1,74 @@
+"""NUL characters are a 422 for every route (PostgreSQL cannot store them: they used to be 500s)."""
+
+from __future__ import annotations
+
+from httpx import AsyncClient
+
+from tests.conftest import PASSWORD, Actor
+from tests.media.images import image_bytes
+
+NUL_ERROR = {"msg": "must not contain NUL characters", "type": "string_nul"}
+
+
+def nul_errors(resp_json: dict) -> list[list[str | int]]:
+    """The locations of the NUL errors of a problem response."""
+    return [e["loc"] for e in resp_json["errors"] if {k: e[k] for k in NUL_ERROR} == NUL_ERROR]
+
+
+async def test_nul_in_a_json_field_is_a_422_and_nothing_is_stored(
+    client: AsyncClient, user: Actor
+) -> None:
+    body = {"title": "Dark\x00 mode", "description": "Easier on the eyes."}
+    resp = await client.post("/api/feature-requests", json=body, headers=user.headers)
+
+    assert resp.status_code == 422
+    assert resp.headers["content-type"] == "application/problem+json"
+    assert nul_errors(resp.json()) == [["body", "title"]]
+    listed = await client.get("/api/feature-requests", headers=user.headers)
+    assert listed.json()["items"] == []
+
+
+async def test_nul_deep_in_a_json_body_is_located(client: AsyncClient, user: Actor) -> None:
+    body = {"title": "Tags", "content": "Body", "tags": ["python", "we\x00b"]}
+    resp = await client.post("/api/blogs", json=body, headers=user.headers)
+
+    assert resp.status_code == 422
+    assert nul_errors(resp.json()) == [["body", "tags", 1]]
+
+
+async def test_nul_in_a_form_field_is_a_422(client: AsyncClient, user: Actor) -> None:
+    form = {"username": f"{user.user.email}\x00", "password": PASSWORD}
+    resp = await client.post("/api/auth/login", data=form)
+
+    assert resp.status_code == 422
+    assert nul_errors(resp.json()) == [["body", "username"]]
+
+
+async def test_nul_in_a_query_parameter_is_a_422(client: AsyncClient) -> None:
+    resp = await client.get("/api/blogs", params={"cursor": "abc\x00"})
+
+    assert resp.status_code == 422
+    assert nul_errors(resp.json()) == [["query", "cursor"]]
+
+
+async def test_nul_in_a_path_parameter_is_a_422(client: AsyncClient, user: Actor) -> None:
+    resp = await client.get("/api/session/drafts/a%00b", headers=user.headers)
+
+    assert resp.status_code == 422
+    assert nul_errors(resp.json()) == [["path", "key"]]
+
+
+async def test_query_parameters_a_route_does_not_read_are_ignored(client: AsyncClient) -> None:
+    resp = await client.get("/healthz", params={"unused": "\x00"})
+
+    assert resp.status_code == 200
+
+
+async def test_uploaded_files_may_contain_nul_bytes(client: AsyncClient, user: Actor) -> None:
+    png = image_bytes("PNG")
+    assert b"\x00" in png
+    resp = await client.post(
+        "/api/media", files={"file": ("a.png", png, "image/png")}, headers=user.headers
+    )
+
+    assert resp.status_code == 201
