@@ -18,7 +18,7 @@ import asyncio
 import contextlib
 import logging
 import weakref
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 
 from blog_api.realtime.bus import BusUnavailable, EventBus
 from blog_api.realtime.events import event_from_outbox
@@ -31,6 +31,22 @@ _relays: weakref.WeakSet[OutboxRelay] = weakref.WeakSet()
 # How long the relay keeps looking for a row announced by `notify_outbox` before leaving it to
 # the sweep: covers the time between `record_event` and the commit of its transaction.
 EXPECT_SECONDS = 2.0
+_EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
+
+
+def publication_key(row: OutboxEvent) -> str:
+    """The bus's dedupe key of a row: its id and the microsecond it occurred at.
+
+    The id alone is not enough: a database that is re-created or restored while Redis keeps its
+    keys (for `DEDUPE_TTL_SECONDS`) hands out the same ids again, and the bus would silently drop
+    those new events as duplicates of old ones. Every process reads the same stored `occurred_at`,
+    so retries and concurrent relays still agree on the key.
+    """
+    occurred = row.occurred_at
+    if occurred.tzinfo is None:  # stored in UTC (`use_tz`); be safe with a naive value
+        occurred = occurred.replace(tzinfo=timezone.utc)
+    micros = (occurred - _EPOCH) // timedelta(microseconds=1)
+    return f"{row.id}:{micros}"
 
 
 def notify_outbox(outbox_id: int | None = None) -> None:
@@ -91,7 +107,9 @@ class OutboxRelay:
             for row in rows:
                 if self._stopping:
                     return total
-                stream_id = await self.bus.publish(event_from_outbox(row), dedupe_key=str(row.id))
+                stream_id = await self.bus.publish(
+                    event_from_outbox(row), dedupe_key=publication_key(row)
+                )
                 # Conditional: another process may have stored it first (same id, by dedupe).
                 await OutboxEvent.filter(id=row.id, published_at=None).update(
                     published_at=datetime.now(timezone.utc), stream_id=stream_id
