@@ -13,14 +13,19 @@ happen atomically: two tabs saving at once cannot both pass the check.
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
 import redis.asyncio as aioredis
+from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import TimeoutError as RedisTimeoutError
 
 from blog_api.drafts.store import (
     MAX_DRAFTS,
     DraftContent,
+    DraftsUnavailable,
     StaleRevision,
     StoredDraft,
     TooManyDrafts,
@@ -53,6 +58,15 @@ return {1, rev}
 
 def _ms(moment: datetime) -> int:
     return int(moment.timestamp() * 1000)
+
+
+@contextmanager
+def _reachable() -> Iterator[None]:
+    # Redis down or too slow is the server's problem, not the client's: 503, never a 500.
+    try:
+        yield
+    except (RedisConnectionError, RedisTimeoutError) as exc:
+        raise DraftsUnavailable() from exc
 
 
 class RedisDraftStore:
@@ -93,19 +107,21 @@ class RedisDraftStore:
         )
 
     async def get(self, user_id: int, key: str) -> StoredDraft | None:
-        raw = await self.client.hgetall(self.draft_key(user_id, key))
+        with _reachable():
+            raw = await self.client.hgetall(self.draft_key(user_id, key))
         return self._decode(key, raw)
 
     async def list_drafts(self, user_id: int) -> list[StoredDraft]:
         now = _ms(datetime.now(timezone.utc))
         index = self.index_key(user_id)
-        keys = [str(k) for k in await self.client.zrangebyscore(index, now, "+inf")]
-        if not keys:
-            return []
-        async with self.client.pipeline(transaction=False) as pipe:
-            for key in keys:
-                pipe.hgetall(self.draft_key(user_id, key))
-            raws = await pipe.execute()
+        with _reachable():
+            keys = [str(k) for k in await self.client.zrangebyscore(index, now, "+inf")]
+            if not keys:
+                return []
+            async with self.client.pipeline(transaction=False) as pipe:
+                for key in keys:
+                    pipe.hgetall(self.draft_key(user_id, key))
+                raws = await pipe.execute()
         drafts = [
             d
             for key, raw in zip(keys, raws, strict=True)
@@ -127,17 +143,18 @@ class RedisDraftStore:
                 "expires_at": expires_at.isoformat(),
             }
         )
-        status, revision = await self._save(
-            keys=[self.draft_key(user_id, key), self.index_key(user_id)],
-            args=[
-                "" if expected_revision is None else str(expected_revision),
-                doc,
-                int(self.ttl.total_seconds() * 1000),
-                key,
-                _ms(now),
-                MAX_DRAFTS,
-            ],
-        )
+        with _reachable():
+            status, revision = await self._save(
+                keys=[self.draft_key(user_id, key), self.index_key(user_id)],
+                args=[
+                    "" if expected_revision is None else str(expected_revision),
+                    doc,
+                    int(self.ttl.total_seconds() * 1000),
+                    key,
+                    _ms(now),
+                    MAX_DRAFTS,
+                ],
+            )
         if status == 0:
             raise StaleRevision(key, int(revision))
         if status == -1:
@@ -153,10 +170,11 @@ class RedisDraftStore:
         )
 
     async def delete(self, user_id: int, key: str) -> bool:
-        async with self.client.pipeline(transaction=True) as pipe:
-            pipe.delete(self.draft_key(user_id, key))
-            pipe.zrem(self.index_key(user_id), key)
-            deleted, _ = await pipe.execute()
+        with _reachable():
+            async with self.client.pipeline(transaction=True) as pipe:
+                pipe.delete(self.draft_key(user_id, key))
+                pipe.zrem(self.index_key(user_id), key)
+                deleted, _ = await pipe.execute()
         return bool(deleted)
 
     async def aclose(self) -> None:

@@ -17,7 +17,7 @@ router = APIRouter(prefix="/api/session", tags=["drafts"])
     "/draft",
     response_model=DraftRead,
     summary="Get your current draft",
-    responses=problem_responses(401),
+    responses=problem_responses(401, 503),
 )
 async def get_current_draft(user: CurrentUser, store: DraftStoreDep) -> DraftRead:
     """Return your current draft; empty with revision 0 if there is none."""
@@ -29,7 +29,7 @@ async def get_current_draft(user: CurrentUser, store: DraftStoreDep) -> DraftRea
     "/draft",
     response_model=DraftRead,
     summary="Save your current draft",
-    responses=problem_responses(400, 401, 409, 413, 422),
+    responses=problem_responses(400, 401, 409, 413, 422, 503),
 )
 async def save_current_draft(
     user: CurrentUser, store: DraftStoreDep, body: DraftWrite
@@ -42,7 +42,7 @@ async def save_current_draft(
     "/drafts",
     response_model=list[DraftSummary],
     summary="List your drafts",
-    responses=problem_responses(401),
+    responses=problem_responses(401, 503),
 )
 async def list_drafts(user: CurrentUser, store: DraftStoreDep) -> list[DraftSummary]:
     """List your live drafts (at most 50), most recently saved first, without content."""
@@ -53,7 +53,7 @@ async def list_drafts(user: CurrentUser, store: DraftStoreDep) -> list[DraftSumm
     "/drafts/{key}",
     response_model=DraftRead,
     summary="Get a named draft",
-    responses=problem_responses(401, 404, 422),
+    responses=problem_responses(401, 404, 422, 503),
 )
 async def get_named_draft(key: DraftKey, user: CurrentUser, store: DraftStoreDep) -> DraftRead:
     """Return one of your drafts; 404 if absent or expired."""
@@ -64,7 +64,7 @@ async def get_named_draft(key: DraftKey, user: CurrentUser, store: DraftStoreDep
     "/drafts/{key}",
     response_model=DraftRead,
     summary="Save a named draft",
-    responses=problem_responses(400, 401, 409, 413, 422),
+    responses=problem_responses(400, 401, 409, 413, 422, 503),
 )
 async def save_named_draft(
     key: DraftKey, user: CurrentUser, store: DraftStoreDep, body: DraftWrite
@@ -77,7 +77,7 @@ async def save_named_draft(
     "/drafts/{key}",
     status_code=status.HTTP_204_NO_CONTENT,
     summary="Delete a named draft",
-    responses=problem_responses(401, 422),
+    responses=problem_responses(401, 422, 503),
 )
 async def delete_named_draft(key: DraftKey, user: CurrentUser, store: DraftStoreDep) -> Response:
     """Delete one of your drafts (idempotent)."""

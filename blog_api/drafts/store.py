@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
 
-from blog_api.core.errors import Conflict
+from blog_api.core.errors import Conflict, ServiceUnavailable
 
 MAX_DRAFTS = 50
 
@@ -55,6 +55,13 @@ class TooManyDrafts(Conflict):
 
     def __init__(self) -> None:
         super().__init__(f"you have {MAX_DRAFTS} drafts; delete one before starting another")
+
+
+class DraftsUnavailable(ServiceUnavailable):
+    code, title = "drafts-unavailable", "Drafts unavailable"
+
+    def __init__(self) -> None:
+        super().__init__("the draft store cannot be reached; retry shortly")
 
 
 class DraftStore(Protocol):
