@@ -75,9 +75,9 @@ async def get_image(image: VisibleImage, settings: SettingsDep) -> ImageRead:
     status_code=status.HTTP_204_NO_CONTENT,
     response_class=Response,
     summary="Delete an image",
-    responses=problem_responses(401, 404, 422),
+    responses=problem_responses(401, 404, 409, 422),
 )
 async def delete_image(image: VisibleImage, settings: SettingsDep) -> Response:
-    """Delete an upload (its uploader or an admin); the file goes when no upload shares it."""
+    """Delete an upload (its uploader or an admin) not attached to any post or pending revision."""
     await media_service.delete_image(image, media_root=settings.media_root)
     return Response(status_code=status.HTTP_204_NO_CONTENT)

@@ -26,10 +26,15 @@ import anyio.to_thread
 from fastapi import UploadFile
 from PIL import Image as PILImage
 from PIL import ImageCms, ImageOps, ImageSequence, UnidentifiedImageError
+from tortoise.backends.base.client import BaseDBAsyncClient
+from tortoise.transactions import in_transaction
 
+# Models only: the blogs service imports this module.
+from blog_api.blogs.models import Blog, BlogRevision, BlogStatus
 from blog_api.core.config import Settings
 from blog_api.core.errors import (
     AppError,
+    Conflict,
     NotFound,
     PayloadTooLarge,
     ServiceUnavailable,
@@ -105,6 +110,10 @@ class ImageTooLarge(PayloadTooLarge):
 
 class StorageFailed(ServiceUnavailable):
     code, title = "storage-failed", "Could not store the image"
+
+
+class ImageInUse(Conflict):
+    code, title = "image-in-use", "Image in use"
 
 
 # --- resolving references (used by blogs) ------------------------------------------------------
@@ -423,14 +432,45 @@ async def list_own_images(
     return Page[ImageRead](items=items, next_cursor=next_cursor)
 
 
+async def _uses_of(image: Image, conn: BaseDBAsyncClient) -> list[str]:
+    blog_ids = await Blog.filter(images__id=image.id).using_db(conn).values_list("id", flat=True)
+    uses = [f"post {blog_id}" for blog_id in blog_ids]
+    # Proposals keep image ids in a JSON list (no foreign key); only the owner's can hold them.
+    pending = await (
+        BlogRevision.filter(author_id=image.owner_id, status=BlogStatus.pending)
+        .using_db(conn)
+        .values_list("id", "blog_id", "image_ids")
+    )
+    uses += [
+        f"revision {rev_id} of post {blog_id}"
+        for rev_id, blog_id, image_ids in pending
+        if image.id in image_ids
+    ]
+    return sorted(uses)
+
+
 async def delete_image(image: Image, *, media_root: Path) -> None:
     """Delete the row; delete the file too when no other upload has the same content.
+
+    An image attached to a post (in any status) or to a pending revision is refused with
+    `ImageInUse`: deleting it would silently change a live post. The row is locked first
+    (PostgreSQL; SQLite runs one transaction at a time), so a post attaching it concurrently either
+    commits before the check, which then sees it, or waits and then fails on the foreign key.
 
     Race with a concurrent upload of the same bytes: the file is first moved aside, then rows are
     counted again. If one appeared, the file goes back (any copy is identical, being named by its
     hash); uploads commit their row before writing, so one of the two always keeps the file.
     """
-    await image.delete()
+    async with in_transaction() as conn:
+        locked = await Image.select_for_update().using_db(conn).get_or_none(id=image.id)
+        if locked is None:
+            return
+        uses = await _uses_of(image, conn)
+        if uses:
+            raise ImageInUse(
+                f"image {image.id} is attached to {', '.join(uses)}; remove it from there first"
+            )
+        await Image.filter(id=image.id).using_db(conn).delete()
     if await Image.filter(sha256=image.sha256).exists():
         return
     path = media_root / image.filename

@@ -133,3 +133,64 @@ async def test_list_with_forged_cursor_is_422(client: AsyncClient, user: Actor) 
     for cursor in ("%%%garbage", encode_cursor({"id": "1 OR 1=1"})):
         resp = await client.get("/api/media", params={"cursor": cursor}, headers=user.headers)
         assert resp.status_code == 422
+
+
+async def make_post(client: AsyncClient, actor: Actor, image_ids: list[int]) -> dict:
+    body = {"title": "With a picture", "content": "See below.", "image_ids": image_ids}
+    resp = await client.post("/api/blogs", json=body, headers=actor.headers)
+    assert resp.status_code == 201, resp.text
+    return resp.json()
+
+
+async def test_image_of_a_live_post_cannot_be_deleted(
+    client: AsyncClient, app: FastAPI, user: Actor, approver: Actor
+) -> None:
+    image = await upload(client, user)
+    post = await make_post(client, user, [image["id"]])
+    approve = await client.post(f"/api/blogs/{post['id']}/approve", headers=approver.headers)
+    assert approve.status_code == 200
+    resp = await client.delete(f"/api/media/{image['id']}", headers=user.headers)
+    assert resp.status_code == 409
+    assert resp.json()["type"].endswith("/image-in-use")
+    assert f"post {post['id']}" in resp.json()["detail"]
+    live = (await client.get(f"/api/blogs/{post['id']}")).json()
+    assert [i["id"] for i in live["images"]] == [image["id"]]
+    assert file_of(app, image).exists()
+
+
+async def test_admin_cannot_delete_an_image_in_use_either(
+    client: AsyncClient, user: Actor, admin: Actor
+) -> None:
+    image = await upload(client, user)
+    await make_post(client, user, [image["id"]])  # pending
+    resp = await client.delete(f"/api/media/{image['id']}", headers=admin.headers)
+    assert resp.status_code == 409
+
+
+async def test_image_of_a_pending_revision_cannot_be_deleted(
+    client: AsyncClient, user: Actor, approver: Actor
+) -> None:
+    post = await make_post(client, user, [])
+    await client.post(f"/api/blogs/{post['id']}/approve", headers=approver.headers)
+    image = await upload(client, user)
+    proposal = await client.post(
+        f"/api/blogs/{post['id']}/revisions",
+        json={"title": "With a picture", "content": "Now with one.", "image_ids": [image["id"]]},
+        headers=user.headers,
+    )
+    assert proposal.status_code == 201
+    resp = await client.delete(f"/api/media/{image['id']}", headers=user.headers)
+    assert resp.status_code == 409
+    assert f"revision {proposal.json()['id']}" in resp.json()["detail"]
+
+
+async def test_image_can_be_deleted_once_detached(client: AsyncClient, user: Actor) -> None:
+    image = await upload(client, user)
+    post = await make_post(client, user, [image["id"]])
+    edit = {"title": post["title"], "content": post["content"], "image_ids": []}
+    assert (
+        await client.put(f"/api/blogs/{post['id']}", json=edit, headers=user.headers)
+    ).status_code == 200
+    assert (
+        await client.delete(f"/api/media/{image['id']}", headers=user.headers)
+    ).status_code == 204
