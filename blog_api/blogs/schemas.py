@@ -74,7 +74,8 @@ TagList = Annotated[
     AfterValidator(_normalise_tags),
 ]
 ImageIds = Annotated[
-    list[Annotated[int, Field(ge=1, le=MAX_ID)]],
+    # strict: JSON `true` or "7" is not an id (lax mode would read them as 1 and 7)
+    list[Annotated[int, Field(strict=True, ge=1, le=MAX_ID)]],
     Field(
         default_factory=list,
         max_length=MAX_IMAGES,

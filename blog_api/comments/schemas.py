@@ -40,7 +40,10 @@ ClientId = Annotated[
 ]
 ParentId = Annotated[
     int,
-    Field(ge=1, le=MAX_ID, description="Reply to this top-level comment.", examples=[12]),
+    # strict: JSON `true` or "7" is not an id (lax mode would read them as 1 and 7)
+    Field(
+        strict=True, ge=1, le=MAX_ID, description="Reply to this top-level comment.", examples=[12]
+    ),
 ]
 
 

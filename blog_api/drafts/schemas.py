@@ -26,11 +26,13 @@ class DraftWrite(BaseModel):
 
     title: str = Field(default="", max_length=TITLE_MAX)
     content: str = Field(default="", max_length=CONTENT_MAX)
-    image_ids: list[Annotated[int, Field(ge=1, le=MAX_ID)]] = Field(
+    # strict: JSON `true` or "7" is not an id, and `false` is not revision 0 ("create only")
+    image_ids: list[Annotated[int, Field(strict=True, ge=1, le=MAX_ID)]] = Field(
         default_factory=list, max_length=MAX_IMAGES, description="Ids of your uploaded images."
     )
     revision: int | None = Field(
         default=None,
+        strict=True,
         ge=0,
         le=MAX_ID,
         description=(

@@ -52,7 +52,7 @@ class NotificationUpdate(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    read: bool
+    read: bool = Field(strict=True)  # JSON true/false only, not 1 or "yes"
 
 
 class MarkAllRead(BaseModel):
@@ -60,7 +60,8 @@ class MarkAllRead(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    up_to_id: int | None = Field(default=None, ge=1, le=MAX_BIGINT, examples=[12])
+    # strict: JSON `true` or "7" is not an id (lax mode would read them as 1 and 7)
+    up_to_id: int | None = Field(default=None, strict=True, ge=1, le=MAX_BIGINT, examples=[12])
 
 
 class MarkAllReadResult(BaseModel):

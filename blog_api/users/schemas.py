@@ -37,4 +37,4 @@ class UserAdminUpdate(BaseModel):
     model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{"role": "admin"}]})
 
     role: Role | None = None
-    is_active: bool | None = None
+    is_active: bool | None = Field(default=None, strict=True)  # JSON true/false, not 1 or "yes"

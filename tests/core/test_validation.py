@@ -1,4 +1,5 @@
-"""NUL characters are a 422 for every route (PostgreSQL cannot store them: they used to be 500s)."""
+"""Input rules for every route: NUL characters are a 422 (PostgreSQL cannot store them: they
+used to be 500s), and numbers and flags in JSON bodies must have their JSON type."""
 
 from __future__ import annotations
 
@@ -72,3 +73,79 @@ async def test_uploaded_files_may_contain_nul_bytes(client: AsyncClient, user: A
     )
 
     assert resp.status_code == 201
+
+
+# --- numbers and flags in JSON bodies keep their JSON type ---------------------------------------
+# Pydantic's lax mode read `true` as 1, "7" as 7 and "yes" as true, which the documented schema
+# forbids; a draft's `"revision": false` even meant revision 0, "create only if absent".
+
+
+async def test_draft_revision_false_is_not_revision_zero(client: AsyncClient, user: Actor) -> None:
+    body = {"title": "Draft", "revision": False}
+    resp = await client.put("/api/session/drafts/mine", json=body, headers=user.headers)
+
+    assert resp.status_code == 422
+    assert [e["loc"] for e in resp.json()["errors"]] == [["body", "revision"]]
+    missing = await client.get("/api/session/drafts/mine", headers=user.headers)
+    assert missing.status_code == 404
+
+
+async def test_image_id_given_as_a_string_is_a_422(client: AsyncClient, user: Actor) -> None:
+    body = {"title": "Post", "content": "Body", "image_ids": ["1"]}
+    resp = await client.post("/api/blogs", json=body, headers=user.headers)
+
+    assert resp.status_code == 422
+    assert [e["loc"] for e in resp.json()["errors"]] == [["body", "image_ids", 0]]
+
+
+async def test_comment_parent_id_true_is_a_422(
+    client: AsyncClient, user: Actor, admin: Actor
+) -> None:
+    post = await client.post(
+        "/api/blogs", json={"title": "Post", "content": "Body"}, headers=user.headers
+    )
+    await client.post(f"/api/blogs/{post.json()['id']}/approve", headers=admin.headers)
+    first = await client.post(
+        f"/api/blogs/{post.json()['id']}/comments", json={"body": "One"}, headers=user.headers
+    )
+    assert first.json()["id"] == 1  # so lax mode would have made `true` a reply to it
+
+    resp = await client.post(
+        f"/api/blogs/{post.json()['id']}/comments",
+        json={"body": "Reply", "parent_id": True},
+        headers=user.headers,
+    )
+
+    assert resp.status_code == 422
+    assert [e["loc"] for e in resp.json()["errors"]] == [["body", "parent_id"]]
+
+
+async def test_mark_read_up_to_id_true_is_a_422(client: AsyncClient, user: Actor) -> None:
+    resp = await client.post(
+        "/api/notifications/read", json={"up_to_id": True}, headers=user.headers
+    )
+
+    assert resp.status_code == 422
+    assert [e["loc"] for e in resp.json()["errors"]] == [["body", "up_to_id"]]
+
+
+async def test_notification_read_flag_as_a_number_is_a_422(
+    client: AsyncClient, user: Actor
+) -> None:
+    resp = await client.patch("/api/notifications/1", json={"read": 1}, headers=user.headers)
+
+    assert resp.status_code == 422
+    assert [e["loc"] for e in resp.json()["errors"]] == [["body", "read"]]
+
+
+async def test_user_is_active_as_a_string_is_a_422(
+    client: AsyncClient, user: Actor, admin: Actor
+) -> None:
+    resp = await client.patch(
+        f"/api/users/{user.id}", json={"is_active": "no"}, headers=admin.headers
+    )
+
+    assert resp.status_code == 422
+    assert [e["loc"] for e in resp.json()["errors"]] == [["body", "is_active"]]
+    me = await client.get("/api/auth/me", headers=user.headers)
+    assert me.status_code == 200  # still active
