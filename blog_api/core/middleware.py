@@ -45,6 +45,12 @@ class RequestContextMiddleware:
 
         try:
             await self.app(scope, receive, send_wrapper)
+        except Exception:
+            # Starlette's ServerErrorMiddleware sits outside us: it sends the 500 only after the
+            # exception has passed through here, so record what the client is about to get.
+            if status_holder["status"] == 0 and scope["type"] == "http":
+                status_holder["status"] = 500
+            raise
         finally:
             access_logger.info(
                 "request",

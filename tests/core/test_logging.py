@@ -8,7 +8,8 @@ import logging
 from collections.abc import Iterator
 
 import pytest
-from httpx import AsyncClient
+from fastapi import FastAPI
+from httpx import ASGITransport, AsyncClient
 
 from blog_api.core.logging import JsonFormatter, RedactingFormatter
 from tests.conftest import PASSWORD, Actor
@@ -112,3 +113,19 @@ def test_plain_text_logs_are_masked() -> None:
     formatter = RedactingFormatter("%(message)s")
     record = logging.makeLogRecord({"msg": "GET /x?password=hunter2hunter2&ticket=t1"})
     assert formatter.format(record) == "GET /x?password=[redacted]&ticket=[redacted]"
+
+
+async def test_unhandled_error_is_logged_with_status_500(
+    app: FastAPI, log_output: io.StringIO
+) -> None:
+    @app.get("/boom-access-log")
+    async def boom() -> None:
+        raise RuntimeError("boom")
+
+    transport = ASGITransport(app=app, raise_app_exceptions=False)
+    async with AsyncClient(transport=transport, base_url="http://test") as c:
+        response = await c.get("/boom-access-log")
+    assert response.status_code == 500
+    [line] = _access_lines(log_output)
+    assert line["path"] == "/boom-access-log"
+    assert line["status"] == 500
