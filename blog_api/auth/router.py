@@ -38,7 +38,13 @@ _LOGIN_BODY: dict[str, Any] = {
                     },
                 }
             },
-            "application/json": {"schema": {"$ref": "#/components/schemas/LoginRequest"}},
+            # Inline: LoginRequest is no route's body model, so FastAPI never adds it to the
+            # components and a $ref to it would dangle.
+            "application/json": {
+                "schema": LoginRequest.model_json_schema(
+                    ref_template="#/components/schemas/{model}"
+                )
+            },
         },
     }
 }
