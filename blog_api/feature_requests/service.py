@@ -272,12 +272,21 @@ async def vote(fr: FeatureRequest, *, user: User) -> FeatureRequest:
         async with in_transaction() as conn:
             await FeatureRequestVote.create(request_id=fr.id, user_id=user.id, using_db=conn)
             # Increment in SQL, only when this transaction inserted the vote: concurrent votes
-            # each add exactly one, serialised by the row lock the UPDATE takes.
-            await (
-                FeatureRequest.filter(id=fr.id)
+            # each add exactly one, serialised by the row lock the UPDATE takes. The status is
+            # checked again here: an admin may have closed the request since it was read above,
+            # and then the vote is rolled back.
+            counted = (
+                await FeatureRequest.filter(id=fr.id, status__in=list(OPEN_STATUSES))
                 .using_db(conn)
                 .update(vote_count=F("vote_count") + 1)
             )
+            if not counted:
+                current = await FeatureRequest.filter(id=fr.id).using_db(conn).first()
+                if current is None:
+                    raise FeatureRequestNotFound(f"feature request {fr.id} does not exist")
+                raise FeatureRequestClosed(
+                    f"feature request {fr.id} is {current.status.value}; it takes no more votes"
+                )
     except IntegrityError:
         # The unique (request, user) pair refused a second vote: already voted, nothing to do.
         # (A request deleted meanwhile also lands here; reloading it below answers 404.)

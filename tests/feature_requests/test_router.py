@@ -468,6 +468,37 @@ async def test_concurrent_votes_from_one_user_count_once(
     assert final["vote_count"] == 1
 
 
+async def test_no_vote_lands_after_the_request_is_closed(
+    client: AsyncClient, make_actor: MakeActor, user: Actor, admin: Actor
+) -> None:
+    fr = await create(client, user)
+    url = f"{URL}/{fr['id']}"
+    voters = [await make_actor(Role.user) for _ in range(30)]
+
+    async def count_when_first_seen_closed() -> int:
+        # One request's head start on the votes puts this reader between the close and the
+        # votes' transactions (deterministic on SQLite, where queries queue in order).
+        await client.get("/api/auth/me", headers=user.headers)
+        for _ in range(500):
+            seen = (await client.get(url, headers=user.headers)).json()
+            if seen["status"] == "declined":
+                return int(seen["vote_count"])
+        raise AssertionError("the request never showed as closed")
+
+    close = client.patch(url, json={"status": "declined"}, headers=admin.headers)
+    closed, count_at_close, *votes = await asyncio.gather(
+        close,
+        count_when_first_seen_closed(),
+        *(client.post(f"{url}/vote", headers=v.headers) for v in voters),
+    )
+    assert closed.status_code == 200
+    assert {r.status_code for r in votes} <= {200, 409}
+    # Once anyone has seen the request closed, its count must not move.
+    final = (await client.get(url, headers=user.headers)).json()
+    assert final["vote_count"] == count_at_close
+    assert final["vote_count"] == sum(r.status_code == 200 for r in votes)
+
+
 async def test_concurrent_vote_and_unvote_pairs_keep_count_true(
     client: AsyncClient, make_actor: MakeActor, user: Actor
 ) -> None:
