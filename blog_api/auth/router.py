@@ -18,7 +18,7 @@ from blog_api.auth.schemas import (
     normalise_email,
 )
 from blog_api.core.errors import problem_responses
-from blog_api.core.ratelimit import rate_limit
+from blog_api.core.ratelimit import get_rate_limiter, rate_limit
 from blog_api.users.schemas import UserRead
 
 router = APIRouter(prefix="/api/auth", tags=["auth"])
@@ -78,15 +78,31 @@ async def login_account_key(
     return "account:" + normalise_email(credentials.email)
 
 
+async def counted_registration(request: Request, body: RegisterRequest) -> RegisterRequest:
+    """The registration body, counted against the register limit of its (normalised) email.
+
+    A dependency rather than a second `rate_limit(..., key=...)`: two dependencies both
+    declaring the body would make FastAPI report every validation error twice.
+    """
+    await get_rate_limiter(request.app).check("register", "account:" + normalise_email(body.email))
+    return body
+
+
 @router.post(
     "/register",
     status_code=status.HTTP_201_CREATED,
     response_model=UserRead,
     summary="Create an account",
+    # Per address first (before the body is read), then per account email, both before the
+    # password is hashed.
     dependencies=[Depends(rate_limit("register"))],
     responses=problem_responses(400, 409, 413, 422, 429),
 )
-async def register(body: RegisterRequest, settings: SettingsDep, response: Response) -> Any:
+async def register(
+    body: Annotated[RegisterRequest, Depends(counted_registration)],
+    settings: SettingsDep,
+    response: Response,
+) -> Any:
     """Create an account with role `user` (a `role` in the body is ignored)."""
     user = await auth_service.register(body, settings=settings)
     response.headers["Location"] = f"/api/users/{user.id}"

@@ -101,6 +101,22 @@ async def test_register_is_limited_per_address(client: AsyncClient) -> None:
     assert codes == [422, 422, 429]
 
 
+async def test_register_is_limited_per_account_across_addresses(client: AsyncClient) -> None:
+    # A new address each time (the test client is the trusted proxy), so only the per-email
+    # limit can answer 429; the email's case does not make it another account.
+    codes = [
+        (
+            await client.post(
+                "/api/auth/register",
+                json={"email": email, "username": f"ada{i}", "password": "Correct-horse-42"},
+                headers={"X-Forwarded-For": f"203.0.113.{i}"},
+            )
+        ).status_code
+        for i, email in enumerate(["ada@example.com", "ADA@example.com", "Ada@Example.com"])
+    ]
+    assert codes == [201, 409, 429]
+
+
 async def test_refresh_is_limited(client: AsyncClient) -> None:
     codes = [
         (await client.post("/api/auth/refresh", json={"refresh_token": "x" * 43})).status_code
