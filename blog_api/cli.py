@@ -66,6 +66,9 @@ def serve(
         forwarded_allow_ips=trusted or None,
         # Streams end themselves on shutdown; this bounds whatever is still open.
         timeout_graceful_shutdown=graceful_timeout,
+        # WebSocket messages over the app's limit are refused by the protocol (close 1009)
+        # before they are buffered, instead of Uvicorn's default 16 MiB.
+        ws_max_size=settings.ws_max_message_bytes,
         # Our middleware writes the access log (without query strings, which carry tickets).
         access_log=False,
         log_config=None,
