@@ -27,7 +27,8 @@ out to local subscribers. A new real-time endpoint (e.g. the WebSocket for live 
 - ``await bus.read_since(last_id, limit=...) -> list[Event]``: events with id > `last_id`, oldest
   first, at most `limit`. Raises `HistoryGone` when events after `last_id` may have been trimmed
   (older than the retention), or when `last_id` is unknown to this stream (newer than its tip, or
-  the stream was wiped): the consumer must tell its client to reload (`reset`).
+  issued before the stream was wiped, even if it has been refilled since): the consumer must tell
+  its client to reload (`reset`).
 - ``await bus.last_id() -> str``: id of the newest event (``"0-0"`` when empty).
 - ``bus.tail(after) -> AsyncIterator[Event | StreamReset]``: the live feed after `after`, for the
   single reader of a process (the `Hub`). It survives connection loss (reconnects with backoff

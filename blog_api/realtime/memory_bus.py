@@ -69,7 +69,13 @@ class MemoryBus(EventBus):
 
     def _check_retained(self, last_id: str) -> tuple[int, int]:
         wanted = parse_id(last_id)
-        if wanted > self._last or (self._trimmed_upto is not None and wanted < self._trimmed_upto):
+        if self._trimmed_upto is not None:
+            lost = wanted < self._trimmed_upto
+        else:
+            # Nothing trimmed, yet an id before the first entry (other than "0-0"): issued before
+            # this process started, so whatever followed it is gone (same rule as `RedisBus`).
+            lost = bool(self._entries) and (0, 0) < wanted < parse_id(self._entries[0].id)
+        if wanted > self._last or lost:
             raise HistoryGone(normalize_id(last_id), f"{self._last[0]}-{self._last[1]}")
         return wanted
 

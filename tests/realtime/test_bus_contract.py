@@ -115,6 +115,31 @@ async def test_id_newer_than_the_stream_is_reported_gone(bus: EventBus) -> None:
         await bus.read_since("99999999999999-0")
 
 
+async def wiped(bus: EventBus) -> EventBus:
+    """The same bus after losing every event: Redis restarted empty, or (embedded) the process."""
+    if isinstance(bus, MemoryBus):
+        fresh = MemoryBus(maxlen=bus.maxlen)
+        await fresh.start()
+        return fresh
+    assert isinstance(bus, RedisBus)
+    keys = [k async for k in bus.client.scan_iter(match=bus.stream_key.rsplit(":", 1)[0] + ":*")]
+    await bus.client.delete(*keys)
+    return bus
+
+
+async def test_id_from_before_the_stream_was_wiped_is_reported_gone(bus: EventBus) -> None:
+    # The new stream's ids are all larger than `seen`, but the event after it is lost: a client
+    # resuming from `seen` must be told to reload, not be served the new stream as if complete.
+    seen, _missed = await publish(bus, 1, 2)
+    fresh = await wiped(bus)
+    await asyncio.sleep(0.005)  # a real restart takes longer than a millisecond
+    await publish(fresh, 3)
+    with pytest.raises(HistoryGone):
+        await fresh.read_since(seen)
+    # The start of a stream that never trimmed anything still replays it all.
+    assert [e.data["n"] for e in await fresh.read_since(ZERO_ID)] == [3]
+
+
 async def test_subscriber_receives_live_events_it_accepts(bus: EventBus, hub: Hub) -> None:
     async with hub.subscribe(accept=lambda e: e.data["n"] % 2 == 0) as sub:
         assert isinstance(await sub.next(timeout=1), Ready)
