@@ -1,5 +1,9 @@
 """Drafts in the database: one `Draft` row per (user, key), saves conditional on `revision`.
 
+A user's saves run one at a time: each save first locks the user's row (PostgreSQL; SQLite runs
+one transaction at a time anyway). So a save without `revision` always overwrites, even when
+another tab is creating the same draft, and concurrent creates cannot exceed `MAX_DRAFTS`.
+
 Expired rows are never returned and are purged for a user whenever that user saves; no
 background job is needed for a single-box install.
 """
@@ -19,6 +23,7 @@ from blog_api.drafts.store import (
     StoredDraft,
     TooManyDrafts,
 )
+from blog_api.users.models import User
 
 
 def _stored(row: Draft) -> StoredDraft:
@@ -63,6 +68,8 @@ class DatabaseDraftStore:
             "expires_at": now + self.ttl,
         }
         async with in_transaction() as conn:
+            # NO KEY: other writes referencing the user (posts, votes) need not wait for this.
+            await User.select_for_update(no_key=True).filter(id=user_id).using_db(conn).first()
             await Draft.filter(user_id=user_id, expires_at__lte=now).using_db(conn).delete()
             row = await Draft.filter(user_id=user_id, key=key).using_db(conn).first()
             current = row.revision if row else 0

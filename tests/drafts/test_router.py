@@ -175,6 +175,34 @@ async def test_concurrent_first_saves_only_one_creates(client: AsyncClient, user
     assert sorted(r.status_code for r in results) == [200, 409, 409, 409]
 
 
+async def test_concurrent_first_saves_without_revision_all_succeed(
+    client: AsyncClient, user: Actor
+) -> None:
+    # No revision means "overwrite whatever is there", also when the draft is being created.
+    results = await asyncio.gather(
+        *(put(client, user, "fresh", title=f"tab {i}") for i in range(5))
+    )
+    assert [r.status_code for r in results] == [200] * 5
+    assert sorted(r.json()["revision"] for r in results) == [1, 2, 3, 4, 5]
+
+
+async def test_concurrent_saves_without_revision_all_succeed(
+    client: AsyncClient, user: Actor
+) -> None:
+    await put(client, user, "d", title="base")
+    results = await asyncio.gather(*(put(client, user, "d", title=f"tab {i}") for i in range(5)))
+    assert [r.status_code for r in results] == [200] * 5
+    assert (await client.get(f"{DRAFTS}/d", headers=user.headers)).json()["revision"] == 6
+
+
+async def test_concurrent_creates_cannot_exceed_the_cap(client: AsyncClient, user: Actor) -> None:
+    for i in range(MAX_DRAFTS - 3):
+        assert (await put(client, user, f"d{i}")).status_code == 200
+    results = await asyncio.gather(*(put(client, user, f"new{i}") for i in range(10)))
+    assert sorted(r.status_code for r in results) == [200] * 3 + [409] * 7
+    assert len((await client.get(DRAFTS, headers=user.headers)).json()) == MAX_DRAFTS
+
+
 # --- list and delete ---------------------------------------------------------------------------
 
 
