@@ -130,16 +130,30 @@ async def create_blog(
     return await _read(result.blog, settings, response)
 
 
+def _not_modified(blog: Blog) -> Response:
+    return Response(
+        status_code=status.HTTP_304_NOT_MODIFIED, headers={"ETag": blogs_service.etag(blog)}
+    )
+
+
 @router.get(
     "/by-slug/{slug}",
     response_model=BlogRead,
     summary="Get a post by its slug",
-    responses=problem_responses(401, 404, 422),
+    responses={
+        304: {"description": "Not modified (If-None-Match)"},
+        **problem_responses(401, 404, 422),
+    },
 )
 async def get_blog_by_slug(
-    blog: VisibleBlogBySlug, settings: SettingsDep, response: Response
+    blog: VisibleBlogBySlug,
+    settings: SettingsDep,
+    response: Response,
+    if_none_match: IfNoneMatchHeader = None,
 ) -> Any:
     """Return a post found by slug, with the same visibility rules as by id."""
+    if blogs_service.is_not_modified(blog, if_none_match):
+        return _not_modified(blog)
     return await _read(blog, settings, response)
 
 
@@ -159,9 +173,8 @@ async def get_blog(
     if_none_match: IfNoneMatchHeader = None,
 ) -> Any:
     """Return a post; non-approved posts only to their author and reviewers (404 for others)."""
-    current = blogs_service.etag(blog)
-    if if_none_match and current in {p.strip() for p in if_none_match.split(",")}:
-        return Response(status_code=status.HTTP_304_NOT_MODIFIED, headers={"ETag": current})
+    if blogs_service.is_not_modified(blog, if_none_match):
+        return _not_modified(blog)
     return await _read(blog, settings, response)
 
 

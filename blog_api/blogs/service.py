@@ -130,6 +130,17 @@ def check_if_match(blog: Blog, if_match: str | None) -> None:
         )
 
 
+def is_not_modified(blog: Blog, if_none_match: str | None) -> bool:
+    """RFC 9110 If-None-Match on GET: true (answer 304) if the client's copy is current.
+
+    Weak comparison, as the RFC asks here: `W/"1.2"` matches `"1.2"`.
+    """
+    if not if_none_match:
+        return False
+    candidates = {part.strip().removeprefix("W/") for part in if_none_match.split(",")}
+    return "*" in candidates or etag(blog) in candidates
+
+
 def _review_audience(blog: Blog, *, public: bool = False) -> Audience:
     return audience_for(roles=REVIEWER_ROLE_NAMES, user_ids=[blog.author_id], public=public)
 

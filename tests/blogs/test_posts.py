@@ -176,6 +176,42 @@ async def test_etag_and_if_none_match(
     assert cached.headers["ETag"] == etag
 
 
+async def test_if_none_match_by_slug(
+    client: AsyncClient, user: Actor, create_post: CreatePost
+) -> None:
+    post = await create_post(user)
+    url = f"/api/blogs/by-slug/{post['slug']}"
+    etag = (await client.get(url, headers=user.headers)).headers["ETag"]
+    cached = await client.get(url, headers={**user.headers, "If-None-Match": etag})
+    assert cached.status_code == 304
+    assert cached.headers["ETag"] == etag
+    assert cached.content == b""
+
+
+@pytest.mark.parametrize("header", ['"other", W/{etag}', "*"], ids=["weak-in-list", "star"])
+async def test_if_none_match_weak_or_star_is_304(
+    client: AsyncClient, user: Actor, create_post: CreatePost, header: str
+) -> None:
+    post = await create_post(user)
+    url = f"/api/blogs/{post['id']}"
+    etag = (await client.get(url, headers=user.headers)).headers["ETag"]
+    resp = await client.get(
+        url, headers={**user.headers, "If-None-Match": header.format(etag=etag)}
+    )
+    assert resp.status_code == 304
+
+
+async def test_stale_if_none_match_gets_the_post(
+    client: AsyncClient, user: Actor, create_post: CreatePost
+) -> None:
+    post = await create_post(user)
+    stale = f'"{post["id"]}.0"'
+    for url in (f"/api/blogs/{post['id']}", f"/api/blogs/by-slug/{post['slug']}"):
+        resp = await client.get(url, headers={**user.headers, "If-None-Match": stale})
+        assert resp.status_code == 200
+        assert resp.json()["id"] == post["id"]
+
+
 async def test_author_edits_pending_post(
     client: AsyncClient, user: Actor, create_post: CreatePost
 ) -> None:
