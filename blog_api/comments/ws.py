@@ -331,6 +331,9 @@ class Connection:
                 if msg.subject.kind == "blog":  # blog.deleted (see `accept`)
                     self.finish(CLOSE_NOT_FOUND, "the post was deleted")
                     return
+                if msg.subject.kind == "user":  # user.deactivated of this user (see `accept`)
+                    self.finish(CLOSE_FORBIDDEN, "account is not active")
+                    return
                 comment_id = msg.data.get("comment_id")
                 if msg.type == "comment.created" and comment_id in self.history_ids:
                     continue  # already sent in `history`
@@ -385,6 +388,8 @@ def _accept_for(blog_id: int, user: User) -> Callable[[Event], bool]:
                 and event.data.get("blog_id") == blog_id
                 and event.visible_to(user_id=user_id, role=role)
             )
+        if event.subject.kind == "user":
+            return event.type == "user.deactivated" and event.subject.id == user_id
         return (
             event.type == "blog.deleted"
             and event.subject.kind == "blog"

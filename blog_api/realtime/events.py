@@ -36,6 +36,7 @@ EVENT_TYPES = frozenset(
         "feature_request.created",
         "feature_request.status_changed",
         "user.role_changed",
+        "user.deactivated",
     }
 )
 

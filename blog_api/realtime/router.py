@@ -114,9 +114,12 @@ async def _sse_frames(sub: Subscription, user: User, settings: Settings) -> Asyn
             )
         elif isinstance(msg, Event):
             yield _frame(event=msg.type, id=msg.id, data=msg.client_payload())
-            if msg.type == "user.role_changed" and msg.subject.id == user.id:
-                # The caller's token now names the old role: make them sign in again.
-                msg = Closed("reauthenticate")
+            if msg.subject.kind == "user" and msg.subject.id == user.id:
+                if msg.type == "user.role_changed":
+                    # The caller's token now names the old role: make them sign in again.
+                    msg = Closed("reauthenticate")
+                elif msg.type == "user.deactivated":
+                    msg = Closed("deactivated")
         if isinstance(msg, Closed):
             yield _frame(
                 event="reconnect",

@@ -59,5 +59,5 @@ async def get_user(_admin: Admin, user: TargetUser) -> Any:
     responses=problem_responses(400, 401, 403, 404, 409, 422),
 )
 async def update_user(admin: Admin, user: TargetUser, body: UserAdminUpdate) -> Any:
-    """Change role and/or active flag; a deactivated user's tokens stop working at once."""
+    """Change role and/or active flag; a deactivated user's tokens and live streams end at once."""
     return await users_service.update_user(user, body, actor=admin)

@@ -46,7 +46,7 @@ async def update_user(target: User, changes: UserAdminUpdate, *, actor: User) ->
     ):
         raise Conflict("admins cannot demote or deactivate themselves; ask another admin")
     async with in_transaction() as conn:
-        old_role = target.role
+        old_role, was_active = target.role, target.is_active
         if changes.role is not None:
             target.role = changes.role
         if changes.is_active is not None:
@@ -66,6 +66,16 @@ async def update_user(target: User, changes: UserAdminUpdate, *, actor: User) ->
                 actor_id=actor.id,
                 audience=audience_for(roles=[Role.admin.value], user_ids=[target.id]),
                 data={"old_role": old_role.value, "new_role": target.role.value},
+                using_db=conn,
+            )
+        if was_active and not target.is_active:
+            # Ends that user's open SSE streams and WebSockets on every worker.
+            await record_event(
+                "user.deactivated",
+                subject_kind="user",
+                subject_id=target.id,
+                actor_id=actor.id,
+                audience=audience_for(roles=[Role.admin.value], user_ids=[target.id]),
                 using_db=conn,
             )
     return target

@@ -131,6 +131,31 @@ async def test_deactivated_account_closes_4403(
     assert code == 4403
 
 
+async def test_deactivating_the_user_closes_their_open_sockets_4403(
+    client: AsyncClient,
+    live_url: str,
+    user: Actor,
+    other_user: Actor,
+    admin: Actor,
+    post: dict[str, Any],
+) -> None:
+    async with (
+        ws_connect(ws_url(live_url, post), token=user.token) as ws,
+        ws_connect(ws_url(live_url, post), token=other_user.token) as bystander,
+    ):
+        await ws.join()
+        await bystander.join()
+        resp = await client.patch(
+            f"/api/users/{user.id}", json={"is_active": False}, headers=admin.headers
+        )
+        assert resp.status_code == 200
+        code, _ = await ws.closed()
+        assert code == 4403
+        # Only that user's sockets: the others stay.
+        await bystander.send({"type": "ping"})
+        await bystander.expect("pong")
+
+
 @pytest.mark.parametrize("status", ["pending", "rejected"])
 async def test_post_not_approved_closes_4404(
     live_url: str,

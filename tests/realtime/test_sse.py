@@ -98,6 +98,27 @@ async def test_role_change_reaches_the_user_and_ends_their_stream(
     assert end.data == {"reason": "reauthenticate", "last_event_id": msg.id}
 
 
+async def test_deactivation_reaches_the_user_and_ends_their_stream(
+    open_sse, client: AsyncClient, admin: Actor, approver: Actor
+) -> None:
+    sse = await open_sse(headers=approver.headers)
+    await sse.next_event()
+    resp = await client.patch(
+        f"/api/users/{approver.id}", json={"is_active": False}, headers=admin.headers
+    )
+    assert resp.status_code == 200
+    msg = await sse.next_event()
+    assert (msg.event, msg.data["subject"]) == (
+        "user.deactivated",
+        {"kind": "user", "id": approver.id},
+    )
+    end = await sse.next_event()
+    assert end.data == {"reason": "deactivated", "last_event_id": msg.id}
+    # The stream is over: no more review-queue events reach a deactivated reviewer.
+    with pytest.raises((EOFError, httpx.ReadError)):
+        await sse.next(timeout=2)
+
+
 async def test_resume_with_last_event_id_replays_missed_events_once(
     open_sse, client: AsyncClient, approver: Actor, user: Actor
 ) -> None:
