@@ -16,8 +16,8 @@ generates and validates, and each request is sent with the test's httpx client i
 (Hypothesis runs in a worker thread and hands requests over with `run_coroutine_threadsafe`).
 
 The run is bounded (`FUZZ_MAX_EXAMPLES` examples per operation, derandomized so a failure
-reproduces) and runs in both passes of scripts/test: the PostgreSQL pass is where NUL bytes and
-huge integers used to turn into 500s. Streaming endpoints (SSE; WebSockets are not in the document)
+reproduces; `FUZZ_SEED=<n>` explores other examples, reproducibly) and runs in both passes of
+scripts/test: the PostgreSQL pass is where NUL characters used to turn into 500s. Streaming endpoints (SSE; WebSockets are not in the document)
 are left to their own tests.
 """
 
@@ -34,7 +34,7 @@ import pytest
 import requests
 import schemathesis
 from fastapi import FastAPI
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, given, seed, settings
 from hypothesis import strategies as st
 from schemathesis.checks import not_a_server_error
 from schemathesis.config import SchemathesisConfig
@@ -50,6 +50,8 @@ from tests.conftest import Actor, MakeActor
 from tests.media.images import image_bytes
 
 MAX_EXAMPLES = int(os.environ.get("FUZZ_MAX_EXAMPLES", "12"))
+# Unset: the same examples every run. A number: other examples, reproducible with that number.
+SEED = os.environ.get("FUZZ_SEED")
 # Streams never end by themselves; their behaviour is tested in tests/realtime and tests/comments.
 STREAMING = {("GET", "/api/notifications/sse")}
 CHECKS = [
@@ -197,7 +199,7 @@ async def _fuzz(
 
     @settings(
         max_examples=MAX_EXAMPLES,
-        derandomize=True,
+        derandomize=SEED is None,
         database=None,
         deadline=None,
         suppress_health_check=list(HealthCheck),
@@ -213,6 +215,8 @@ async def _fuzz(
             except BaseException as exc:
                 raise AssertionError(f"as {role}: {exc}") from exc
 
+    if SEED is not None:
+        fuzz = seed(int(SEED))(fuzz)
     await asyncio.to_thread(fuzz)
 
 
