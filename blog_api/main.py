@@ -24,6 +24,7 @@ from blog_api.core.health import router as health_router
 from blog_api.core.idempotency import install_idempotency_purge
 from blog_api.core.middleware import BodySizeLimitMiddleware, RequestContextMiddleware
 from blog_api.core.openapi import install_openapi_fixes
+from blog_api.core.pagination import set_cursor_key
 from blog_api.core.ratelimit import install_rate_limiter
 from blog_api.core.security import TokenService
 from blog_api.core.validation import refuse_nul_characters
@@ -97,6 +98,7 @@ def create_app(settings: Settings | None = None, *, generate_schemas: bool = Fal
         dependencies=[Depends(refuse_nul_characters)],
     )
     app.state.settings = settings
+    set_cursor_key(settings.effective_secret_key())
     app.state.tokens = TokenService(
         settings.effective_secret_key(),
         issuer=settings.jwt_issuer,
