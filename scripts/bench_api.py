@@ -1,0 +1,513 @@
+#!/usr/bin/env python3
+"""Benchmark the REST API on one `blog-api serve` worker over PostgreSQL (and Redis).
+
+What it measures (httpx AsyncClient, a fixed number of concurrent requests in flight):
+
+- latency percentiles and throughput of GET /healthz, GET /api/blogs (the first page, and any
+  page of the seeded posts through their cursors), GET /api/blogs/{id} and POST /api/blogs;
+- GET /healthz probed one request at a time, first on an idle worker, then while a burst of
+  concurrent logins runs with the *default* argon2id profile (64 MiB, t=3): the ratio of the
+  two shows whether hashing blocks the event loop. A blocked loop would hold every probe for at
+  least one whole hash, so the probe's p99 is also compared with the time of one hash measured
+  on this machine.
+
+The database (`bench_api` by default) is dropped, re-created, migrated with `blog-api migrate`
+and seeded with approved posts through the blogs service (the same code the API runs).
+
+    .venv/bin/python scripts/bench_api.py                        # defaults, about a minute
+    .venv/bin/python scripts/bench_api.py --requests 500 --json api.json
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import random
+import statistics
+import tempfile
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import httpx
+from bench_common import (
+    DEFAULT_POSTGRES,
+    PASSWORD,
+    Worker,
+    base_env,
+    flush_redis,
+    load_average,
+    machine_info,
+    prepare_database,
+    start_worker,
+    summarize_ms,
+    table,
+    use_uvloop,
+    wait_until_quiet,
+    write_json,
+)
+
+AUTHOR_EMAIL = "bench-author@example.com"
+REVIEWER_EMAIL = "bench-reviewer@example.com"
+LOGIN_EMAIL = "bench-login-{n}@example.com"
+LOGIN_ACCOUNTS = 8
+
+
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(
+        description=__doc__.split("\n\n")[0] if __doc__ else None,
+        formatter_class=argparse.ArgumentDefaultsHelpFormatter,
+    )
+    parser.add_argument("--posts", type=int, default=500, help="approved posts to seed")
+    parser.add_argument("--requests", type=int, default=1000, help="requests per endpoint")
+    parser.add_argument("--concurrency", type=int, default=10, help="requests in flight")
+    parser.add_argument(
+        "--max-seconds", type=float, default=15.0, help="cap on each endpoint's run"
+    )
+    parser.add_argument("--logins", type=int, default=40, help="logins in the burst")
+    parser.add_argument(
+        "--login-concurrency", type=int, default=8, help="logins in flight during the burst"
+    )
+    parser.add_argument(
+        "--probe-seconds", type=float, default=4.0, help="idle /healthz probing before the burst"
+    )
+    parser.add_argument(
+        "--hash-profile",
+        default="default",
+        choices=["default", "fast"],
+        help="PASSWORD_HASH_PROFILE of the worker (the issue asks for the default)",
+    )
+    parser.add_argument(
+        "--postgres", default=DEFAULT_POSTGRES, help="PostgreSQL server URL (no database)"
+    )
+    parser.add_argument("--database", default="bench_api", help="database (re-created)")
+    parser.add_argument(
+        "--redis-url",
+        default="redis://127.0.0.1:6379/7",
+        help="Redis for the event bus (this db is flushed); empty: in-process bus",
+    )
+    parser.add_argument("--max-load", type=float, default=1.5, help="1-minute load average limit")
+    parser.add_argument(
+        "--wait-idle", type=float, default=0.0, help="seconds to wait for load < --max-load"
+    )
+    parser.add_argument("--json", metavar="PATH", help="also write the results as JSON")
+    args = parser.parse_args(argv)
+    if min(args.posts, args.requests, args.concurrency, args.logins, args.login_concurrency) < 1:
+        parser.error("counts must be positive")
+    return args
+
+
+# --- seeding ------------------------------------------------------------------------------------
+
+
+async def seed(database_url: str, posts: int, hash_profile: str) -> list[int]:
+    """Accounts and `posts` approved posts through the services; returns the post ids."""
+    from tortoise import Tortoise
+
+    from blog_api.blogs import service as blogs_service
+    from blog_api.blogs.schemas import BlogCreate
+    from blog_api.core.db import tortoise_config
+    from blog_api.core.security import hash_password
+    from blog_api.users.models import Role, User
+
+    await Tortoise.init(config=tortoise_config(database_url))
+    try:
+        password_hash = await hash_password(PASSWORD, hash_profile)
+        author = await User.create(
+            email=AUTHOR_EMAIL, username="bench_author", password_hash=password_hash
+        )
+        reviewer = await User.create(
+            email=REVIEWER_EMAIL,
+            username="bench_reviewer",
+            password_hash=password_hash,
+            role=Role.l1_approver,
+        )
+        for n in range(LOGIN_ACCOUNTS):
+            await User.create(
+                email=LOGIN_EMAIL.format(n=n),
+                username=f"bench_login_{n}",
+                password_hash=password_hash,
+            )
+        rng = random.Random(7)
+        words = ["api", "cache", "event", "fastapi", "latency", "postgres", "python", "queue"]
+        limit = asyncio.Semaphore(4)
+        ids: list[int] = []
+
+        async def one(n: int) -> None:
+            paragraphs = [
+                " ".join(rng.choice(words) for _ in range(rng.randint(20, 60))).capitalize() + "."
+                for _ in range(rng.randint(2, 5))
+            ]
+            data = BlogCreate(
+                title=f"Benchmark post {n}: {' '.join(rng.sample(words, 3))}",
+                content="\n\n".join(paragraphs),
+                tags=rng.sample(words, rng.randint(0, 3)),
+                image_ids=[],
+            )
+            async with limit:
+                result = await blogs_service.create_blog(data, author=author, media_url="/media/")
+                assert result.blog is not None
+                await blogs_service.approve_blog(result.blog, reviewer=reviewer)
+                ids.append(result.blog.id)
+
+        await asyncio.gather(*(one(n) for n in range(posts)))
+        return sorted(ids)
+    finally:
+        await Tortoise.close_connections()
+
+
+async def wait_outbox_published(database_url: str, timeout: float = 60.0) -> int:
+    """Wait until the worker's relay has published the seeding's events (not measured)."""
+    import asyncpg
+
+    conn = await asyncpg.connect(database_url.replace("postgres://", "postgresql://", 1))
+    try:
+        deadline = time.monotonic() + timeout
+        while True:
+            left = int(
+                await conn.fetchval("SELECT count(*) FROM outbox_events WHERE published_at IS NULL")
+            )
+            if left == 0 or time.monotonic() > deadline:
+                return left
+            await asyncio.sleep(0.2)
+    finally:
+        await conn.close()
+
+
+# --- load ---------------------------------------------------------------------------------------
+
+
+Request = Callable[[httpx.AsyncClient, int], Awaitable[httpx.Response]]
+
+
+@dataclass
+class Run:
+    name: str
+    latencies: list[float]
+    seconds: float
+    errors: int
+    statuses: dict[int, int]
+
+    def summary(self) -> dict[str, Any]:
+        return {
+            "endpoint": self.name,
+            "requests": len(self.latencies) + self.errors,
+            "errors": self.errors,
+            "statuses": self.statuses,
+            "seconds": round(self.seconds, 2),
+            "requests_per_second": round(len(self.latencies) / self.seconds, 1),
+            "latency_ms": summarize_ms(self.latencies),
+        }
+
+
+async def closed_loop(
+    http: httpx.AsyncClient,
+    name: str,
+    request: Request,
+    *,
+    total: int,
+    concurrency: int,
+    max_seconds: float,
+    expect: int,
+) -> Run:
+    """`concurrency` tasks issue requests back to back until `total` are done (or time is up)."""
+    for n in range(min(20, total)):  # warm-up, not measured
+        await request(http, n)
+    latencies: list[float] = []
+    statuses: dict[int, int] = {}
+    errors = 0
+    issued = 0
+    start = time.perf_counter()
+    deadline = start + max_seconds
+
+    async def loop() -> None:
+        nonlocal issued, errors
+        while issued < total and time.perf_counter() < deadline:
+            n = issued
+            issued += 1
+            began = time.perf_counter()
+            try:
+                response = await request(http, n)
+            except httpx.HTTPError:
+                errors += 1
+                continue
+            elapsed = time.perf_counter() - began
+            statuses[response.status_code] = statuses.get(response.status_code, 0) + 1
+            if response.status_code == expect:
+                latencies.append(elapsed)
+            else:
+                errors += 1
+
+    await asyncio.gather(*(loop() for _ in range(concurrency)))
+    return Run(name, latencies, time.perf_counter() - start, errors, statuses)
+
+
+async def probe(http: httpx.AsyncClient, stop: asyncio.Event, interval: float) -> list[float]:
+    """GET /healthz one at a time (every `interval` s) until `stop` is set; the latencies."""
+    out: list[float] = []
+    while not stop.is_set():
+        began = time.perf_counter()
+        response = await http.get("/healthz")
+        if response.status_code == 200:
+            out.append(time.perf_counter() - began)
+        await asyncio.sleep(interval)
+    return out
+
+
+def one_hash_seconds(profile: str) -> float:
+    """Median time of one argon2 verification with the worker's parameters, on this machine."""
+    from blog_api.core.security import password_hasher
+
+    hasher = password_hasher(profile)
+    stored = hasher.hash(PASSWORD)
+    times = []
+    for _ in range(5):
+        began = time.perf_counter()
+        hasher.verify(stored, PASSWORD)
+        times.append(time.perf_counter() - began)
+    return statistics.median(times)
+
+
+async def hashing_phase(http: httpx.AsyncClient, args: argparse.Namespace) -> dict[str, Any]:
+    stop = asyncio.Event()
+    idle_task = asyncio.create_task(probe(http, stop, 0.01))
+    await asyncio.sleep(args.probe_seconds)
+    stop.set()
+    idle = await idle_task
+
+    stop = asyncio.Event()
+    busy_task = asyncio.create_task(probe(http, stop, 0.01))
+    login_latencies: list[float] = []
+    failures = 0
+    pending = list(range(args.logins))
+
+    async def logins() -> None:
+        nonlocal failures
+        while pending:
+            n = pending.pop()
+            body = {"email": LOGIN_EMAIL.format(n=n % LOGIN_ACCOUNTS), "password": PASSWORD}
+            began = time.perf_counter()
+            response = await http.post("/api/auth/login", json=body)
+            if response.status_code == 200:
+                login_latencies.append(time.perf_counter() - began)
+            else:
+                failures += 1
+
+    began = time.perf_counter()
+    await asyncio.gather(*(logins() for _ in range(args.login_concurrency)))
+    burst_seconds = time.perf_counter() - began
+    stop.set()
+    busy = await busy_task
+    idle_ms, busy_ms = summarize_ms(idle), summarize_ms(busy)
+    hash_ms = one_hash_seconds(args.hash_profile) * 1000
+    return {
+        "healthz_idle_ms": idle_ms,
+        "healthz_during_logins_ms": busy_ms,
+        "ratio_p50": round(busy_ms["p50"] / idle_ms["p50"], 2),
+        "ratio_p99": round(busy_ms["p99"] / idle_ms["p99"], 2),
+        "logins": args.logins,
+        "login_concurrency": args.login_concurrency,
+        "login_failures": failures,
+        "login_ms": summarize_ms(login_latencies),
+        "logins_per_second": round(len(login_latencies) / burst_seconds, 1),
+        "burst_seconds": round(burst_seconds, 2),
+        "one_hash_ms": round(hash_ms, 1),
+        "hash_profile": args.hash_profile,
+    }
+
+
+async def run(worker: Worker, ids: list[int], args: argparse.Namespace) -> dict[str, Any]:
+    limits = httpx.Limits(max_connections=max(args.concurrency, args.login_concurrency) + 2)
+    async with httpx.AsyncClient(base_url=worker.url, timeout=30.0, limits=limits) as http:
+        token = (
+            await http.post("/api/auth/login", json={"email": AUTHOR_EMAIL, "password": PASSWORD})
+        ).json()["access_token"]
+        auth = {"Authorization": f"Bearer {token}"}
+        # The cursors of every page of the seeded posts (default page size).
+        cursors: list[str | None] = [None]
+        while True:
+            page = (
+                await http.get(
+                    "/api/blogs", params={"cursor": cursors[-1]} if cursors[-1] else None
+                )
+            ).json()
+            if not page.get("next_cursor"):
+                break
+            cursors.append(page["next_cursor"])
+        rng = random.Random(11)
+
+        def get(path: str) -> Request:
+            return lambda c, _n: c.get(path)
+
+        def any_page(c: httpx.AsyncClient, _n: int) -> Awaitable[httpx.Response]:
+            cursor = rng.choice(cursors)
+            return c.get("/api/blogs", params={"cursor": cursor} if cursor else None)
+
+        def one_post(c: httpx.AsyncClient, _n: int) -> Awaitable[httpx.Response]:
+            return c.get(f"/api/blogs/{rng.choice(ids)}")
+
+        def create(c: httpx.AsyncClient, n: int) -> Awaitable[httpx.Response]:
+            body = {"title": f"Bench new {n} {time.time_ns()}", "content": "Some *markdown* text."}
+            return c.post("/api/blogs", json=body, headers=auth)
+
+        plan: list[tuple[str, Request, int]] = [
+            ("GET /healthz", get("/healthz"), 200),
+            ("GET /api/blogs (first page)", get("/api/blogs"), 200),
+            (f"GET /api/blogs (any of {len(cursors)} pages)", any_page, 200),
+            ("GET /api/blogs/{id}", one_post, 200),
+            ("POST /api/blogs", create, 201),
+        ]
+        runs = []
+        for name, request, expect in plan:
+            print(f"   {name}")
+            result = await closed_loop(
+                http,
+                name,
+                request,
+                total=args.requests,
+                concurrency=args.concurrency,
+                max_seconds=args.max_seconds,
+                expect=expect,
+            )
+            runs.append(result.summary())
+        print(f"   /healthz probe idle, then during {args.logins} logins")
+        hashing = await hashing_phase(http, args)
+    return {"endpoints": runs, "hashing": hashing, "pages": len(cursors)}
+
+
+# --- report -------------------------------------------------------------------------------------
+
+
+def report(results: dict[str, Any]) -> str:
+    lines = [
+        "",
+        f"Latency (ms) and throughput, {results['settings']['concurrency']} requests in flight, "
+        f"{results['seeded_posts']} approved posts",
+    ]
+    rows = [
+        [
+            e["endpoint"],
+            e["requests"],
+            e["errors"],
+            e["requests_per_second"],
+            e["latency_ms"]["p50"],
+            e["latency_ms"]["p95"],
+            e["latency_ms"]["p99"],
+            e["latency_ms"]["max"],
+        ]
+        for e in results["endpoints"]
+    ]
+    lines.append(
+        table(["endpoint", "requests", "errors", "req/s", "p50", "p95", "p99", "max"], rows)
+    )
+    h = results["hashing"]
+    lines += [
+        "",
+        f"GET /healthz one at a time: idle vs during {h['logins']} logins "
+        f"({h['login_concurrency']} in flight, argon2 profile {h['hash_profile']})",
+        table(
+            ["probe", "n", "p50", "p95", "p99", "max"],
+            [
+                ["idle", *(h["healthz_idle_ms"][k] for k in ("n", "p50", "p95", "p99", "max"))],
+                [
+                    "during logins",
+                    *(h["healthz_during_logins_ms"][k] for k in ("n", "p50", "p95", "p99", "max")),
+                ],
+            ],
+            digits=2,
+        ),
+        f"ratio during/idle: p50 {h['ratio_p50']}, p99 {h['ratio_p99']}; one argon2 verification "
+        f"takes {h['one_hash_ms']} ms here (when the CPU is free)",
+        f"logins: p50 {h['login_ms']['p50']:.0f} ms, p99 {h['login_ms']['p99']:.0f} ms, "
+        f"{h['logins_per_second']}/s, {h['login_failures']} failed",
+    ]
+    return "\n".join(lines)
+
+
+def verdicts(results: dict[str, Any]) -> list[tuple[str, bool, str]]:
+    """If argon2 ran on the event loop, a probe arriving at a random moment would wait for the
+    rest of the hash in progress (half a hash on average, more with others queued): so the
+    probe's median during the burst must stay below half a hash."""
+    h = results["hashing"]
+    p50 = h["healthz_during_logins_ms"]["p50"]
+    bound = h["one_hash_ms"] / 2
+    errors = sum(e["errors"] for e in results["endpoints"])
+    return [
+        (
+            "argon2 runs off the event loop (/healthz p50 during logins < half a hash)",
+            p50 < bound and h["login_failures"] == 0,
+            f"p50 {p50:.1f} ms < {bound:.1f} ms; ratio to idle p50 {h['ratio_p50']}, "
+            f"p99 {h['ratio_p99']}",
+        ),
+        ("no failed requests", errors == 0, f"{errors} errors"),
+    ]
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    load_before = wait_until_quiet(args.max_load, args.wait_idle)
+    started = time.monotonic()
+    workdir = Path(tempfile.mkdtemp(prefix="bench-api-"))
+    worker: Worker | None = None
+    env = base_env(
+        PASSWORD_HASH_PROFILE=args.hash_profile,
+        REDIS_URL=args.redis_url,
+        MEDIA_ROOT=str(workdir / "media"),
+    )
+    try:
+        if args.redis_url:
+            flush_redis(args.redis_url)
+        print(f"preparing database {args.database} (blog-api migrate)")
+        env["DATABASE_URL"] = prepare_database(args.postgres, args.database, env)
+        os.environ.update(env)  # the seeding below runs the services in this process
+        print(f"seeding {args.posts} approved posts through the blogs service")
+        ids = asyncio.run(seed(env["DATABASE_URL"], args.posts, args.hash_profile))
+        worker = start_worker("api", env, workdir)
+        left = asyncio.run(wait_outbox_published(env["DATABASE_URL"]))
+        print(f"worker pid {worker.pid} port {worker.port}; unpublished seed events: {left}")
+        use_uvloop()
+        results = asyncio.run(run(worker, ids, args))
+    except BaseException:
+        if worker is not None:
+            print(f"--- log of the worker (last lines)\n{worker.log()[-2000:]}")
+        raise
+    finally:
+        if worker is not None:
+            worker.stop()
+    results.update(
+        benchmark="bench_api",
+        settings={k: v for k, v in vars(args).items() if k != "json"},
+        seeded_posts=len(ids),
+        machine=machine_info(),
+        load_average_before=load_before,
+        load_average_after=load_average(),
+        seconds=round(time.monotonic() - started, 1),
+    )
+    results["verdicts"] = [
+        {"figure": f, "met": ok, "measured": m} for f, ok, m in verdicts(results)
+    ]
+    print(report(results))
+    print("\nIssue figures")
+    print(
+        table(
+            ["figure", "met", "measured"],
+            [
+                [v["figure"], "yes" if v["met"] else "NO", v["measured"]]
+                for v in results["verdicts"]
+            ],
+        )
+    )
+    print(
+        f"\n{results['machine']['cpus']} CPUs ({results['machine']['cpu_model']}), load average "
+        f"{load_before[0]} before / {results['load_average_after'][0]} after, "
+        f"{results['seconds']} s"
+    )
+    write_json(args.json, results)
+    return 0 if all(v["met"] for v in results["verdicts"]) else 1
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

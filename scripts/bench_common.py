@@ -1,0 +1,360 @@
+"""Shared pieces of the benchmark scripts (`bench_realtime.py`, `bench_api.py`).
+
+Real processes only: a PostgreSQL database of the benchmark's own (dropped, created and migrated
+with the real `blog-api migrate`), `blog-api serve` workers on free localhost ports, and, where
+Redis command counts must be exact, a private `redis-server`. Nothing here is imported by the app.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import math
+import os
+import platform
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+ROOT = Path(__file__).resolve().parents[1]
+PASSWORD = "Bench-password-42"
+DEFAULT_POSTGRES = "postgres://postgres@127.0.0.1:5432"
+
+
+# --- statistics ---------------------------------------------------------------------------------
+
+
+def percentile(sorted_values: Sequence[float], q: float) -> float:
+    """Linear-interpolated percentile (`q` in 0..100) of already sorted values."""
+    if not sorted_values:
+        return math.nan
+    if len(sorted_values) == 1:
+        return float(sorted_values[0])
+    rank = (len(sorted_values) - 1) * q / 100
+    low, high = math.floor(rank), math.ceil(rank)
+    frac = rank - low
+    return float(sorted_values[low] + (sorted_values[high] - sorted_values[low]) * frac)
+
+
+def summarize_ms(seconds: Iterable[float]) -> dict[str, float]:
+    """n, p50/p95/p99/max/mean in milliseconds of durations given in seconds."""
+    values = sorted(s * 1000 for s in seconds)
+    if not values:
+        return {"n": 0, "p50": math.nan, "p95": math.nan, "p99": math.nan, "max": math.nan}
+    return {
+        "n": len(values),
+        "p50": percentile(values, 50),
+        "p95": percentile(values, 95),
+        "p99": percentile(values, 99),
+        "max": values[-1],
+        "mean": sum(values) / len(values),
+    }
+
+
+def fmt(value: object, digits: int = 1) -> str:
+    if isinstance(value, float):
+        if math.isnan(value):
+            return "-"
+        return f"{value:.{digits}f}"
+    return str(value)
+
+
+def table(headers: Sequence[str], rows: Sequence[Sequence[object]], digits: int = 1) -> str:
+    """A plain-text table (also valid Markdown) with right-aligned numbers."""
+    cells = [[fmt(c, digits) for c in row] for row in rows]
+    widths = [max(len(h), *(len(r[i]) for r in cells)) for i, h in enumerate(headers)]
+
+    def line(values: Sequence[str]) -> str:
+        return "| " + " | ".join(v.rjust(w) for v, w in zip(values, widths, strict=True)) + " |"
+
+    sep = "|" + "|".join("-" * (w + 1) + ":" for w in widths) + "|"
+    return "\n".join([line(headers), sep, *(line(r) for r in cells)])
+
+
+# --- the machine --------------------------------------------------------------------------------
+
+
+def load_average() -> tuple[float, float, float]:
+    one, five, fifteen = os.getloadavg()
+    return round(one, 2), round(five, 2), round(fifteen, 2)
+
+
+def wait_until_quiet(max_load: float, wait_seconds: float) -> tuple[float, float, float]:
+    """Wait (up to `wait_seconds`) for the 1-minute load average to fall below `max_load`."""
+    deadline = time.monotonic() + wait_seconds
+    load = load_average()
+    while load[0] >= max_load and time.monotonic() < deadline:
+        print(f"load average {load[0]} >= {max_load}: waiting for the machine to calm down")
+        time.sleep(min(15.0, max(0.0, deadline - time.monotonic())))
+        load = load_average()
+    if load[0] >= max_load:
+        print(f"warning: measuring with load average {load[0]} (>= {max_load}): figures are noisy")
+    return load
+
+
+def machine_info() -> dict[str, Any]:
+    model = ""
+    try:
+        for row in Path("/proc/cpuinfo").read_text().splitlines():
+            if row.startswith("model name"):
+                model = row.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    mem_gib = 0.0
+    try:
+        for row in Path("/proc/meminfo").read_text().splitlines():
+            if row.startswith("MemTotal:"):
+                mem_gib = round(int(row.split()[1]) / 1024 / 1024, 1)
+    except OSError:
+        pass
+    return {
+        "cpus": os.cpu_count(),
+        "cpu_model": model,
+        "memory_gib": mem_gib,
+        "python": platform.python_version(),
+        "platform": platform.platform(),
+    }
+
+
+def rss_kib(pid: int) -> int:
+    """Resident memory of a process (VmRSS from /proc/<pid>/status), in KiB."""
+    for row in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if row.startswith("VmRSS:"):
+            return int(row.split()[1])
+    raise RuntimeError(f"no VmRSS for pid {pid}")
+
+
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def tcp_queues(local_port: int, remote_port: int) -> tuple[int, int] | None:
+    """(send queue, receive queue) in bytes of the IPv4 TCP socket local_port -> remote_port."""
+    for line in Path("/proc/net/tcp").read_text().splitlines()[1:]:
+        parts = line.split()
+        local, remote, queues = parts[1], parts[2], parts[4]
+        if int(local.split(":")[1], 16) == local_port and int(remote.split(":")[1], 16) == (
+            remote_port
+        ):
+            tx, rx = queues.split(":")
+            return int(tx, 16), int(rx, 16)
+    return None
+
+
+# --- services -----------------------------------------------------------------------------------
+
+
+def run_cli(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    """The real `blog-api` command (as `python -m blog_api.cli`, the venv's interpreter)."""
+    return subprocess.run(
+        [sys.executable, "-m", "blog_api.cli", *args],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+
+
+async def recreate_database(postgres: str, name: str) -> str:
+    """Drop and create database `name` on the server at `postgres`; returns its URL."""
+    import asyncpg
+
+    base = postgres.rstrip("/")
+    conn = await asyncpg.connect(base.replace("postgres://", "postgresql://", 1) + "/postgres")
+    try:
+        await conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        await conn.execute(f'CREATE DATABASE "{name}"')
+    finally:
+        await conn.close()
+    return f"{base}/{name}"
+
+
+def prepare_database(postgres: str, name: str, env: dict[str, str]) -> str:
+    """A fresh database migrated by `blog-api migrate`."""
+    url = asyncio.run(recreate_database(postgres, name))
+    result = run_cli("migrate", env={**env, "DATABASE_URL": url})
+    if result.returncode != 0:
+        raise RuntimeError(f"blog-api migrate failed:\n{result.stdout}\n{result.stderr}")
+    return url
+
+
+class PrivateRedis:
+    """A throwaway `redis-server` on a free port (no persistence): its INFO counts only us."""
+
+    def __init__(self) -> None:
+        if shutil.which("redis-server") is None:
+            raise RuntimeError("redis-server is not installed (apt-get install redis-server)")
+        self.port = free_port()
+        self.dir = tempfile.mkdtemp(prefix="bench-redis-")
+        self.proc = subprocess.Popen(
+            [
+                *("redis-server", "--port", str(self.port), "--bind", "127.0.0.1"),
+                *("--save", "", "--appendonly", "no", "--dir", self.dir),
+            ],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            with socket.socket() as sock:
+                if sock.connect_ex(("127.0.0.1", self.port)) == 0:
+                    return
+            time.sleep(0.02)
+        self.stop()
+        raise RuntimeError("redis-server did not start")
+
+    @property
+    def url(self) -> str:
+        return f"redis://127.0.0.1:{self.port}/0"
+
+    def stop(self) -> None:
+        if self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(10)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+        shutil.rmtree(self.dir, ignore_errors=True)
+
+
+def flush_redis(url: str) -> None:
+    """Empty one Redis database (the benchmark's own number)."""
+    import redis
+
+    client = redis.Redis.from_url(url)
+    try:
+        client.flushdb()
+    finally:
+        client.close()
+
+
+def redis_command_calls(url: str, command: str) -> int:
+    """`calls` of `cmdstat_<command>` in INFO commandstats (server-wide)."""
+    import redis
+
+    client = redis.Redis.from_url(url)
+    try:
+        stats = client.info("commandstats")
+    finally:
+        client.close()
+    entry = stats.get(f"cmdstat_{command}", {})
+    return int(entry.get("calls", 0)) if isinstance(entry, dict) else 0
+
+
+@dataclass
+class Worker:
+    """One `blog-api serve` process (one Uvicorn worker: its pid is the worker's)."""
+
+    name: str
+    port: int
+    popen: subprocess.Popen[bytes]
+    log_path: Path
+    exit_seconds: float | None = field(default=None)
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    @property
+    def pid(self) -> int:
+        return self.popen.pid
+
+    def log(self) -> str:
+        return self.log_path.read_text(errors="replace") if self.log_path.exists() else ""
+
+    def terminate_and_time(self, timeout: float = 30.0) -> float:
+        """SIGTERM, then seconds until the process has exited (SIGKILL after `timeout`)."""
+        start = time.monotonic()
+        self.popen.send_signal(signal.SIGTERM)
+        try:
+            self.popen.wait(timeout)
+        except subprocess.TimeoutExpired:
+            self.popen.kill()
+            self.popen.wait(5)
+        self.exit_seconds = time.monotonic() - start
+        return self.exit_seconds
+
+    def stop(self) -> None:
+        if self.popen.poll() is None:
+            self.terminate_and_time(timeout=15.0)
+
+
+def start_worker(
+    name: str, env: dict[str, str], log_dir: Path, *, graceful_timeout: int = 8
+) -> Worker:
+    """`blog-api serve --port <free>`; waits until /readyz answers 200.
+
+    `graceful_timeout` is serve's --graceful-timeout (8 s by default, as in production).
+    """
+    port = free_port()
+    log_path = log_dir / f"{name}.log"
+    with log_path.open("wb") as log:
+        popen = subprocess.Popen(
+            [
+                *(sys.executable, "-m", "blog_api.cli", "serve"),
+                *("--host", "127.0.0.1", "--port", str(port)),
+                *("--graceful-timeout", str(graceful_timeout)),
+            ],
+            cwd=ROOT,
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+    worker = Worker(name, port, popen, log_path)
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        if popen.poll() is not None:
+            raise RuntimeError(f"{name} exited early:\n{worker.log()[-3000:]}")
+        try:
+            if httpx.get(f"{worker.url}/readyz", timeout=1).status_code == 200:
+                return worker
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.1)
+    worker.stop()
+    raise RuntimeError(f"{name} not ready after 30 s:\n{worker.log()[-3000:]}")
+
+
+def base_env(**extra: str) -> dict[str, str]:
+    """The environment of app processes and CLI calls: ours, minus test settings."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("TEST_", "PYTEST_"))}
+    env.update(
+        ENVIRONMENT="development",
+        SECRET_KEY="bench-" + os.urandom(24).hex(),
+        RATE_LIMIT_ENABLED="false",
+        LOG_JSON="true",
+        CORS_ORIGINS="",
+    )
+    env.update(extra)
+    return env
+
+
+def write_json(path: str | None, payload: dict[str, Any]) -> None:
+    if not path:
+        return
+    Path(path).write_text(json.dumps(payload, indent=2, default=str) + "\n")
+    print(f"\nJSON written to {path}")
+
+
+def use_uvloop() -> None:
+    """Run the client side on uvloop when installed (less client overhead in the figures)."""
+    try:
+        import uvloop
+    except ImportError:
+        return
+    asyncio.set_event_loop_policy(uvloop.EventLoopPolicy())
