@@ -42,25 +42,14 @@ from redis.exceptions import RedisError
 
 from blog_api.core.config import Settings
 from blog_api.realtime.redis_bus import redis_client
+from blog_api.realtime.slots import CLAIM_SCRIPT
 
 logger = logging.getLogger("blog_api.comments.live")
 
 SIGNAL_QUEUE_SIZE = 64
 
-# Drop expired members, then add/refresh ARGV[1] unless the set is full (ARGV[3] > 0 is the cap).
-# Returns the number of live members, or -1 when the cap refused the newcomer.
-JOIN_SCRIPT = """
-local t = redis.call('TIME')
-local now = tonumber(t[1]) + tonumber(t[2]) / 1000000
-redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now)
-local cap = tonumber(ARGV[3])
-if cap > 0 and not redis.call('ZSCORE', KEYS[1], ARGV[1]) then
-  if redis.call('ZCARD', KEYS[1]) >= cap then return -1 end
-end
-redis.call('ZADD', KEYS[1], now + tonumber(ARGV[2]), ARGV[1])
-redis.call('EXPIRE', KEYS[1], math.ceil(tonumber(ARGV[2])) + 1)
-return redis.call('ZCARD', KEYS[1])
-"""
+# Drop expired members, then add/refresh a member unless the set is full; shared with the SSE cap.
+JOIN_SCRIPT = CLAIM_SCRIPT
 COUNT_SCRIPT = """
 local t = redis.call('TIME')
 local now = tonumber(t[1]) + tonumber(t[2]) / 1000000

@@ -58,6 +58,7 @@ class Settings(BaseSettings):
     subscriber_queue_size: int = Field(default=256, ge=1)
     ticket_ttl_seconds: int = Field(default=30, ge=5, le=300)
     sse_max_seconds: int = Field(default=1800, ge=10)
+    sse_max_connections_per_user: int = Field(default=10, ge=1)
     # Live comments over WebSocket (docs/websocket.md).
     ws_max_message_bytes: int = Field(default=16_384, ge=1024, le=1_048_576)
     ws_message_rate: str = "20/10seconds"

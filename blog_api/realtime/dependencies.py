@@ -1,6 +1,6 @@
 """Dependencies of the real-time routes, also meant for the WebSocket endpoints.
 
-- `RealtimeDep`, `HubDep`, `TicketsDep`: the running app's services.
+- `RealtimeDep`, `HubDep`, `TicketsDep`, `SseSlotsDep`: the running app's services.
 - `authenticate_ticket(tickets, ticket, purpose=...)`: the user a ticket was issued to (for a
   WebSocket handler, which has no `Request`: pass `websocket.app.state.realtime.tickets`).
 - `SseUser`: the caller of the SSE stream, by `Authorization: Bearer` or `?ticket=`.
@@ -19,6 +19,7 @@ from blog_api.core.errors import ServiceUnavailable, Unauthorized, Unprocessable
 from blog_api.realtime.bus import BusUnavailable, is_valid_id, normalize_id
 from blog_api.realtime.hub import Hub
 from blog_api.realtime.runtime import Realtime
+from blog_api.realtime.slots import SlotStore
 from blog_api.realtime.tickets import Purpose, TicketStore
 from blog_api.users.models import User
 
@@ -44,8 +45,13 @@ def get_tickets(rt: RealtimeDep) -> TicketStore:
     return rt.tickets
 
 
+def get_sse_slots(rt: RealtimeDep) -> SlotStore:
+    return rt.sse_slots
+
+
 HubDep = Annotated[Hub, Depends(get_hub)]
 TicketsDep = Annotated[TicketStore, Depends(get_tickets)]
+SseSlotsDep = Annotated[SlotStore, Depends(get_sse_slots)]
 
 
 async def authenticate_ticket(tickets: TicketStore, ticket: str, *, purpose: Purpose) -> User:

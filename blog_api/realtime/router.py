@@ -13,12 +13,12 @@ from starlette.types import Receive, Scope, Send
 
 from blog_api.auth.dependencies import CurrentUser, SettingsDep
 from blog_api.core.config import Settings
-from blog_api.core.errors import ServiceUnavailable, problem_responses
+from blog_api.core.errors import ServiceUnavailable, TooManyRequests, problem_responses
 from blog_api.core.pagination import DEFAULT_LIMIT, CursorParam, LimitParam, Page
 from blog_api.core.types import IdPath
 from blog_api.realtime import service as rt_service
 from blog_api.realtime.bus import BusUnavailable
-from blog_api.realtime.dependencies import HubDep, LastEventId, SseUser, TicketsDep
+from blog_api.realtime.dependencies import HubDep, LastEventId, SseSlotsDep, SseUser, TicketsDep
 from blog_api.realtime.events import Event
 from blog_api.realtime.hub import Closed, Ready, Reset, Subscription
 from blog_api.realtime.schemas import (
@@ -33,6 +33,11 @@ from blog_api.realtime.schemas import (
 from blog_api.users.models import User
 
 router = APIRouter(prefix="/api/notifications", tags=["notifications"])
+
+
+class TooManyStreams(TooManyRequests):
+    code, title = "too-many-streams", "Too many open streams"
+
 
 SSE_EXAMPLE = (
     "retry: 3000\n\n"
@@ -143,21 +148,35 @@ async def _sse_frames(sub: Subscription, user: User, settings: Settings) -> Asyn
                 "text/event-stream": {"schema": {"type": "string"}, "example": SSE_EXAMPLE}
             },
         },
-        **problem_responses(401, 422, 503),
+        **problem_responses(401, 422, 429, 503),
     },
 )
 async def notifications_stream(
-    user: SseUser, hub: HubDep, settings: SettingsDep, last_event_id: LastEventId
+    user: SseUser,
+    hub: HubDep,
+    slots: SseSlotsDep,
+    settings: SettingsDep,
+    last_event_id: LastEventId,
 ) -> EventStreamResponse:
     """Stream the caller's events live, replaying from `Last-Event-ID` first."""
+    slot = await slots.claim(user.id)
+    if slot is None:
+        raise TooManyStreams(
+            f"at most {settings.sse_max_connections_per_user} open streams per user; "
+            "close one (another tab?) first"
+        )
     sub = hub.subscribe(accept=_accept_for(user), last_event_id=last_event_id)
     try:
         await sub.__aenter__()
-    except BusUnavailable as exc:
-        raise ServiceUnavailable("real-time service unavailable; retry shortly") from exc
+    except BaseException as exc:
+        await slots.release(user.id, slot)
+        if isinstance(exc, BusUnavailable):
+            raise ServiceUnavailable("real-time service unavailable; retry shortly") from exc
+        raise
 
     async def close() -> None:
         await sub.__aexit__(None, None, None)
+        await slots.release(user.id, slot)
 
     return EventStreamResponse(_sse_frames(sub, user, settings), on_close=close)
 

@@ -24,6 +24,7 @@ from blog_api.realtime.hub import Hub
 from blog_api.realtime.memory_bus import MemoryBus
 from blog_api.realtime.redis_bus import RedisBus
 from blog_api.realtime.relay import OutboxRelay
+from blog_api.realtime.slots import MemorySlotStore, RedisSlotStore, SlotStore
 from blog_api.realtime.tickets import MemoryTicketStore, RedisTicketStore, TicketStore
 
 logger = logging.getLogger("blog_api.realtime")
@@ -37,20 +38,25 @@ class Realtime:
     hub: Hub
     relay: OutboxRelay
     tickets: TicketStore
+    sse_slots: SlotStore  # the per-user cap on open SSE streams
 
 
 def build_realtime(settings: Settings) -> Realtime:
     """Unstarted services for `settings`; `start_realtime` starts them."""
     bus: EventBus
     tickets: TicketStore
+    sse_slots: SlotStore
+    cap = settings.sse_max_connections_per_user
     if settings.uses_redis:
         bus = RedisBus(settings.redis_url, maxlen=settings.stream_maxlen)
         tickets = RedisTicketStore(bus.client, ttl_seconds=settings.ticket_ttl_seconds)
+        sse_slots = RedisSlotStore(bus.client, cap=cap, prefix="blog_api:sse")
     else:
         bus = MemoryBus(maxlen=settings.stream_maxlen)
         tickets = MemoryTicketStore(ttl_seconds=settings.ticket_ttl_seconds)
+        sse_slots = MemorySlotStore(cap=cap)
     hub = Hub(bus, queue_size=settings.subscriber_queue_size)
-    return Realtime(bus=bus, hub=hub, relay=OutboxRelay(bus), tickets=tickets)
+    return Realtime(bus=bus, hub=hub, relay=OutboxRelay(bus), tickets=tickets, sse_slots=sse_slots)
 
 
 def _chain_shutdown_signals(on_signal: Callable[[], None]) -> Callable[[], None]:
@@ -92,6 +98,7 @@ async def realtime_lifespan(app: FastAPI) -> AsyncIterator[None]:
     await rt.bus.start()
     await rt.hub.start()
     await rt.relay.start()
+    await rt.sse_slots.start()
     app.state.realtime = rt
     restore_signals = _chain_shutdown_signals(lambda: rt.hub.close_all("shutdown"))
     try:
@@ -100,6 +107,7 @@ async def realtime_lifespan(app: FastAPI) -> AsyncIterator[None]:
         restore_signals()
         rt.hub.close_all("shutdown")
         await rt.relay.stop()
+        await rt.sse_slots.stop()
         await rt.hub.stop()
         await rt.bus.stop()
 

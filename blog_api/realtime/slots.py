@@ -1,0 +1,162 @@
+"""Per-user caps on open connections across workers: `claim` a slot, `release` it when done.
+
+    slot = await slots.claim(user.id)    # None: the user already has `cap` connections open
+    ...                                  # serve the connection
+    await slots.release(user.id, slot)   # always (in a `finally`)
+
+Used for SSE streams (`SSE_MAX_CONNECTIONS_PER_USER`). With Redis, the scheme of the WebSocket cap
+of live comments (comments/live.py), whose Lua script lives here: per user a sorted set
+`{prefix}:user:{user_id}` of slot ids scored by their expiry on Redis' own clock; `CLAIM_SCRIPT`
+drops expired members and admits a newcomer only while fewer than the cap are live; every worker
+refreshes its own slots every third of the TTL, so the slots of a worker that died free themselves
+within `SLOT_TTL_SECONDS`. If Redis is unreachable a claim is admitted (the policy of the rate
+limiter: an outage must not lock everyone out). Without Redis, a dict in process memory.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import secrets
+from abc import ABC, abstractmethod
+
+from redis.asyncio import Redis
+from redis.exceptions import RedisError
+
+logger = logging.getLogger("blog_api.realtime.slots")
+
+# Drop expired members, then add/refresh ARGV[1] unless the set is full (ARGV[3] > 0 is the cap).
+# Returns the number of live members, or -1 when the cap refused the newcomer.
+CLAIM_SCRIPT = """
+local t = redis.call('TIME')
+local now = tonumber(t[1]) + tonumber(t[2]) / 1000000
+redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now)
+local cap = tonumber(ARGV[3])
+if cap > 0 and not redis.call('ZSCORE', KEYS[1], ARGV[1]) then
+  if redis.call('ZCARD', KEYS[1]) >= cap then return -1 end
+end
+redis.call('ZADD', KEYS[1], now + tonumber(ARGV[2]), ARGV[1])
+redis.call('EXPIRE', KEYS[1], math.ceil(tonumber(ARGV[2])) + 1)
+return redis.call('ZCARD', KEYS[1])
+"""
+
+# How long a slot outlives the last refresh of its worker.
+SLOT_TTL_SECONDS = 60.0
+
+
+class SlotStore(ABC):
+    """At most `cap` open connections per user."""
+
+    def __init__(self, *, cap: int) -> None:
+        self.cap = cap
+
+    @abstractmethod
+    async def start(self) -> None:
+        """Start background work (the Redis store's refresh task)."""
+
+    @abstractmethod
+    async def stop(self) -> None:
+        """Stop background work."""
+
+    @abstractmethod
+    async def claim(self, user_id: int) -> str | None:
+        """A new slot id for `user_id`, or None when they already hold `cap` slots."""
+
+    @abstractmethod
+    async def release(self, user_id: int, slot: str) -> None:
+        """Give a slot back (idempotent)."""
+
+
+class MemorySlotStore(SlotStore):
+    """One process: the slots are a dict."""
+
+    def __init__(self, *, cap: int) -> None:
+        super().__init__(cap=cap)
+        self._held: dict[int, set[str]] = {}
+
+    async def start(self) -> None:
+        pass  # nothing runs in the background
+
+    async def stop(self) -> None:
+        pass
+
+    async def claim(self, user_id: int) -> str | None:
+        held = self._held.setdefault(user_id, set())
+        if len(held) >= self.cap:
+            return None
+        slot = secrets.token_hex(8)
+        held.add(slot)
+        return slot
+
+    async def release(self, user_id: int, slot: str) -> None:
+        held = self._held.get(user_id)
+        if held is not None:
+            held.discard(slot)
+            if not held:
+                del self._held[user_id]
+
+
+class RedisSlotStore(SlotStore):
+    """Slots in Redis sorted sets, shared by every worker (see the module docstring)."""
+
+    def __init__(
+        self, client: Redis, *, cap: int, prefix: str, ttl_seconds: float = SLOT_TTL_SECONDS
+    ) -> None:
+        super().__init__(cap=cap)
+        self.client = client
+        self.prefix = prefix
+        self.ttl = ttl_seconds
+        self._claim = client.register_script(CLAIM_SCRIPT)
+        self._local: dict[str, int] = {}  # this worker's slots: slot id -> user id
+        self._task: asyncio.Task[None] | None = None
+
+    def _key(self, user_id: int) -> str:
+        return f"{self.prefix}:user:{user_id}"
+
+    async def start(self) -> None:
+        self._task = asyncio.create_task(self._refresh_loop(), name="connection-slots-refresh")
+
+    async def stop(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+            self._task = None
+
+    async def claim(self, user_id: int) -> str | None:
+        slot = secrets.token_hex(8)
+        try:
+            live = await self._claim(keys=[self._key(user_id)], args=[slot, self.ttl, self.cap])
+        except (RedisError, OSError):
+            logger.warning("connection cap unavailable (redis); connection admitted", exc_info=True)
+        else:
+            if int(live) < 0:
+                return None
+        self._local[slot] = user_id
+        return slot
+
+    async def release(self, user_id: int, slot: str) -> None:
+        self._local.pop(slot, None)
+        with contextlib.suppress(RedisError, OSError):
+            await self.client.zrem(self._key(user_id), slot)
+
+    async def _refresh_loop(self) -> None:
+        while True:
+            await asyncio.sleep(self.ttl / 3)
+            if not self._local:
+                continue
+            held = list(self._local.items())
+            try:
+                async with self.client.pipeline(transaction=False) as pipe:
+                    for slot, user_id in held:
+                        await self._claim(
+                            keys=[self._key(user_id)], args=[slot, self.ttl, 0], client=pipe
+                        )
+                    await pipe.execute()
+                # A slot released while the refresh was in flight may have been re-added.
+                for slot, user_id in held:
+                    if slot not in self._local:
+                        await self.client.zrem(self._key(user_id), slot)
+            except (RedisError, OSError):
+                logger.warning("connection slots refresh failed (redis)")
