@@ -83,7 +83,11 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--events", type=int, default=60, help="posts per measured phase")
     parser.add_argument("--rate", type=float, default=20.0, help="posts per second (steady)")
     parser.add_argument(
-        "--admins", type=int, default=10, help="admin accounts the clients are spread over"
+        "--clients-per-account",
+        type=int,
+        default=5,
+        help="SSE clients sharing one admin account (the app caps open streams per user, "
+        "SSE_MAX_CONNECTIONS_PER_USER); the accounts are made once for the largest count",
     )
     parser.add_argument(
         "--no-stuck", action="store_true", help="skip the stuck-client and eviction phases"
@@ -126,8 +130,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     args.client_counts = sorted({int(n) for n in str(args.clients).split(",") if n.strip()})
     if not args.client_counts or min(args.client_counts) < 2:
         parser.error("--clients needs counts of at least 2 (one per worker)")
-    if args.events < 1 or args.rate <= 0 or args.admins < 1:
-        parser.error("--events, --rate and --admins must be positive")
+    if args.events < 1 or args.rate <= 0 or args.clients_per_account < 1:
+        parser.error("--events, --rate and --clients-per-account must be positive")
+    args.admins = -(-args.client_counts[-1] // args.clients_per_account)
     return args
 
 
@@ -217,9 +222,13 @@ async def make_accounts(http: httpx.AsyncClient, base: str, admins: int) -> Acco
     """The CLI-created admin plus `admins - 1` promoted ones (the clients' accounts), an author
     (role user), and an admin of its own for the stuck client (so events can target it alone)."""
     root = await login(http, base, ADMIN_EMAIL)
-    tokens = [root]
-    for n in range(admins - 1):
-        tokens.append((await make_account(http, base, f"bench_admin_{n}", admin_token=root))[1])
+    limit = asyncio.Semaphore(8)
+
+    async def promoted(n: int) -> str:
+        async with limit:
+            return (await make_account(http, base, f"bench_admin_{n}", admin_token=root))[1]
+
+    tokens = [root, *await asyncio.gather(*(promoted(n) for n in range(admins - 1)))]
     _, author = await make_account(http, base, "bench_author", admin_token=None)
     stuck_id, stuck_token = await make_account(http, base, "bench_stuck", admin_token=root)
     return Accounts(tokens, author, stuck_id, stuck_token)

@@ -49,7 +49,7 @@ def test_bench_realtime_delivers_every_event_once_and_counts_reads(
     out = tmp_path / "rt.json"
     result = run_script(
         "bench_realtime.py",
-        *("--clients", "2,4", "--events", "3", "--rate", "50", "--admins", "2"),
+        *("--clients", "2,4", "--events", "3", "--rate", "50", "--clients-per-account", "2"),
         *("--settle", "0.2", "--graceful-timeout", "1"),
         *("--postgres", server_of(postgres_url), "--database", "bench_smoke_realtime"),
         *("--max-load", "1000", "--json", str(out)),
