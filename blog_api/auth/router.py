@@ -60,7 +60,7 @@ async def login_credentials(request: Request) -> LoginRequest:
     else:
         try:
             raw = await request.json()
-        except ValueError as exc:
+        except (ValueError, RecursionError) as exc:  # RecursionError: nested too deep
             raise RequestValidationError(
                 [{"loc": ("body",), "msg": "body is not valid JSON", "type": "json_invalid"}]
             ) from exc

@@ -86,8 +86,8 @@ async def refuse_nul_characters(connection: HTTPConnection) -> None:
         elif await connection.body():
             try:
                 body = await connection.json()
-            except ValueError:
-                body = None  # not JSON: the route's own parsing answers
+            except (ValueError, RecursionError):  # not JSON, or nested too deep to decode
+                body = None  # the route's own parsing answers (400 or 422)
             found += _json_nul_locations(body, ("body",))
     if found:
         raise RequestValidationError(

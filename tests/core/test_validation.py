@@ -3,6 +3,7 @@ used to be 500s), and numbers and flags in JSON bodies must have their JSON type
 
 from __future__ import annotations
 
+import pytest
 from httpx import AsyncClient
 
 from tests.conftest import PASSWORD, Actor
@@ -73,6 +74,29 @@ async def test_uploaded_files_may_contain_nul_bytes(client: AsyncClient, user: A
     )
 
     assert resp.status_code == 201
+
+
+DEEP_JSON = b"[" * 100_000 + b"]" * 100_000  # json.loads raises RecursionError, not ValueError
+
+
+@pytest.mark.parametrize(
+    ("path", "content_type"),
+    [
+        ("/api/feature-requests", "application/json"),
+        ("/api/feature-requests", "text/plain"),  # FastAPI leaves it alone; the NUL check did not
+        ("/api/media", "application/json"),  # a form route
+        ("/api/auth/login", "application/json"),  # reads its body itself
+    ],
+)
+async def test_json_nested_too_deep_is_a_4xx_not_a_500(
+    client: AsyncClient, user: Actor, path: str, content_type: str
+) -> None:
+    resp = await client.post(
+        path, content=DEEP_JSON, headers={**user.headers, "content-type": content_type}
+    )
+
+    assert resp.status_code in (400, 422), resp.text
+    assert resp.headers["content-type"] == "application/problem+json"
 
 
 # --- numbers and flags in JSON bodies keep their JSON type ---------------------------------------
