@@ -45,6 +45,7 @@ from bench_common import (
     PrivateRedis,
     Worker,
     base_env,
+    cpu_seconds,
     flush_redis,
     load_average,
     machine_info,
@@ -372,11 +373,19 @@ async def measured_phase(
 ) -> dict[str, Any]:
     titles = cluster.titles(args.events, tag)
     xread_before = redis_command_calls(cluster.redis_url, "xread")
+    cpu_before = cpu_seconds(cluster.a.pid), cpu_seconds(cluster.b.pid), time.process_time()
     elapsed = await cluster.poster.steady(titles, args.rate)
     complete = await wait_delivered(readers, titles, args.drain_timeout)
     xread_calls = redis_command_calls(cluster.redis_url, "xread") - xread_before
+    cpu_after = cpu_seconds(cluster.a.pid), cpu_seconds(cluster.b.pid), time.process_time()
     report = delivery_report(readers, cluster.poster, titles)
+    # CPU per event: A also handles the POSTs; B only fans events out to its clients.
+    cpu_ms = [
+        round((after - before) * 1000 / len(titles), 2)
+        for before, after in zip(cpu_before, cpu_after, strict=True)
+    ]
     report.update(
+        cpu_ms_per_event={"A": cpu_ms[0], "B": cpu_ms[1], "client": cpu_ms[2]},
         events=len(titles),
         submit_seconds=round(elapsed, 2),
         all_delivered_in_time=complete,
@@ -637,7 +646,7 @@ def report(results: dict[str, Any]) -> str:
         table(["clients", "phase", "clients on", "deliveries", "p50", "p95", "p99", "max"], rows)
     )
 
-    lines += ["", "Exactly once and Redis reads"]
+    lines += ["", "Exactly once, Redis reads, CPU per event (A also serves the POSTs)"]
     rows = []
     for s in scenarios:
         phases = [("baseline", s["baseline"])]
@@ -655,6 +664,9 @@ def report(results: dict[str, Any]) -> str:
                     p["duplicates"],
                     p["xread_calls"],
                     p["xread_per_event"],
+                    p["cpu_ms_per_event"]["A"],
+                    p["cpu_ms_per_event"]["B"],
+                    p["cpu_ms_per_event"]["client"],
                 ]
             )
     lines.append(
@@ -668,9 +680,12 @@ def report(results: dict[str, Any]) -> str:
                 "duplicates",
                 "XREAD calls",
                 "XREAD/event",
+                "CPU ms/event A",
+                "B",
+                "client",
             ],
             rows,
-            digits=3,
+            digits=2,
         )
     )
     first, last = scenarios[0]["baseline"], scenarios[-1]["baseline"]

@@ -37,8 +37,11 @@ def run_script(name: str, *args: str) -> subprocess.CompletedProcess[str]:
     )
 
 
-def server_of(postgres_url: str) -> str:
-    return postgres_url.rpartition("/")[0]
+def server_and_db(postgres_url: str, suffix: str) -> tuple[str, str, str, str]:
+    """--postgres and --database for a script: a database named after the pass's own (so
+    parallel runs on other test databases never share it)."""
+    server, _, name = postgres_url.rpartition("/")
+    return "--postgres", server, "--database", f"{name.split('?')[0]}_{suffix}"
 
 
 def test_bench_realtime_delivers_every_event_once_and_counts_reads(
@@ -51,7 +54,7 @@ def test_bench_realtime_delivers_every_event_once_and_counts_reads(
         "bench_realtime.py",
         *("--clients", "2,4", "--events", "3", "--rate", "50", "--clients-per-account", "2"),
         *("--settle", "0.2", "--graceful-timeout", "1"),
-        *("--postgres", server_of(postgres_url), "--database", "bench_smoke_realtime"),
+        *server_and_db(postgres_url, "bench_rt"),
         *("--max-load", "1000", "--json", str(out)),
     )
     assert out.exists(), result.stdout[-3000:] + result.stderr[-3000:]
@@ -78,7 +81,7 @@ def test_bench_api_measures_every_endpoint_and_the_login_burst(
         *("--posts", "25", "--requests", "20", "--concurrency", "4"),
         *("--logins", "4", "--login-concurrency", "2", "--probe-seconds", "0.3"),
         *("--hash-profile", "fast", "--redis-url", ""),
-        *("--postgres", server_of(postgres_url), "--database", "bench_smoke_api"),
+        *server_and_db(postgres_url, "bench_api"),
         *("--max-load", "1000", "--json", str(out)),
     )
     assert out.exists(), result.stdout[-3000:] + result.stderr[-3000:]
