@@ -24,6 +24,7 @@ import argparse
 import asyncio
 import os
 import random
+import shutil
 import statistics
 import tempfile
 import time
@@ -527,10 +528,12 @@ def main(argv: list[str] | None = None) -> int:
     except BaseException:
         if worker is not None:
             print(f"--- log of the worker (last lines)\n{worker.log()[-2000:]}")
+        print(f"worker log kept in {workdir}")
         raise
     finally:
         if worker is not None:
             worker.stop()
+    shutil.rmtree(workdir, ignore_errors=True)
     results.update(
         benchmark="bench_api",
         settings={k: v for k, v in vars(args).items() if k != "json"},

@@ -28,6 +28,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import shutil
 import socket
 import tempfile
 import time
@@ -865,12 +866,14 @@ def main(argv: list[str] | None = None) -> int:
     except BaseException:
         for worker in workers:
             print(f"--- log of {worker.name} (last lines)\n{worker.log()[-2000:]}")
+        print(f"worker logs kept in {workdir}")
         raise
     finally:
         for worker in workers:
             worker.stop()
         if redis is not None:
             redis.stop()
+    shutil.rmtree(workdir, ignore_errors=True)
     results.update(
         benchmark="bench_realtime",
         settings={k: v for k, v in vars(args).items() if k not in ("json", "client_counts")},
