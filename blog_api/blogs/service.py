@@ -145,6 +145,41 @@ def _review_audience(blog: Blog, *, public: bool = False) -> Audience:
     return audience_for(roles=REVIEWER_ROLE_NAMES, user_ids=[blog.author_id], public=public)
 
 
+async def _record_decision(
+    blog: Blog,
+    conn: BaseDBAsyncClient,
+    *,
+    reviewer: User,
+    decision: Decision,
+    event_type: str,
+    data: dict[str, Any],
+    reason: str | None = None,
+    revision_id: int | None = None,
+) -> None:
+    """Write the audit row and the event of a review decision, in the decision's transaction.
+
+    Approvals are public news (the post or its new text is live); rejections reach only the
+    author and the reviewers.
+    """
+    await Review.create(
+        blog_id=blog.id,
+        revision_id=revision_id,
+        reviewer_id=reviewer.id,
+        decision=decision,
+        reason=reason,
+        using_db=conn,
+    )
+    await record_event(
+        event_type,
+        subject_kind="blog",
+        subject_id=blog.id,
+        actor_id=reviewer.id,
+        audience=_review_audience(blog, public=decision is Decision.approved),
+        data=data,
+        using_db=conn,
+    )
+
+
 async def load_relations(blog: Blog, using_db: BaseDBAsyncClient | None = None) -> Blog:
     """Fetch what `to_read` needs."""
     await blog.fetch_related("author", "reviewed_by", "tags", "images", using_db=using_db)
@@ -587,18 +622,14 @@ async def approve_blog(blog: Blog, *, reviewer: User, if_match: str | None = Non
             rejection_reason=None,
             published_at=blog.published_at or _now(),
         )
-        await Review.create(
-            blog_id=blog.id, reviewer_id=reviewer.id, decision=Decision.approved, using_db=conn
-        )
         await _snapshot(blog, conn, reviewer=reviewer)
-        await record_event(
-            "blog.approved",
-            subject_kind="blog",
-            subject_id=blog.id,
-            actor_id=reviewer.id,
-            audience=_review_audience(blog, public=True),
+        await _record_decision(
+            blog,
+            conn,
+            reviewer=reviewer,
+            decision=Decision.approved,
+            event_type="blog.approved",
             data={"title": blog.title, "status": blog.status.value, "slug": blog.slug},
-            using_db=conn,
         )
     return blog
 
@@ -610,21 +641,14 @@ async def reject_blog(
     _check_reviewable(blog, reviewer, if_match)
     async with in_transaction() as conn:
         await _decide(blog, reviewer, conn, status=BlogStatus.rejected, rejection_reason=reason)
-        await Review.create(
-            blog_id=blog.id,
-            reviewer_id=reviewer.id,
+        await _record_decision(
+            blog,
+            conn,
+            reviewer=reviewer,
             decision=Decision.rejected,
-            reason=reason,
-            using_db=conn,
-        )
-        await record_event(
-            "blog.rejected",
-            subject_kind="blog",
-            subject_id=blog.id,
-            actor_id=reviewer.id,
-            audience=_review_audience(blog),
+            event_type="blog.rejected",
             data={"title": blog.title, "status": blog.status.value, "reason": reason},
-            using_db=conn,
+            reason=reason,
         )
     return blog
 
@@ -820,21 +844,14 @@ async def approve_revision(blog: Blog, revision: BlogRevision, *, reviewer: User
             conn
         )
         await _set_relations(blog, revision.tags, list(images), conn)
-        await Review.create(
-            blog_id=blog.id,
-            revision_id=revision.id,
-            reviewer_id=reviewer.id,
+        await _record_decision(
+            blog,
+            conn,
+            reviewer=reviewer,
             decision=Decision.approved,
-            using_db=conn,
-        )
-        await record_event(
-            "blog.revision_approved",
-            subject_kind="blog",
-            subject_id=blog.id,
-            actor_id=reviewer.id,
-            audience=_review_audience(blog, public=True),
+            event_type="blog.revision_approved",
             data={"title": blog.title, "status": blog.status.value, "revision_id": revision.id},
-            using_db=conn,
+            revision_id=revision.id,
         )
     await revision.refresh_from_db()
     await revision.fetch_related("author")
@@ -860,22 +877,15 @@ async def reject_revision(
         )
         if not taken:
             raise InvalidTransition("the revision was reviewed meanwhile; reload it")
-        await Review.create(
-            blog_id=blog.id,
-            revision_id=revision.id,
-            reviewer_id=reviewer.id,
+        await _record_decision(
+            blog,
+            conn,
+            reviewer=reviewer,
             decision=Decision.rejected,
-            reason=reason,
-            using_db=conn,
-        )
-        await record_event(
-            "blog.revision_rejected",
-            subject_kind="blog",
-            subject_id=blog.id,
-            actor_id=reviewer.id,
-            audience=_review_audience(blog),
+            event_type="blog.revision_rejected",
             data={"title": blog.title, "revision_id": revision.id, "reason": reason},
-            using_db=conn,
+            reason=reason,
+            revision_id=revision.id,
         )
     await revision.refresh_from_db()
     await revision.fetch_related("author")
