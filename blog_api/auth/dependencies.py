@@ -21,19 +21,19 @@ logger = logging.getLogger("blog_api.auth")
 oauth2_scheme = OAuth2PasswordBearer(tokenUrl="/api/auth/login", auto_error=False)
 
 
-def get_app_settings(request: Request) -> Settings:
+async def get_app_settings(request: Request) -> Settings:
     """The settings the running app was built with."""
     settings: Settings = request.app.state.settings
     return settings
 
 
-def get_token_service(request: Request) -> TokenService:
+async def get_token_service(request: Request) -> TokenService:
     """The app's access-token service."""
     tokens: TokenService = request.app.state.tokens
     return tokens
 
 
-def get_auth_context(request: Request) -> AuthContext:
+async def get_auth_context(request: Request) -> AuthContext:
     """Settings plus token service, for the auth service functions."""
     return AuthContext(settings=request.app.state.settings, tokens=request.app.state.tokens)
 

@@ -7,11 +7,11 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 
 from tortoise.exceptions import IntegrityError
-from tortoise.transactions import in_transaction
 
 from blog_api.auth.models import RefreshToken
 from blog_api.auth.schemas import RegisterRequest, TokenPair, normalise_email
 from blog_api.core.config import Settings
+from blog_api.core.db import transaction
 from blog_api.core.errors import Conflict, Unauthorized
 from blog_api.core.security import (
     TokenService,
@@ -110,7 +110,7 @@ async def rotate(refresh_token: str, *, ctx: AuthContext) -> TokenPair:
         raise InvalidRefreshToken("refresh token was already used; please log in again")
     if row.expires_at <= _now():
         raise InvalidRefreshToken("refresh token has expired; please log in again")
-    async with in_transaction() as conn:
+    async with transaction() as conn:
         # Conditional update: of two concurrent refreshes with the same token only one wins.
         won = (
             await RefreshToken.filter(id=row.id, revoked_at=None)

@@ -127,7 +127,10 @@ async def create_blog(
     if draft_key:
         await drafts_service.discard_after_use(drafts, user=author, key=draft_key)
     response.headers["Location"] = f"/api/blogs/{result.blog.id}"
-    return await _read(result.blog, settings, response)
+    response.headers["ETag"] = blogs_service.etag(result.blog)
+    return blogs_service.to_read(
+        result.blog, media_url=settings.media_url, relations=result.relations
+    )
 
 
 def _not_modified(blog: Blog) -> Response:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import difflib
 import secrets
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any
@@ -27,7 +27,6 @@ from tortoise.exceptions import IntegrityError
 from tortoise.expressions import Expression, Q, ResolveContext, ResolveResult
 from tortoise.fields import BooleanField
 from tortoise.functions import Count, Max
-from tortoise.transactions import in_transaction
 
 from blog_api.blogs.models import (
     SLUG_MAX,
@@ -52,6 +51,7 @@ from blog_api.blogs.schemas import (
     TagCount,
 )
 from blog_api.core import idempotency
+from blog_api.core.db import transaction
 from blog_api.core.errors import Conflict, Forbidden, NotFound, PreconditionFailed, Unauthorized
 from blog_api.core.pagination import InvalidCursor, Page, decode_cursor, encode_cursor
 from blog_api.core.types import MAX_ID
@@ -186,33 +186,60 @@ async def load_relations(blog: Blog, using_db: BaseDBAsyncClient | None = None) 
     return blog
 
 
-def to_read(blog: Blog, *, media_url: str) -> BlogRead:
-    """The full representation; relations must have been loaded with `load_relations`."""
+@dataclass
+class Relations:
+    """What a post's representation shows beyond its own row."""
+
+    author: User
+    reviewed_by: User | None
+    tags: Sequence[str]
+    images: Sequence[Image]
+
+
+def relations_of(blog: Blog) -> Relations:
+    """The relations fetched by `load_relations`."""
+    return Relations(
+        author=blog.author,
+        reviewed_by=blog.reviewed_by or None,
+        tags=[t.name for t in blog.tags],
+        images=list(blog.images),
+    )
+
+
+def to_read(blog: Blog, *, media_url: str, relations: Relations | None = None) -> BlogRead:
+    """The full representation; relations are given, or fetched with `load_relations`.
+
+    A service that has just written the post knows its relations and passes them: that saves
+    the four queries of `load_relations` on the hot path of a submit.
+    """
+    rel = relations or relations_of(blog)
     return BlogRead(
-        **_summary_fields(blog),
+        **_summary_fields(blog, author=rel.author, tags=rel.tags),
         content=blog.content,
         content_html=blog.content_html,
         images=[
             ImageRef(
                 id=i.id, url=media_url_for(i.filename, media_url), width=i.width, height=i.height
             )
-            for i in sorted(blog.images, key=lambda i: i.id)
+            for i in sorted(rel.images, key=lambda i: i.id)
         ],
         reviewed_at=blog.reviewed_at,
-        reviewed_by=UserPublic.model_validate(blog.reviewed_by) if blog.reviewed_by else None,
+        reviewed_by=UserPublic.model_validate(rel.reviewed_by) if rel.reviewed_by else None,
         rejection_reason=blog.rejection_reason,
     )
 
 
-def _summary_fields(blog: Blog) -> dict[str, Any]:
+def _summary_fields(
+    blog: Blog, *, author: User | None = None, tags: Iterable[str] | None = None
+) -> dict[str, Any]:
     return {
         "id": blog.id,
         "title": blog.title,
         "slug": blog.slug,
         "excerpt": blog.excerpt,
         "status": blog.status,
-        "author": UserPublic.model_validate(blog.author),
-        "tags": sorted(t.name for t in blog.tags),
+        "author": UserPublic.model_validate(author if author is not None else blog.author),
+        "tags": sorted(tags if tags is not None else (t.name for t in blog.tags)),
         "created_at": blog.created_at,
         "updated_at": blog.updated_at,
         "submitted_at": blog.submitted_at,
@@ -246,15 +273,24 @@ async def _tags_named(names: Sequence[str], conn: BaseDBAsyncClient) -> list[Tag
 
 
 async def _set_relations(
-    blog: Blog, tags: Sequence[str], images: Sequence[Image], conn: BaseDBAsyncClient
-) -> None:
-    await blog.tags.clear(using_db=conn)
+    blog: Blog,
+    tags: Sequence[str],
+    images: Sequence[Image],
+    conn: BaseDBAsyncClient,
+    *,
+    new: bool = False,
+) -> list[Tag]:
+    """Make the post's tags and images exactly these; a `new` post has none to clear."""
+    if not new:
+        await blog.tags.clear(using_db=conn)
     tag_rows = await _tags_named(tags, conn)
     if tag_rows:
         await blog.tags.add(*tag_rows, using_db=conn)
-    await blog.images.clear(using_db=conn)
+    if not new:
+        await blog.images.clear(using_db=conn)
     if images:
         await blog.images.add(*images, using_db=conn)
+    return tag_rows
 
 
 @dataclass
@@ -437,6 +473,7 @@ class CreateResult:
     """A new post, or the replay of a request already done with the same idempotency key."""
 
     blog: Blog | None = None
+    relations: Relations | None = None  # of a new `blog`: no need to fetch them again
     replay: idempotency.StoredResponse | None = None
 
 
@@ -461,7 +498,7 @@ async def create_blog(
     rendered = await _render(data.content)
     for attempt in range(3):
         try:
-            async with in_transaction() as conn:
+            async with transaction() as conn:
                 now = _now()
                 blog = await Blog.create(
                     title=data.title,
@@ -476,7 +513,13 @@ async def create_blog(
                     submitted_at=now,
                     using_db=conn,
                 )
-                await _set_relations(blog, data.tags, images, conn)
+                tag_rows = await _set_relations(blog, data.tags, images, conn, new=True)
+                relations = Relations(
+                    author=author,
+                    reviewed_by=None,
+                    tags=[t.name for t in tag_rows],
+                    images=images,
+                )
                 await record_event(
                     "blog.submitted",
                     subject_kind="blog",
@@ -487,13 +530,13 @@ async def create_blog(
                     using_db=conn,
                 )
                 if request:
-                    await load_relations(blog, conn)
-                    body = to_read(blog, media_url=media_url).model_dump(mode="json")
+                    read = to_read(blog, media_url=media_url, relations=relations)
+                    body = read.model_dump(mode="json")
                     headers = {"Location": f"/api/blogs/{blog.id}", "ETag": etag(blog)}
                     await idempotency.save(
                         request, idempotency.StoredResponse(201, body, headers), using_db=conn
                     )
-            return CreateResult(blog=blog)
+            return CreateResult(blog=blog, relations=relations)
         except IntegrityError:
             # Either a twin request with the same key won the race (replay its result) or a
             # concurrent post took the same slug (try again with a fresh one).
@@ -529,7 +572,7 @@ async def update_blog(
     }
     if resubmitted:
         changes |= {"status": BlogStatus.pending, "submitted_at": now, "rejection_reason": None}
-    async with in_transaction() as conn:
+    async with transaction() as conn:
         # Never public yet, so the slug may follow the title.
         if data.title != blog.title:
             changes["slug"] = await _unique_slug(data.title, conn, exclude_id=blog.id)
@@ -561,7 +604,7 @@ async def delete_blog(blog: Blog, *, actor: User) -> None:
     if actor.id != blog.author_id and actor.role.value != "admin":
         raise NotAuthor("only the author or an admin may delete a post")
     was_public = blog.status is BlogStatus.approved
-    async with in_transaction() as conn:
+    async with transaction() as conn:
         deleted = await Blog.filter(id=blog.id).using_db(conn).delete()
         if not deleted:
             raise BlogNotFound(f"blog {blog.id} does not exist")
@@ -613,7 +656,7 @@ async def _decide(blog: Blog, reviewer: User, conn: BaseDBAsyncClient, **changes
 async def approve_blog(blog: Blog, *, reviewer: User, if_match: str | None = None) -> Blog:
     """Approve a pending post: it becomes public, and its text is kept as version 1."""
     _check_reviewable(blog, reviewer, if_match)
-    async with in_transaction() as conn:
+    async with transaction() as conn:
         await _decide(
             blog,
             reviewer,
@@ -639,7 +682,7 @@ async def reject_blog(
 ) -> Blog:
     """Reject a pending post with a reason the author sees; the author may edit and resubmit."""
     _check_reviewable(blog, reviewer, if_match)
-    async with in_transaction() as conn:
+    async with transaction() as conn:
         await _decide(blog, reviewer, conn, status=BlogStatus.rejected, rejection_reason=reason)
         await _record_decision(
             blog,
@@ -756,7 +799,7 @@ async def propose_revision(blog: Blog, data: RevisionCreate, *, author: User) ->
     if await BlogRevision.exists(blog_id=blog.id, status=BlogStatus.pending):
         raise InvalidTransition("a revision of this post is already waiting for review")
     images = await media_service.resolve_owned_images(data.image_ids, owner=author)
-    async with in_transaction() as conn:
+    async with transaction() as conn:
         # The check above is only a fast path: concurrent proposals all pass it. Bumping the
         # post's version admits exactly one of them; the others match no row and get a 409.
         claimed = (
@@ -812,7 +855,7 @@ async def approve_revision(blog: Blog, revision: BlogRevision, *, reviewer: User
         )
     rendered = await _render(revision.content)
     now = _now()
-    async with in_transaction() as conn:
+    async with transaction() as conn:
         taken = (
             await BlogRevision.filter(id=revision.id, status=BlogStatus.pending)
             .using_db(conn)
@@ -864,7 +907,7 @@ async def reject_revision(
     """Reject a pending revision; the live text stays as it is."""
     _check_revision_reviewable(revision, reviewer)
     now = _now()
-    async with in_transaction() as conn:
+    async with transaction() as conn:
         taken = (
             await BlogRevision.filter(id=revision.id, status=BlogStatus.pending)
             .using_db(conn)

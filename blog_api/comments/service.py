@@ -14,12 +14,12 @@ from typing import Any
 
 from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.exceptions import IntegrityError
-from tortoise.transactions import in_transaction
 
 from blog_api.blogs import service as blogs_service
 from blog_api.blogs.models import Blog, BlogStatus
 from blog_api.comments.models import Comment
 from blog_api.comments.schemas import CommentCreate, CommentRead, CommentUpdate
+from blog_api.core.db import transaction
 from blog_api.core.errors import Conflict, Forbidden, NotFound, UnprocessableEntity
 from blog_api.core.pagination import InvalidCursor, Page, decode_cursor, encode_cursor
 from blog_api.realtime.events import Audience, audience_for, record_event
@@ -252,7 +252,7 @@ async def create_comment(blog: Blog, *, author: User, data: CommentCreate) -> Cr
         raise CommentsClosed(f"blog {blog.id} is not approved; comments open once it is")
     parent = await _check_parent(blog, data.parent_id) if data.parent_id is not None else None
     try:
-        async with in_transaction() as conn:
+        async with transaction() as conn:
             comment = await Comment.create(
                 blog_id=blog.id,
                 author_id=author.id,
@@ -315,7 +315,7 @@ async def update_comment(comment: Comment, *, editor: User, data: CommentUpdate)
     if data.body == comment.body:
         return to_read(comment, editor)  # nothing changed: no edit mark, no event
     now = _now()
-    async with in_transaction() as conn:
+    async with transaction() as conn:
         # Conditional: a delete that committed since we read the row wins.
         updated = await (
             Comment.filter(id=comment.id, deleted_at=None)
@@ -336,7 +336,7 @@ async def delete_comment(comment: Comment, *, actor: User) -> None:
     if actor.id != comment.author_id and not actor.is_reviewer:
         raise NotCommentAuthor("only the author or a moderator may delete a comment")
     now = _now()
-    async with in_transaction() as conn:
+    async with transaction() as conn:
         deleted = await (
             Comment.filter(id=comment.id, deleted_at=None)
             .using_db(conn)

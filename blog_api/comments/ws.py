@@ -196,7 +196,10 @@ class Connection:
             self._scope.cancel()
 
     async def send(self, message: dict[str, Any]) -> None:
-        text = json.dumps(message, separators=(",", ":"), default=str)
+        await self.send_text(json.dumps(message, separators=(",", ":"), default=str))
+
+    async def send_text(self, text: str) -> None:
+        """Send a message already serialised (events are, once for every viewer)."""
         async with self._send_lock:
             with anyio.fail_after(SEND_TIMEOUT):
                 await self.ws.send_text(text)
@@ -337,16 +340,7 @@ class Connection:
                 comment_id = msg.data.get("comment_id")
                 if msg.type == "comment.created" and comment_id in self.history_ids:
                     continue  # already sent in `history`
-                out: dict[str, Any] = {
-                    "type": msg.type,
-                    "event_id": msg.id,
-                    "comment": comments_service.read_from_event(msg.type, msg.data).model_dump(
-                        mode="json"
-                    ),
-                }
-                if msg.type == "comment.deleted":
-                    out["by_moderator"] = bool(msg.data.get("by_moderator"))
-                await self.send(out)
+                await self.send_text(msg.encoded("ws", _event_message))
             elif isinstance(msg, Reset):
                 # Events may have been lost: the client reloads the thread over REST.
                 await self.send({"type": "reset", "reason": msg.reason})
@@ -375,6 +369,18 @@ class Connection:
             if self.last_seen < pinged_at:
                 self.finish(CLOSE_TIMEOUT, "no answer to ping")
                 return
+
+
+def _event_message(event: Event) -> str:
+    """The WebSocket message of a comment event: the same text for every viewer of the post."""
+    out: dict[str, Any] = {
+        "type": event.type,
+        "event_id": event.id,
+        "comment": comments_service.read_from_event(event.type, event.data).model_dump(mode="json"),
+    }
+    if event.type == "comment.deleted":
+        out["by_moderator"] = bool(event.data.get("by_moderator"))
+    return json.dumps(out, separators=(",", ":"))
 
 
 def _accept_for(blog_id: int, user: User) -> Callable[[Event], bool]:

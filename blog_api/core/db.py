@@ -2,10 +2,76 @@
 
 from __future__ import annotations
 
+import logging
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+from contextvars import ContextVar
 from pathlib import Path
 from typing import Any
 
+from tortoise.backends.base.client import BaseDBAsyncClient
+from tortoise.transactions import in_transaction
+
 from blog_api.core.config import get_settings
+
+logger = logging.getLogger("blog_api.core.db")
+
+# The after-commit callbacks of the innermost `transaction()` block of the current task.
+_after_commit: ContextVar[list[Callable[[], None]] | None] = ContextVar(
+    "blog_api_after_commit", default=None
+)
+
+
+@asynccontextmanager
+async def transaction() -> AsyncIterator[BaseDBAsyncClient]:
+    """`in_transaction()` with after-commit hooks: what `after_commit` registers inside the
+    block runs right after the COMMIT, and never if the block raised (rolled back).
+
+    Nested blocks hand their hooks to the enclosing block when they succeed, so a hook runs
+    only once the outermost transaction has really committed. Every service opens its
+    transactions here (a test keeps it so), so work that must follow a commit (publishing its
+    events) is never lost to a plain `in_transaction()`.
+    """
+    outer = _after_commit.get()
+    hooks: list[Callable[[], None]] = []
+    token = _after_commit.set(hooks)
+    try:
+        async with in_transaction() as conn:
+            yield conn
+    finally:
+        _after_commit.reset(token)
+    # Reached only when the block committed: an exception skips this.
+    if outer is not None:
+        outer.extend(hooks)
+        return
+    run_hooks(hooks)
+
+
+def run_hooks(hooks: list[Callable[[], None]]) -> None:
+    """Run after-commit hooks; one failing does not stop the others (the commit stands)."""
+    for hook in hooks:
+        try:
+            hook()
+        except Exception:
+            logger.exception("after-commit hook failed")
+
+
+def after_commit(hook: Callable[[], None], *, using_db: BaseDBAsyncClient | None) -> bool:
+    """Run `hook` (synchronous, cheap: schedule work, do not do it) once the change is durable.
+
+    Inside a `transaction()` block it runs after that block commits. With `using_db=None` the
+    write was autocommitted, so it runs now. Returns False, and does not run it, when the caller
+    is inside a transaction opened some other way: its commit cannot be observed.
+    """
+    pending = _after_commit.get()
+    if pending is not None:
+        pending.append(hook)
+        return True
+    if using_db is None:
+        run_hooks([hook])
+        return True
+    return False
+
 
 # Every module that defines models; one Tortoise app called "models".
 MODEL_MODULES: list[str] = [

@@ -13,8 +13,8 @@ from __future__ import annotations
 from datetime import datetime, timedelta, timezone
 
 from tortoise.exceptions import IntegrityError
-from tortoise.transactions import in_transaction
 
+from blog_api.core.db import transaction
 from blog_api.drafts.models import Draft
 from blog_api.drafts.store import (
     MAX_DRAFTS,
@@ -67,7 +67,7 @@ class DatabaseDraftStore:
             "updated_at": now,
             "expires_at": now + self.ttl,
         }
-        async with in_transaction() as conn:
+        async with transaction() as conn:
             # NO KEY: other writes referencing the user (posts, votes) need not wait for this.
             await User.select_for_update(no_key=True).filter(id=user_id).using_db(conn).first()
             await Draft.filter(user_id=user_id, expires_at__lte=now).using_db(conn).delete()

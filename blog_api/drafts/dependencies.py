@@ -39,7 +39,7 @@ def install_draft_store(app: FastAPI, settings: Settings) -> None:
     app.state.lifespan_hooks.append(close_on_shutdown)
 
 
-def get_draft_store(request: Request) -> DraftStore:
+async def get_draft_store(request: Request) -> DraftStore:
     """The running app's draft store."""
     store: DraftStore = request.app.state.draft_store
     return store

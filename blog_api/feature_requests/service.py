@@ -18,8 +18,8 @@ from typing import Any
 
 from tortoise.exceptions import IntegrityError
 from tortoise.expressions import F, Q
-from tortoise.transactions import in_transaction
 
+from blog_api.core.db import transaction
 from blog_api.core.errors import Conflict, Forbidden, NotFound
 from blog_api.core.pagination import InvalidCursor, Page, decode_cursor, encode_cursor
 from blog_api.feature_requests.models import (
@@ -176,7 +176,7 @@ async def list_requests(
 async def create_request(data: FeatureRequestCreate, *, author: User) -> FeatureRequest:
     """Create a pending request and tell the admins."""
     await _refuse_duplicate(author.id, data.title)
-    async with in_transaction() as conn:
+    async with transaction() as conn:
         fr = await FeatureRequest.create(
             title=data.title, description=data.description, author=author, using_db=conn
         )
@@ -233,7 +233,7 @@ async def update_request(
         values["status_changed_at"] = now
     values["updated_at"] = now
 
-    async with in_transaction() as conn:
+    async with transaction() as conn:
         # Conditional on the status we read: an author's edit must not land after an admin
         # closed the request, and two admins must not both announce a change from one state.
         updated = (
@@ -269,7 +269,7 @@ async def vote(fr: FeatureRequest, *, user: User) -> FeatureRequest:
             f"feature request {fr.id} is {fr.status.value}; it takes no more votes"
         )
     try:
-        async with in_transaction() as conn:
+        async with transaction() as conn:
             await FeatureRequestVote.create(request_id=fr.id, user_id=user.id, using_db=conn)
             # Increment in SQL, only when this transaction inserted the vote: concurrent votes
             # each add exactly one, serialised by the row lock the UPDATE takes. The status is
@@ -296,7 +296,7 @@ async def vote(fr: FeatureRequest, *, user: User) -> FeatureRequest:
 
 async def unvote(fr: FeatureRequest, *, user: User) -> FeatureRequest:
     """Remove the user's vote if there is one (idempotent)."""
-    async with in_transaction() as conn:
+    async with transaction() as conn:
         deleted = (
             await FeatureRequestVote.filter(request_id=fr.id, user_id=user.id)
             .using_db(conn)

@@ -27,11 +27,11 @@ from fastapi import UploadFile
 from PIL import Image as PILImage
 from PIL import ImageCms, ImageOps, ImageSequence, UnidentifiedImageError
 from tortoise.backends.base.client import BaseDBAsyncClient
-from tortoise.transactions import in_transaction
 
 # Models only: the blogs service imports this module.
 from blog_api.blogs.models import Blog, BlogRevision, BlogStatus
 from blog_api.core.config import Settings
+from blog_api.core.db import transaction
 from blog_api.core.errors import (
     AppError,
     Conflict,
@@ -461,7 +461,7 @@ async def delete_image(image: Image, *, media_root: Path) -> None:
     counted again. If one appeared, the file goes back (any copy is identical, being named by its
     hash); uploads commit their row before writing, so one of the two always keeps the file.
     """
-    async with in_transaction() as conn:
+    async with transaction() as conn:
         locked = await Image.select_for_update().using_db(conn).get_or_none(id=image.id)
         if locked is None:
             return

@@ -21,10 +21,9 @@ from datetime import datetime, timezone
 from typing import IO, Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, EmailStr, Field, TypeAdapter, ValidationError
-from tortoise.transactions import in_transaction
 
 from blog_api.core.config import Settings
-from blog_api.core.db import MODEL_MODULES
+from blog_api.core.db import MODEL_MODULES, transaction
 from blog_api.core.security import hash_password
 from blog_api.users.models import Role, User
 
@@ -227,7 +226,7 @@ async def import_records(
     report = ImportReport()
     # Accounts that cannot log in until the owner resets the password (no hash exported).
     locked_hash: str | None = None
-    async with in_transaction() as conn:
+    async with transaction() as conn:
         for _, record in users:
             if record.email in existing:
                 report.skipped["user"] += 1

@@ -24,6 +24,8 @@ out to local subscribers. A new real-time endpoint (e.g. the WebSocket for live 
   the event's public id (`Event.id`, SSE `id:`). The same `dedupe_key` published twice (within
   `DEDUPE_TTL_SECONDS`) is appended once and returns the first id: that is what makes the relay
   safe to retry and to run in several processes at once.
+- ``await bus.publish_many([(event, dedupe_key), ...]) -> list[str]``: the same for a batch, in
+  order, in one round trip (what the relay uses).
 - ``await bus.read_since(last_id, limit=...) -> list[Event]``: events with id > `last_id`, oldest
   first, at most `limit`. Raises `HistoryGone` when events after `last_id` may have been trimmed
   (older than the retention), or when `last_id` is unknown to this stream (newer than its tip, or
@@ -112,6 +114,13 @@ class EventBus(ABC):
 
         Raises `BusUnavailable` when the backend is down.
         """
+
+    async def publish_many(self, items: list[tuple[Event, str | None]]) -> list[str]:
+        """Append several `(event, dedupe_key)` in order; their stream ids, in the same order.
+
+        Implementations batch it into one round trip where they can.
+        """
+        return [await self.publish(event, dedupe_key=key) for event, key in items]
 
     @abstractmethod
     async def read_since(self, last_id: str, *, limit: int = 500) -> list[Event]:

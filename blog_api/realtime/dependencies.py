@@ -28,7 +28,7 @@ class InvalidEventId(UnprocessableEntity):
     code, title = "invalid-event-id", "Invalid event id"
 
 
-def get_realtime(request: Request) -> Realtime:
+async def get_realtime(request: Request) -> Realtime:
     """The real-time services of the running app."""
     rt: Realtime = request.app.state.realtime
     return rt
@@ -37,15 +37,15 @@ def get_realtime(request: Request) -> Realtime:
 RealtimeDep = Annotated[Realtime, Depends(get_realtime)]
 
 
-def get_hub(rt: RealtimeDep) -> Hub:
+async def get_hub(rt: RealtimeDep) -> Hub:
     return rt.hub
 
 
-def get_tickets(rt: RealtimeDep) -> TicketStore:
+async def get_tickets(rt: RealtimeDep) -> TicketStore:
     return rt.tickets
 
 
-def get_sse_slots(rt: RealtimeDep) -> SlotStore:
+async def get_sse_slots(rt: RealtimeDep) -> SlotStore:
     return rt.sse_slots
 
 
@@ -95,7 +95,7 @@ async def get_sse_user(
 SseUser = Annotated[User, Depends(get_sse_user)]
 
 
-def get_last_event_id(
+async def get_last_event_id(
     header: Annotated[
         str | None,
         Header(alias="Last-Event-ID", description="Id of the last event received (resume)."),

@@ -1,24 +1,31 @@
 """The event envelope and `record_event`, the one way a state change announces itself.
 
-Services call `record_event(...)` inside the database transaction of the change, passing that
-transaction's connection; the outbox relay publishes the row later. Nothing is delivered straight
-from a request handler. `record_event` also writes one `Notification` per addressed user (the
-audience's `user_ids` plus the active members of its `roles`, minus the actor) in the same
-transaction, and wakes the relay so the event is published within milliseconds of the commit.
+Services call `record_event(...)` inside the database transaction of the change (opened with
+`core.db.transaction`), passing that transaction's connection. Nothing is delivered straight from
+a request handler: right after the COMMIT, an after-commit hook hands the row to the outbox relay,
+which appends it to the stream at once (a rolled-back event is never published; a crash between
+commit and append is covered by the relay's sweep). `record_event` also writes one `Notification`
+per addressed user (the audience's `user_ids` plus the active members of its `roles`, minus the
+actor) in the same transaction.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import logging
+from collections.abc import Callable, Iterable
 from datetime import datetime, timezone
-from typing import Any
+from typing import Any, TypeVar
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, PrivateAttr
+from tortoise import connections
 from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.expressions import Q
 
+from blog_api.core.db import after_commit
 from blog_api.realtime.models import Notification, OutboxEvent
 from blog_api.users.models import User
+
+logger = logging.getLogger("blog_api.realtime.events")
 
 EVENT_TYPES = frozenset(
     {
@@ -39,6 +46,9 @@ EVENT_TYPES = frozenset(
         "user.deactivated",
     }
 )
+
+
+T = TypeVar("T")
 
 
 class Subject(BaseModel):
@@ -64,6 +74,23 @@ class Event(BaseModel):
     subject: Subject
     audience: Audience
     data: dict[str, Any] = Field(default_factory=dict)
+    # Wire forms built by `encoded`, shared by every connection this process sends the event to.
+    _wire: dict[str, Any] | None = PrivateAttr(default=None)
+
+    def encoded(self, wire_format: str, encode: Callable[[Event], T]) -> T:
+        """This event in one wire format (an SSE frame, a WebSocket message), built once.
+
+        The hub hands the same `Event` instance to every subscriber of the process, so a
+        thousand connections share one serialisation instead of doing a thousand. `encode`
+        must depend on the event alone, never on the receiving connection.
+        """
+        if self._wire is None:
+            self._wire = {}
+        try:
+            value: T = self._wire[wire_format]
+        except KeyError:
+            value = self._wire[wire_format] = encode(self)
+        return value
 
     def visible_to(self, *, user_id: int, role: str) -> bool:
         """Whether a user may receive this event; decided on the audience, never client input."""
@@ -82,6 +109,10 @@ class Event(BaseModel):
     def client_payload(self) -> dict[str, Any]:
         """The envelope as sent to clients: everything but the audience (who else receives it)."""
         return self.model_dump(mode="json", exclude={"audience"})
+
+    def client_json(self) -> str:
+        """`client_payload` as compact JSON."""
+        return self.model_dump_json(exclude={"audience"})
 
 
 def event_from_outbox(row: OutboxEvent, *, stream_id: str | None = None) -> Event:
@@ -109,8 +140,8 @@ async def record_event(
 ) -> OutboxEvent:
     """Write an event to the outbox, in the caller's transaction when `using_db` is given.
 
-    Also writes the addressees' notifications and wakes the relay (it publishes once the
-    transaction has committed; a rolled-back event is never published).
+    Also writes the addressees' notifications, and registers the after-commit hook that
+    publishes the event once the transaction has committed.
     """
     if event_type not in EVENT_TYPES:
         raise ValueError(f"unknown event type {event_type!r}: add it to EVENT_TYPES and docs")
@@ -124,24 +155,47 @@ async def record_event(
         data=data or {},
         using_db=using_db,
     )
-    recipients: set[int] = set()
     if audience.user_ids or audience.roles:
-        # One query; it also drops ids of users that do not exist (no FK error in the caller).
-        addressed = Q(id__in=audience.user_ids) | Q(role__in=audience.roles, is_active=True)
-        ids = await User.filter(addressed).using_db(using_db).values_list("id", flat=True)
-        recipients = {int(uid) for uid in ids}  # type: ignore[call-overload]
-    if actor_id is not None:
-        recipients.discard(actor_id)
+        await _write_notifications(row, audience, actor_id=actor_id, using_db=using_db)
+    # Imported here: the relay imports this module for the envelope.
+    from blog_api.realtime.relay import notify_outbox, publish_committed
+
+    if not after_commit(lambda: publish_committed(row), using_db=using_db):
+        # A transaction not opened with `core.db.transaction`: its commit cannot be seen, so the
+        # row waits for the sweep (seconds, not milliseconds). Services never do this.
+        logger.warning("event recorded outside core.db.transaction", extra={"type": event_type})
+        notify_outbox()
+    return row
+
+
+async def _write_notifications(
+    row: OutboxEvent,
+    audience: Audience,
+    *,
+    actor_id: int | None,
+    using_db: BaseDBAsyncClient | None,
+) -> None:
+    """One `Notification` per addressed user (existing ones only: no FK error), minus the actor."""
+    conn = using_db or connections.get("default")
+    if conn.capabilities.dialect == "postgres":
+        # The hot path of every submit and comment: one statement, no round trip for the ids.
+        await conn.execute_query(
+            "INSERT INTO notifications (user_id, event_id, created_at) "
+            "SELECT id, $1, now() FROM users "
+            "WHERE (id = ANY($2::int[]) OR (role = ANY($3::text[]) AND is_active)) "
+            "AND id IS DISTINCT FROM $4::int",
+            [row.id, audience.user_ids, audience.roles, actor_id],
+        )
+        return
+    addressed = Q(id__in=audience.user_ids) | Q(role__in=audience.roles, is_active=True)
+    ids = await User.filter(addressed).using_db(using_db).values_list("id", flat=True)
+    recipients = {int(uid) for uid in ids}  # type: ignore[call-overload]
+    recipients.discard(actor_id)
     if recipients:
         await Notification.bulk_create(
             [Notification(user_id=uid, event_id=row.id) for uid in sorted(recipients)],
             using_db=using_db,
         )
-    # Imported here: the relay imports this module for the envelope.
-    from blog_api.realtime.relay import notify_outbox
-
-    notify_outbox(row.id)
-    return row
 
 
 def audience_for(

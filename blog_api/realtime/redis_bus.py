@@ -123,6 +123,24 @@ class RedisBus(EventBus):
             raise BusUnavailable(f"redis unreachable: {type(exc).__name__}") from exc
         return str(stream_id)
 
+    async def publish_many(self, items: list[tuple[Event, str | None]]) -> list[str]:
+        if len(items) == 1:
+            event, key = items[0]
+            return [await self.publish(event, dedupe_key=key)]
+        try:
+            # Not a MULTI: each script is atomic on its own, and a retry is deduplicated anyway.
+            async with self.client.pipeline(transaction=False) as pipe:
+                for event, key in items:
+                    body = event.model_dump_json(exclude={"id"})
+                    keys = [self.stream_key] + ([self.dedupe_prefix + key] if key else [])
+                    await self._publish(
+                        keys=keys, args=[self.maxlen, body, DEDUPE_TTL_SECONDS], client=pipe
+                    )
+                ids = await pipe.execute()
+        except _TRANSIENT as exc:
+            raise BusUnavailable(f"redis unreachable: {type(exc).__name__}") from exc
+        return [str(stream_id) for stream_id in ids]
+
     async def _info(self, client: Redis | None = None) -> dict[str, Any] | None:
         try:
             info: dict[str, Any] = await (client or self.client).xinfo_stream(self.stream_key)

@@ -1,15 +1,26 @@
-"""The outbox relay: publishes committed `OutboxEvent` rows to the bus, in id order.
+"""The outbox relay: moves committed `OutboxEvent` rows to the bus.
 
-One task per process. It wakes when `notify_outbox()` is called (`record_event` does it for every
-event it writes), retries briefly until that row's transaction has committed, and also sweeps the
-outbox every `sweep_seconds` so rows written by another process whose relay died, or while the bus
-was down, are published too. If the bus is down it backs off (0.1 s doubling to 5 s) and the rows
-wait: the request that wrote them has already succeeded.
+Two paths, one task per process:
 
-Exactly-once into the stream: each row is published with `dedupe_key=str(row.id)`, which the bus
-turns into a no-op returning the first id if the row was already appended (a crash between XADD
-and the UPDATE below, or two processes sweeping the same rows). The stored `stream_id` is the
-event's permanent public id.
+- **Publish on commit (the hot path).** `record_event` registers an after-commit hook on the
+  service's transaction (`core.db.transaction`); right after the COMMIT the hook hands the row,
+  already in memory, to every relay of the process (`publish_committed`). The relay appends what
+  it was handed to the stream at once, several rows in one pipelined round trip, and marks them
+  published with one UPDATE. No polling interval and no SELECT sit between a commit and its XADD.
+- **The sweep (the safety net).** Every `sweep_seconds`, and as soon as the bus is back after a
+  failure, the relay publishes every row still unpublished, in id order, in batches (pipelined
+  XADD, one UPDATE per batch): rows of a process that died between its commit and its XADD, rows
+  written while Redis was down, rows written by a process without a relay (CLI imports, seeds).
+
+While the hot path has failed and the sweep has not yet caught up, newly committed rows wait for
+the sweep too, so one process's events never overtake its earlier ones in the stream. If the bus
+is down the relay backs off (0.1 s doubling to 5 s) and the rows wait: the request that wrote them
+has already succeeded.
+
+Exactly-once into the stream: each row is published with `dedupe_key=publication_key(row)`, which
+the bus turns into a no-op returning the first id if the row was already appended (a crash
+between XADD and the UPDATE, or the hot path of one process racing the sweep of another). The
+stored `stream_id` is the event's permanent public id.
 """
 
 from __future__ import annotations
@@ -18,7 +29,10 @@ import asyncio
 import contextlib
 import logging
 import weakref
+from collections import deque
 from datetime import datetime, timedelta, timezone
+
+from tortoise import connections
 
 from blog_api.realtime.bus import BusUnavailable, EventBus
 from blog_api.realtime.events import event_from_outbox
@@ -28,9 +42,6 @@ logger = logging.getLogger("blog_api.realtime.relay")
 
 # Every running relay of this process (one per app; several only in tests).
 _relays: weakref.WeakSet[OutboxRelay] = weakref.WeakSet()
-# How long the relay keeps looking for a row announced by `notify_outbox` before leaving it to
-# the sweep: covers the time between `record_event` and the commit of its transaction.
-EXPECT_SECONDS = 2.0
 _EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
 
 
@@ -49,13 +60,19 @@ def publication_key(row: OutboxEvent) -> str:
     return f"{row.id}:{micros}"
 
 
-def notify_outbox(outbox_id: int | None = None) -> None:
-    """Wake this process's relay; pass the id of a row just written to have it chased.
+def publish_committed(row: OutboxEvent) -> None:
+    """Hand a just-committed row to this process's relays (the after-commit hook).
 
-    Safe to call from anywhere in the event loop thread, also when no relay runs (CLI, tests).
+    Safe to call when no relay runs (CLI, tests): the row then waits for a server's sweep.
     """
     for relay in list(_relays):
-        relay.wake(outbox_id)
+        relay.committed(row)
+
+
+def notify_outbox() -> None:
+    """Ask this process's relays to sweep now (rows written outside the hot path)."""
+    for relay in list(_relays):
+        relay.wake()
 
 
 class OutboxRelay:
@@ -66,14 +83,22 @@ class OutboxRelay:
         self.batch_size = batch_size
         self.sweep_seconds = sweep_seconds
         self._wake = asyncio.Event()
-        self._expected: dict[int, float] = {}
+        self._fresh: deque[OutboxEvent] = deque()
+        self._sweep_due = True  # the first round sweeps what an earlier life left
+        # Set when a hot-path publication failed: until a sweep succeeds, fresh rows wait for
+        # it, so they cannot overtake the failed ones.
+        self._behind = False
         self._task: asyncio.Task[None] | None = None
         self._stopping = False
 
-    def wake(self, outbox_id: int | None = None) -> None:
-        """Ask for a publication round soon (coalesced)."""
-        if outbox_id is not None:
-            self._expected[outbox_id] = asyncio.get_running_loop().time() + EXPECT_SECONDS
+    def committed(self, row: OutboxEvent) -> None:
+        """Queue a committed row for immediate publication."""
+        self._fresh.append(row)
+        self._wake.set()
+
+    def wake(self) -> None:
+        """Ask for a sweep soon (coalesced)."""
+        self._sweep_due = True
         self._wake.set()
 
     async def start(self) -> None:
@@ -83,7 +108,8 @@ class OutboxRelay:
 
     async def stop(self) -> None:
         """Let a round in progress finish (cancelling a database call mid-way can leave the
-        connection pool unable to close), then end."""
+        connection pool unable to close), then end. Rows not yet published wait for the sweep of
+        the next process that starts."""
         _relays.discard(self)
         self._stopping = True
         self._wake.set()
@@ -96,56 +122,112 @@ class OutboxRelay:
                     await asyncio.wait([self._task], timeout=0.5)
             self._task = None
 
+    async def _publish_rows(self, rows: list[OutboxEvent]) -> None:
+        """Append `rows` to the stream in one round trip, then record their ids in one UPDATE."""
+        ids = await self.bus.publish_many(
+            [(event_from_outbox(row), publication_key(row)) for row in rows]
+        )
+        now = datetime.now(timezone.utc)
+        for row, stream_id in zip(rows, ids, strict=True):
+            row.stream_id = stream_id
+            row.published_at = now
+        # Unconditional: a racing process stores the same stream id (dedupe), so either write
+        # is right. One UPDATE for the whole batch.
+        conn = connections.get("default")
+        if conn.capabilities.dialect == "postgres":
+            # Written out: building the ORM's UPDATE ... CASE costs more CPU than running it.
+            await conn.execute_query(
+                "UPDATE outbox_events AS o SET published_at = $1, stream_id = d.sid "
+                "FROM unnest($2::bigint[], $3::text[]) AS d(id, sid) WHERE o.id = d.id",
+                [now, [row.id for row in rows], ids],
+            )
+        else:
+            await OutboxEvent.bulk_update(
+                rows, fields=["published_at", "stream_id"], batch_size=self.batch_size
+            )
+
+    async def publish_fresh(self) -> int:
+        """Publish the rows handed over by `committed`; return how many.
+
+        Raises `BusUnavailable` if the bus is down (the rows stay unpublished for the sweep).
+        """
+        total = 0
+        while self._fresh and not self._stopping:
+            batch = [self._fresh.popleft() for _ in range(min(len(self._fresh), self.batch_size))]
+            if self._behind:
+                continue  # the sweep that is due publishes them, in order
+            try:
+                await self._publish_rows(batch)
+            except BusUnavailable:
+                self._behind = True
+                self._sweep_due = True
+                self._fresh.clear()
+                raise
+            total += len(batch)
+        return total
+
     async def publish_pending(self) -> int:
-        """Publish unpublished rows in id order until none are left; return how many.
+        """The sweep: publish every unpublished row in id order, in batches; return how many.
 
         Raises `BusUnavailable` if the bus is down (the rows stay unpublished).
         """
         total = 0
-        while True:
+        while not self._stopping:
             rows = await OutboxEvent.filter(published_at=None).order_by("id").limit(self.batch_size)
-            for row in rows:
-                if self._stopping:
-                    return total
-                stream_id = await self.bus.publish(
-                    event_from_outbox(row), dedupe_key=publication_key(row)
-                )
-                # Conditional: another process may have stored it first (same id, by dedupe).
-                await OutboxEvent.filter(id=row.id, published_at=None).update(
-                    published_at=datetime.now(timezone.utc), stream_id=stream_id
-                )
-                self._expected.pop(row.id, None)
-                total += 1
+            if rows:
+                await self._publish_rows(list(rows))
+                total += len(rows)
             if len(rows) < self.batch_size:
+                self._behind = False
                 return total
+        return total
 
-    def _next_wait(self) -> float:
-        """Seconds to sleep: short while announced rows are not yet visible, else the sweep."""
-        now = asyncio.get_running_loop().time()
-        for outbox_id, deadline in list(self._expected.items()):
-            if deadline < now:
-                del self._expected[outbox_id]  # rolled back, or left to the sweep
-        return 0.02 if self._expected else self.sweep_seconds
+    async def _round(self) -> None:
+        await self.publish_fresh()
+        if self._sweep_due:
+            self._sweep_due = False
+            try:
+                swept = await self.publish_pending()
+            except BaseException:
+                self._sweep_due = True
+                raise
+            if swept:
+                logger.info("outbox sweep published rows", extra={"count": swept})
 
     async def _run(self) -> None:
         backoff = 0.1
+        loop = asyncio.get_running_loop()
+        next_sweep = loop.time() + self.sweep_seconds
         while not self._stopping:
             self._wake.clear()
+            if loop.time() >= next_sweep:
+                self._sweep_due = True
+                next_sweep = loop.time() + self.sweep_seconds
             try:
-                await self.publish_pending()
-                backoff = 0.1
-                wait = self._next_wait()
+                await self._round()
             except asyncio.CancelledError:
                 raise
-            except BusUnavailable as exc:
+            except Exception as exc:
                 if self._stopping:
                     return
-                logger.warning("outbox relay: bus unavailable, retrying", extra={"error": str(exc)})
-                wait = backoff
+                if isinstance(exc, BusUnavailable):
+                    logger.warning(
+                        "outbox relay: bus unavailable, retrying", extra={"error": str(exc)}
+                    )
+                else:
+                    logger.exception("outbox relay failed; retrying")
+                self._sweep_due = True
+                self._behind = True
+                # Commits meanwhile do not cut the pause short: they wait for the sweep.
+                retry_at = loop.time() + backoff
                 backoff = min(backoff * 2, 5.0)
-            except Exception:
-                logger.exception("outbox relay failed; retrying")
-                wait = backoff
-                backoff = min(backoff * 2, 5.0)
+                while not self._stopping and loop.time() < retry_at:
+                    self._wake.clear()
+                    with contextlib.suppress(asyncio.TimeoutError):
+                        await asyncio.wait_for(self._wake.wait(), retry_at - loop.time())
+                continue
+            backoff = 0.1
+            if self._fresh or self._sweep_due:
+                continue  # more arrived during the round
             with contextlib.suppress(asyncio.TimeoutError):
-                await asyncio.wait_for(self._wake.wait(), timeout=wait)
+                await asyncio.wait_for(self._wake.wait(), max(0.0, next_sweep - loop.time()))

@@ -58,7 +58,7 @@ class EventStreamResponse(StreamingResponse):
     """
 
     def __init__(
-        self, content: AsyncIterator[str], *, on_close: Callable[[], Awaitable[None]]
+        self, content: AsyncIterator[bytes], *, on_close: Callable[[], Awaitable[None]]
     ) -> None:
         super().__init__(
             content,
@@ -85,9 +85,17 @@ class EventStreamResponse(StreamingResponse):
                 await self.on_close()
 
 
-def _frame(*, event: str, data: dict[str, Any], id: str | None = None) -> str:
+def _frame(*, event: str, data: dict[str, Any], id: str | None = None) -> bytes:
     head = f"id: {id}\n" if id else ""
-    return f"{head}event: {event}\ndata: {json.dumps(data, separators=(',', ':'))}\n\n"
+    return f"{head}event: {event}\ndata: {json.dumps(data, separators=(',', ':'))}\n\n".encode()
+
+
+def _event_frame(event: Event) -> bytes:
+    """The SSE frame of an event: the same bytes for every stream, so built once per process."""
+    return f"id: {event.id}\nevent: {event.type}\ndata: {event.client_json()}\n\n".encode()
+
+
+HEARTBEAT = b": heartbeat\n\n"
 
 
 def _accept_for(user: User) -> Callable[[Event], bool]:
@@ -95,9 +103,9 @@ def _accept_for(user: User) -> Callable[[Event], bool]:
     return lambda event: event.addressed_to(user_id=user_id, role=role)
 
 
-async def _sse_frames(sub: Subscription, user: User, settings: Settings) -> AsyncIterator[str]:
-    """The SSE text of one subscription: ready/reset, events, heartbeats, a final reconnect."""
-    yield f"retry: {settings.sse_retry_ms}\n\n"
+async def _sse_frames(sub: Subscription, user: User, settings: Settings) -> AsyncIterator[bytes]:
+    """The SSE bytes of one subscription: ready/reset, events, heartbeats, a final reconnect."""
+    yield f"retry: {settings.sse_retry_ms}\n\n".encode()
     deadline = anyio.current_time() + settings.sse_max_seconds
     while True:
         remaining = deadline - anyio.current_time()
@@ -106,7 +114,7 @@ async def _sse_frames(sub: Subscription, user: User, settings: Settings) -> Asyn
         else:
             msg = await sub.next(timeout=min(settings.sse_heartbeat_seconds, remaining))
         if msg is None:
-            yield ": heartbeat\n\n"
+            yield HEARTBEAT
         elif isinstance(msg, Ready):
             yield _frame(
                 event="ready", id=msg.last_event_id, data={"last_event_id": msg.last_event_id}
@@ -118,7 +126,7 @@ async def _sse_frames(sub: Subscription, user: User, settings: Settings) -> Asyn
                 data={"reason": msg.reason, "last_event_id": msg.last_event_id},
             )
         elif isinstance(msg, Event):
-            yield _frame(event=msg.type, id=msg.id, data=msg.client_payload())
+            yield msg.encoded("sse", _event_frame)
             if msg.subject.kind == "user" and msg.subject.id == user.id:
                 if msg.type == "user.role_changed":
                     # The caller's token now names the old role: make them sign in again.

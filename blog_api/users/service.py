@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from datetime import datetime, timezone
 
-from tortoise.transactions import in_transaction
-
 from blog_api.auth.models import RefreshToken
+from blog_api.core.db import transaction
 from blog_api.core.errors import Conflict, NotFound
 from blog_api.core.pagination import Page, decode_cursor, encode_cursor
 from blog_api.realtime.events import audience_for, record_event
@@ -45,7 +44,7 @@ async def update_user(target: User, changes: UserAdminUpdate, *, actor: User) ->
         (changes.role is not None and changes.role != actor.role) or changes.is_active is False
     ):
         raise Conflict("admins cannot demote or deactivate themselves; ask another admin")
-    async with in_transaction() as conn:
+    async with transaction() as conn:
         old_role, was_active = target.role, target.is_active
         if changes.role is not None:
             target.role = changes.role

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 
 import pytest
 from asgi_lifespan import LifespanManager
 from tortoise import connections
-from tortoise.transactions import in_transaction
+from blog_api.core.db import transaction
 
 from blog_api.core.config import Settings
 from blog_api.main import create_app
@@ -38,7 +39,7 @@ async def relay(settings: Settings, redis_url: str) -> AsyncIterator[OutboxRelay
 
 
 async def _record(title: str) -> OutboxEvent:
-    async with in_transaction() as conn:
+    async with transaction() as conn:
         return await record_event(
             "blog.approved",
             subject_kind="blog",
@@ -93,3 +94,126 @@ async def test_publishing_the_same_row_twice_appends_it_once(relay: OutboxRelay)
 
     assert again.stream_id == row.stream_id
     assert [e.id for e in await relay.bus.read_since(row.stream_id)] == []
+
+
+# --- publish on commit ----------------------------------------------------------------------
+
+
+@pytest.fixture
+async def hot_relay(relay: OutboxRelay) -> AsyncIterator[OutboxRelay]:
+    """A running relay whose sweep is an hour away: only the after-commit path can publish."""
+    running = OutboxRelay(relay.bus, sweep_seconds=3600)
+    await running.start()
+    # Its first round sweeps what earlier tests left; wait for that before measuring.
+    for _ in range(200):
+        if not running._sweep_due:
+            break
+        await asyncio.sleep(0.01)
+    try:
+        yield running
+    finally:
+        await running.stop()
+
+
+async def _published(row_id: int, timeout: float = 2.0) -> OutboxEvent:
+    deadline = asyncio.get_running_loop().time() + timeout
+    while True:
+        row = await OutboxEvent.get(id=row_id)
+        if row.stream_id is not None or asyncio.get_running_loop().time() > deadline:
+            return row
+        await asyncio.sleep(0.005)
+
+
+async def test_a_committed_event_is_appended_without_waiting_for_the_sweep(
+    hot_relay: OutboxRelay,
+) -> None:
+    tip = await hot_relay.bus.last_id()
+    row = await _record("on commit")
+
+    published = await _published(row.id)
+
+    assert published.stream_id is not None
+    assert [e.data for e in await hot_relay.bus.read_since(tip)] == [{"title": "on commit"}]
+
+
+async def test_an_event_is_not_published_before_its_transaction_commits(
+    hot_relay: OutboxRelay,
+) -> None:
+    tip = await hot_relay.bus.last_id()
+    async with transaction() as conn:
+        await record_event(
+            "blog.approved",
+            subject_kind="blog",
+            subject_id=1,
+            audience=Audience(roles=["admin"]),
+            data={"title": "pending"},
+            using_db=conn,
+        )
+        await asyncio.sleep(0.1)  # the relay is idle and free to run meanwhile
+        assert await hot_relay.bus.read_since(tip) == []
+    await asyncio.sleep(0.2)
+    assert [e.data for e in await hot_relay.bus.read_since(tip)] == [{"title": "pending"}]
+
+
+async def test_a_rolled_back_event_is_never_published(hot_relay: OutboxRelay) -> None:
+    tip = await hot_relay.bus.last_id()
+    with pytest.raises(RuntimeError):
+        async with transaction() as conn:
+            await record_event(
+                "blog.approved",
+                subject_kind="blog",
+                subject_id=1,
+                audience=Audience(roles=["admin"]),
+                data={"title": "rolled back"},
+                using_db=conn,
+            )
+            raise RuntimeError("the service failed after recording")
+    await _record("committed after")
+    await asyncio.sleep(0.2)
+
+    assert [e.data for e in await hot_relay.bus.read_since(tip)] == [{"title": "committed after"}]
+
+
+async def test_events_of_one_process_reach_the_stream_in_commit_order(
+    hot_relay: OutboxRelay,
+) -> None:
+    tip = await hot_relay.bus.last_id()
+    rows = [await _record(f"n{i}") for i in range(30)]
+    await _published(rows[-1].id)
+
+    assert [e.data["title"] for e in await hot_relay.bus.read_since(tip)] == [
+        f"n{i}" for i in range(30)
+    ]
+
+
+async def test_the_sweep_publishes_what_no_relay_saw_in_order_and_once(
+    relay: OutboxRelay,
+) -> None:
+    """Rows of a process that died between commit and XADD (here: no relay was running)."""
+    tip = await relay.bus.last_id()
+    rows = [await _record(f"orphan {i}") for i in range(7)]
+    sweeper = OutboxRelay(relay.bus, batch_size=3)
+
+    assert await sweeper.publish_pending() == 7
+    assert await sweeper.publish_pending() == 0
+
+    delivered = await relay.bus.read_since(tip)
+    assert [e.data["title"] for e in delivered] == [f"orphan {i}" for i in range(7)]
+    stored = {r.id: r.stream_id for r in await OutboxEvent.filter(id__in=[r.id for r in rows])}
+    assert [stored[r.id] for r in rows] == [e.id for e in delivered]
+
+
+async def test_the_hot_path_and_a_sweep_racing_append_each_event_once(
+    relay: OutboxRelay,
+) -> None:
+    tip = await relay.bus.last_id()
+    rows = [await _record(f"race {i}") for i in range(5)]
+    hot = OutboxRelay(relay.bus)
+    for row in rows:
+        hot.committed(row)
+
+    await asyncio.gather(hot.publish_fresh(), OutboxRelay(relay.bus).publish_pending())
+
+    assert [e.data["title"] for e in await relay.bus.read_since(tip)] == [
+        f"race {i}" for i in range(5)
+    ]
