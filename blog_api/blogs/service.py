@@ -248,11 +248,15 @@ def _summary_fields(
     }
 
 
+def _base_slug(title: str) -> str:
+    return slugify(title, max_length=SLUG_MAX - 7, word_boundary=True) or "post"
+
+
 async def _unique_slug(
     title: str, conn: BaseDBAsyncClient, *, exclude_id: int | None = None
 ) -> str:
     # Slugs are for URLs; a clash gets a short random suffix rather than a guessable counter.
-    base = slugify(title, max_length=SLUG_MAX - 7, word_boundary=True) or "post"
+    base = _base_slug(title)
     candidate = base
     for _ in range(5):
         query = Blog.filter(slug=candidate).using_db(conn)
@@ -500,9 +504,12 @@ async def create_blog(
         try:
             async with transaction() as conn:
                 now = _now()
+                # First try the plain slug without asking (titles rarely repeat); a clash is an
+                # IntegrityError, and the retry picks a free one.
+                slug = _base_slug(data.title) if attempt == 0 else None
                 blog = await Blog.create(
                     title=data.title,
-                    slug=await _unique_slug(data.title, conn),
+                    slug=slug or await _unique_slug(data.title, conn),
                     content=data.content,
                     content_html=rendered.html,
                     excerpt=rendered.excerpt,

@@ -41,6 +41,7 @@ from limits import RateLimitItem, parse_many
 from redis.exceptions import RedisError
 
 from blog_api.core.config import Settings
+from blog_api.realtime.mailbox import Mailbox
 from blog_api.realtime.redis_bus import redis_client
 from blog_api.realtime.slots import CLAIM_SCRIPT
 
@@ -66,15 +67,11 @@ class Viewer:
     user_id: int
     conn_id: str = field(default_factory=lambda: secrets.token_hex(8))
     last_presence: int | None = None
-    signals: asyncio.Queue[dict[str, Any]] = field(
-        default_factory=lambda: asyncio.Queue(maxsize=SIGNAL_QUEUE_SIZE)
-    )
+    signals: Mailbox[dict[str, Any]] = field(default_factory=lambda: Mailbox(SIGNAL_QUEUE_SIZE))
 
     def offer(self, message: dict[str, Any]) -> None:
         """Queue without waiting; when full the oldest goes (all of these are superseded soon)."""
-        if self.signals.full():
-            self.signals.get_nowait()
-        self.signals.put_nowait(message)
+        self.signals.put_dropping_oldest(message)
 
 
 class LiveRooms(ABC):

@@ -8,10 +8,10 @@ any worker, over REST or WebSocket, arrive everywhere in the same order), plus `
 `typing` from `live.py`. Client mistakes (bad JSON, invalid input, refused writes) are `error`
 messages; only abuse (too big, too many messages) and silence (unanswered pings) close it.
 
-Four tasks per socket, all sending through one lock: the reader (client messages), the events
-task (hub subscription), the signals task (presence/typing) and the keepalive task. Whichever
-decides the socket is done calls `finish(code)`, which cancels the others; the socket is closed
-once, with that code, after every task has stopped.
+Three tasks per socket, all sending through one lock: the reader (client messages), the events
+task (hub subscription) and the outbound task (presence/typing signals and keepalive pings).
+Whichever decides the socket is done calls `finish(code)`, which cancels the others; the socket
+is closed once, with that code, after every task has stopped.
 """
 
 from __future__ import annotations
@@ -208,10 +208,10 @@ class Connection:
         await self.send({"type": "error", "code": code, "detail": detail, **extra})
 
     async def run(self, sub: Any) -> None:
-        """Run the four tasks until one of them finishes the socket."""
+        """Run the three tasks until one of them finishes the socket."""
         async with anyio.create_task_group() as tg:
             self._scope = tg.cancel_scope
-            for task in (self._reader, self._keepalive, self._signals):
+            for task in (self._reader, self._outbound):
                 tg.start_soon(self._guard, task)
             tg.start_soon(self._guard, lambda: self._events(sub))
 
@@ -351,24 +351,29 @@ class Connection:
                     self.finish(CLOSE_TRY_AGAIN, f"reconnect ({msg.reason})")
                 return
 
-    async def _signals(self) -> None:
-        while True:
-            await self.send(await self.viewer.signals.get())
+    async def _outbound(self) -> None:
+        """Presence/typing signals to the client, and the keepalive: one task, not two.
 
-    async def _keepalive(self) -> None:
+        A ping goes out after `ws_ping_interval_seconds` without a message from the client; no
+        message within `ws_ping_timeout_seconds` after it closes the socket (4408).
+        """
         interval = self.settings.ws_ping_interval_seconds
         timeout = self.settings.ws_ping_timeout_seconds
+        pinged_at: float | None = None
         while True:
-            idle = time.monotonic() - self.last_seen
-            if idle < interval:
-                await anyio.sleep(interval - idle)
-                continue
-            pinged_at = time.monotonic()
-            await self.send({"type": "ping"})
-            await anyio.sleep(timeout)
-            if self.last_seen < pinged_at:
+            now = time.monotonic()
+            if pinged_at is not None and self.last_seen >= pinged_at:
+                pinged_at = None  # answered
+            if pinged_at is not None and now - pinged_at >= timeout:
                 self.finish(CLOSE_TIMEOUT, "no answer to ping")
                 return
+            if pinged_at is None and now - self.last_seen >= interval:
+                await self.send({"type": "ping"})
+                pinged_at = now = time.monotonic()
+            due = pinged_at + timeout if pinged_at is not None else self.last_seen + interval
+            signal = await self.viewer.signals.take(due - now)
+            if signal is not None:
+                await self.send(signal)
 
 
 def _event_message(event: Event) -> str:

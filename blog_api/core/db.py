@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
@@ -44,7 +45,11 @@ async def transaction() -> AsyncIterator[BaseDBAsyncClient]:
     if outer is not None:
         outer.extend(hooks)
         return
-    run_hooks(hooks)
+    if hooks:
+        run_hooks(hooks)
+        # Let what the hooks scheduled start now (the relay sends the XADD of the events just
+        # committed) instead of after the caller has built and sent its response.
+        await asyncio.sleep(0)
 
 
 def run_hooks(hooks: list[Callable[[], None]]) -> None:

@@ -145,7 +145,7 @@ async def record_event(
     """
     if event_type not in EVENT_TYPES:
         raise ValueError(f"unknown event type {event_type!r}: add it to EVENT_TYPES and docs")
-    row = await OutboxEvent.create(
+    row = OutboxEvent(
         type=event_type,
         occurred_at=datetime.now(timezone.utc),
         actor_id=actor_id,
@@ -153,10 +153,14 @@ async def record_event(
         subject_id=subject_id,
         audience=audience.model_dump(),
         data=data or {},
-        using_db=using_db,
     )
-    if audience.user_ids or audience.roles:
-        await _write_notifications(row, audience, actor_id=actor_id, using_db=using_db)
+    conn = using_db or connections.get("default")
+    if conn.capabilities.dialect == "postgres":
+        await _insert_postgres(row, audience, conn)
+    else:
+        await row.save(using_db=using_db, force_create=True)
+        if audience.user_ids or audience.roles:
+            await _write_notifications(row, audience, actor_id=actor_id, using_db=using_db)
     # Imported here: the relay imports this module for the envelope.
     from blog_api.realtime.relay import notify_outbox, publish_committed
 
@@ -168,6 +172,42 @@ async def record_event(
     return row
 
 
+# The outbox row and its notifications in one round trip: this runs in every submit, comment and
+# review, inside the transaction, so its cost is paid by the request and by the event's latency.
+_INSERT_POSTGRES = (
+    "WITH o AS ("
+    " INSERT INTO outbox_events"
+    " (type, occurred_at, actor_id, subject_kind, subject_id, audience, data)"
+    " VALUES ($1, $2, $3::int, $4, $5, $6::jsonb, $7::jsonb) RETURNING id"
+    "), n AS ("
+    " INSERT INTO notifications (user_id, event_id, created_at)"
+    " SELECT u.id, o.id, now() FROM users u, o"
+    " WHERE (u.id = ANY($8::int[]) OR (u.role = ANY($9::text[]) AND u.is_active))"
+    " AND u.id IS DISTINCT FROM $3::int"
+    ") SELECT id FROM o"
+)
+
+
+async def _insert_postgres(row: OutboxEvent, audience: Audience, conn: BaseDBAsyncClient) -> None:
+    encode = OutboxEvent._meta.fields_map["data"].to_db_value
+    result = await conn.execute_query_dict(
+        _INSERT_POSTGRES,
+        [
+            row.type,
+            row.occurred_at,
+            row.actor_id,
+            row.subject_kind,
+            row.subject_id,
+            encode(row.audience, row),
+            encode(row.data, row),
+            audience.user_ids,
+            audience.roles,
+        ],
+    )
+    row.id = result[0]["id"]
+    row._saved_in_db = True
+
+
 async def _write_notifications(
     row: OutboxEvent,
     audience: Audience,
@@ -176,17 +216,6 @@ async def _write_notifications(
     using_db: BaseDBAsyncClient | None,
 ) -> None:
     """One `Notification` per addressed user (existing ones only: no FK error), minus the actor."""
-    conn = using_db or connections.get("default")
-    if conn.capabilities.dialect == "postgres":
-        # The hot path of every submit and comment: one statement, no round trip for the ids.
-        await conn.execute_query(
-            "INSERT INTO notifications (user_id, event_id, created_at) "
-            "SELECT id, $1, now() FROM users "
-            "WHERE (id = ANY($2::int[]) OR (role = ANY($3::text[]) AND is_active)) "
-            "AND id IS DISTINCT FROM $4::int",
-            [row.id, audience.user_ids, audience.roles, actor_id],
-        )
-        return
     addressed = Q(id__in=audience.user_ids) | Q(role__in=audience.roles, is_active=True)
     ids = await User.filter(addressed).using_db(using_db).values_list("id", flat=True)
     recipients = {int(uid) for uid in ids}  # type: ignore[call-overload]

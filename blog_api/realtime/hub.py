@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
 from types import TracebackType
@@ -37,6 +36,7 @@ from blog_api.realtime.bus import (
     parse_id,
 )
 from blog_api.realtime.events import Event
+from blog_api.realtime.mailbox import Mailbox
 
 logger = logging.getLogger("blog_api.realtime.hub")
 
@@ -78,9 +78,10 @@ class Subscription:
         self.hub = hub
         self.accept = accept
         self.requested_id = normalize_id(last_event_id) if last_event_id else None
-        self._queue: asyncio.Queue[Event | Reset | Closed] = asyncio.Queue(maxsize=queue_size)
+        self.queue_size = queue_size
+        self._inbox: Mailbox[Event | Reset | Closed] = Mailbox(queue_size)
         self._cursor: tuple[int, int] | None = None
-        self._pending: deque[Message] = deque()
+        self._pending: list[Message] = []  # replay and control messages, before the inbox
         self._replay_from: str | None = None
         self._closed: Closed | None = None
 
@@ -103,7 +104,7 @@ class Subscription:
                 self._replay_from = self.requested_id
                 await self._replay_page()
                 if not self._pending or not isinstance(self._pending[0], Reset):
-                    self._pending.appendleft(Ready(self.requested_id))
+                    self._pending.insert(0, Ready(self.requested_id))
         except BaseException:
             self.hub._unregister(self)
             raise
@@ -137,18 +138,18 @@ class Subscription:
             logger.exception("subscriber filter failed; event skipped", extra={"id": event.id})
             return False
 
+    def close(self, reason: str) -> None:
+        """End this subscription now: the consumer's next message is `Closed(reason)`."""
+        self.hub._evict(self, reason)
+
     def _offer(self, item: Event | Reset) -> None:
         """Called by the hub's reader: enqueue or evict; never waits."""
-        try:
-            self._queue.put_nowait(item)
-        except asyncio.QueueFull:
+        if not self._inbox.put(item):
             self.hub._evict(self, "slow_consumer")
 
     def _close(self, reason: str) -> None:
         # The queued events are dropped on purpose: the client resumes from its last id.
-        while not self._queue.empty():
-            self._queue.get_nowait()
-        self._queue.put_nowait(Closed(reason))
+        self._inbox.replace_all(Closed(reason))
 
     async def next(self, timeout: float | None = None) -> Message | None:
         """The next message, or None if nothing arrived within `timeout` seconds."""
@@ -164,15 +165,15 @@ class Subscription:
                     self._closed = Closed("unavailable")
                     return self._closed
             if self._pending:
-                item: Message = self._pending.popleft()
+                item: Message = self._pending.pop(0)
             else:
                 remaining = None if deadline is None else deadline - loop.time()
                 if remaining is not None and remaining <= 0:
                     return None
-                try:
-                    item = await asyncio.wait_for(self._queue.get(), remaining)
-                except asyncio.TimeoutError:
+                taken = await self._inbox.take(remaining)
+                if taken is None:
                     return None
+                item = taken
             if isinstance(item, Event):
                 position = parse_id(item.id)
                 if self._cursor is not None and position <= self._cursor:
@@ -224,7 +225,7 @@ class Hub:
         self._subs.discard(sub)
         sub._close(reason)
         if reason == "slow_consumer":
-            logger.info("evicted a slow subscriber", extra={"queue_size": sub._queue.maxsize})
+            logger.info("evicted a slow subscriber", extra={"queue_size": sub.queue_size})
 
     def close_all(self, reason: str = "shutdown") -> None:
         """End every subscription now (and any opened later): used on shutdown."""

@@ -26,7 +26,6 @@ stored `stream_id` is the event's permanent public id.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import weakref
 from collections import deque
@@ -75,6 +74,44 @@ def notify_outbox() -> None:
         relay.wake()
 
 
+def _resolve(waiter: asyncio.Future[None]) -> None:
+    if not waiter.done():
+        waiter.set_result(None)
+
+
+class _Doorbell:
+    """What the relay sleeps on: rung by commits, it resumes in the next loop iteration.
+
+    (`asyncio.wait_for(event.wait(), t)` would wrap the wait in a task of its own: one more
+    loop iteration, and one more task, between a commit and its XADD.)
+    """
+
+    def __init__(self) -> None:
+        self._rung = False
+        self._waiter: asyncio.Future[None] | None = None
+
+    def ring(self) -> None:
+        self._rung = True
+        if self._waiter is not None and not self._waiter.done():
+            self._waiter.set_result(None)
+
+    def clear(self) -> None:
+        self._rung = False
+
+    async def wait(self, timeout: float) -> None:
+        """Return when rung (at once if rung since the last `clear`) or after `timeout` s."""
+        if not self._rung:
+            loop = asyncio.get_running_loop()
+            waiter = self._waiter = loop.create_future()
+            timer = loop.call_later(max(timeout, 0.0), _resolve, waiter)
+            try:
+                await waiter
+            finally:
+                self._waiter = None
+                timer.cancel()
+        self._rung = False
+
+
 class OutboxRelay:
     """Moves outbox rows to the bus; start/stop with the app."""
 
@@ -82,7 +119,7 @@ class OutboxRelay:
         self.bus = bus
         self.batch_size = batch_size
         self.sweep_seconds = sweep_seconds
-        self._wake = asyncio.Event()
+        self._wake = _Doorbell()
         self._fresh: deque[OutboxEvent] = deque()
         self._sweep_due = True  # the first round sweeps what an earlier life left
         # Set when a hot-path publication failed: until a sweep succeeds, fresh rows wait for
@@ -94,12 +131,12 @@ class OutboxRelay:
     def committed(self, row: OutboxEvent) -> None:
         """Queue a committed row for immediate publication."""
         self._fresh.append(row)
-        self._wake.set()
+        self._wake.ring()
 
     def wake(self) -> None:
         """Ask for a sweep soon (coalesced)."""
         self._sweep_due = True
-        self._wake.set()
+        self._wake.ring()
 
     async def start(self) -> None:
         self._stopping = False
@@ -112,7 +149,7 @@ class OutboxRelay:
         the next process that starts."""
         _relays.discard(self)
         self._stopping = True
-        self._wake.set()
+        self._wake.ring()
         if self._task is not None:
             try:
                 await asyncio.wait_for(asyncio.shield(self._task), timeout=5.0)
@@ -223,11 +260,9 @@ class OutboxRelay:
                 backoff = min(backoff * 2, 5.0)
                 while not self._stopping and loop.time() < retry_at:
                     self._wake.clear()
-                    with contextlib.suppress(asyncio.TimeoutError):
-                        await asyncio.wait_for(self._wake.wait(), retry_at - loop.time())
+                    await self._wake.wait(retry_at - loop.time())
                 continue
             backoff = 0.1
             if self._fresh or self._sweep_due:
                 continue  # more arrived during the round
-            with contextlib.suppress(asyncio.TimeoutError):
-                await asyncio.wait_for(self._wake.wait(), max(0.0, next_sweep - loop.time()))
+            await self._wake.wait(next_sweep - loop.time())

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Annotated, Any
@@ -54,33 +55,38 @@ class EventStreamResponse(StreamingResponse):
 
     Starlette only listens for `http.disconnect` on servers older than ASGI 2.4; on newer ones a
     gone client is noticed at the next write, up to a heartbeat later. Watching ourselves frees
-    the subscription at once. `on_close` runs however the response ends.
+    the subscription at once: `on_disconnect` (sync) must make `content` end, and `on_close` runs
+    however the response ends. The stream runs in the request's own task and the watcher is the
+    one extra task per stream (no task group): idle streams are most of a worker's memory.
     """
 
     def __init__(
-        self, content: AsyncIterator[bytes], *, on_close: Callable[[], Awaitable[None]]
+        self,
+        content: AsyncIterator[bytes],
+        *,
+        on_disconnect: Callable[[], None],
+        on_close: Callable[[], Awaitable[None]],
     ) -> None:
         super().__init__(
             content,
             media_type="text/event-stream",
             headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"},
         )
+        self.on_disconnect = on_disconnect
         self.on_close = on_close
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        async def watch() -> None:
+            await self.listen_for_disconnect(receive)
+            self.on_disconnect()
+
+        watcher = asyncio.create_task(watch())
         try:
-            async with anyio.create_task_group() as tg:
-
-                async def stream() -> None:
-                    await self.stream_response(send)
-                    tg.cancel_scope.cancel()
-
-                tg.start_soon(stream)
-                await self.listen_for_disconnect(receive)
-                tg.cancel_scope.cancel()
+            await self.stream_response(send)
         except OSError:
             pass  # the client went away mid-write
         finally:
+            watcher.cancel()
             with anyio.CancelScope(shield=True):
                 await self.on_close()
 
@@ -186,7 +192,11 @@ async def notifications_stream(
         await sub.__aexit__(None, None, None)
         await slots.release(user.id, slot)
 
-    return EventStreamResponse(_sse_frames(sub, user, settings), on_close=close)
+    return EventStreamResponse(
+        _sse_frames(sub, user, settings),
+        on_disconnect=lambda: sub.close("disconnected"),
+        on_close=close,
+    )
 
 
 @router.post(
