@@ -69,3 +69,14 @@ def test_services_open_transactions_only_through_core_db() -> None:
         if path.name != "db.py" and "in_transaction(" in path.read_text()
     ]
     assert offenders == []
+
+
+def test_postgres_pool_skips_the_reset_round_trip() -> None:
+    """asyncpg's default pool reset costs a round trip per released connection; ours does not
+    run it (nothing leaves session state), while asyncpg itself still rolls back a connection
+    returned inside a transaction."""
+    from blog_api.core.db import tortoise_config
+
+    connection = tortoise_config("postgres://u@127.0.0.1:5432/db")["connections"]["default"]
+    assert connection["credentials"]["reset"] is not None
+    assert tortoise_config("sqlite://:memory:")["connections"]["default"] == "sqlite://:memory:"
