@@ -43,8 +43,10 @@ class RequestContextMiddleware:
                 message["headers"] = raw
             await send(message)
 
+        # A WebSocket's `send` is not wrapped: the wrapper only touches HTTP response starts, and
+        # a socket sends every live message through it (500 viewers: 500 calls per comment).
         try:
-            await self.app(scope, receive, send_wrapper)
+            await self.app(scope, receive, send_wrapper if scope["type"] == "http" else send)
         except Exception:
             # Starlette's ServerErrorMiddleware sits outside us: it sends the 500 only after the
             # exception has passed through here, so record what the client is about to get.

@@ -75,7 +75,7 @@ class Event(BaseModel):
     audience: Audience
     data: dict[str, Any] = Field(default_factory=dict)
     # Wire forms built by `encoded`, shared by every connection this process sends the event to.
-    _wire: dict[str, Any] | None = PrivateAttr(default=None)
+    _wire: tuple[int, dict[str, Any]] | None = PrivateAttr(default=None)
 
     def encoded(self, wire_format: str, encode: Callable[[Event], T]) -> T:
         """This event in one wire format (an SSE frame, a WebSocket message), built once.
@@ -84,12 +84,20 @@ class Event(BaseModel):
         thousand connections share one serialisation instead of doing a thousand. `encode`
         must depend on the event alone, never on the receiving connection.
         """
-        if self._wire is None:
-            self._wire = {}
+        # The private-attribute dict directly: `self._wire` goes through pydantic's __getattr__,
+        # measurably slow when this runs once per connection per event.
+        # Keyed by the instance: `model_copy` shares private values with the copy, whose `id`
+        # (and so whose wire forms) may differ.
+        private = self.__pydantic_private__
+        assert private is not None
+        owner, wire = private["_wire"] or (0, None)
+        if owner != id(self) or wire is None:
+            wire = {}
+            private["_wire"] = (id(self), wire)
         try:
-            value: T = self._wire[wire_format]
+            value: T = wire[wire_format]
         except KeyError:
-            value = self._wire[wire_format] = encode(self)
+            value = wire[wire_format] = encode(self)
         return value
 
     def visible_to(self, *, user_id: int, role: str) -> bool:
