@@ -8,9 +8,9 @@ from collections.abc import AsyncIterator
 import pytest
 from asgi_lifespan import LifespanManager
 from tortoise import connections
-from blog_api.core.db import transaction
 
 from blog_api.core.config import Settings
+from blog_api.core.db import transaction
 from blog_api.main import create_app
 from blog_api.realtime.events import Audience, record_event
 from blog_api.realtime.models import OutboxEvent
