@@ -59,6 +59,10 @@ return redis.call('ZCARD', KEYS[1])
 """
 
 
+# How long presence changes of a post are gathered before the viewers are told the new count.
+PRESENCE_DEBOUNCE_SECONDS = 0.25
+
+
 @dataclass(eq=False)
 class Viewer:
     """One WebSocket on one post; `signals` holds presence/typing messages for it."""
@@ -327,9 +331,16 @@ class RedisLive(LiveRooms):
             delay = min(delay * 2, 2.0)
 
     async def _recount_loop(self) -> None:
-        """Recount dirty rooms (coalesced: a burst of joins costs one ZCARD per post)."""
+        """Recount dirty rooms (coalesced: a burst of joins costs one ZCARD per post).
+
+        After the first change it waits `PRESENCE_DEBOUNCE_SECONDS` for more: every recount
+        sends `presence` to every viewer of the post, so 1,000 viewers arriving one by one would
+        otherwise cost up to a million messages (measured: 129,000-257,000 and connect times of
+        seconds with 1,000 viewers of one post).
+        """
         while True:
             await self._dirty_event.wait()
+            await asyncio.sleep(PRESENCE_DEBOUNCE_SECONDS)
             self._dirty_event.clear()
             dirty, self._dirty = self._dirty, set()
             for blog_id in dirty:

@@ -23,7 +23,7 @@ import secrets
 from collections.abc import AsyncIterator
 from typing import Any
 
-from redis.asyncio import Redis
+from redis.asyncio import BlockingConnectionPool, Redis
 from redis.asyncio.retry import Retry
 from redis.backoff import NoBackoff
 from redis.exceptions import ConnectionError as RedisConnectionError
@@ -58,10 +58,23 @@ return id
 _TRANSIENT = (RedisConnectionError, RedisTimeoutError, OSError)
 
 
+# Connections of a worker's command pool; a burst beyond them waits for a free one.
+POOL_MAX_CONNECTIONS = 64
+POOL_WAIT_SECONDS = 5.0
+
+
 def redis_client(url: str, *, socket_timeout: float = 5.0) -> Redis:
-    """A client for short commands: fail fast (one retry for a stale pooled connection)."""
-    return Redis.from_url(
+    """A client for short commands: fail fast (one retry for a stale pooled connection).
+
+    The pool waits (up to `POOL_WAIT_SECONDS`) for a free connection instead of raising
+    "Too many connections": when thousands of clients disconnect at once, every release of a
+    connection slot or presence entry must still reach Redis, or the slots stay taken until they
+    expire and reconnecting users are refused meanwhile.
+    """
+    pool = BlockingConnectionPool.from_url(
         url,
+        max_connections=POOL_MAX_CONNECTIONS,
+        timeout=POOL_WAIT_SECONDS,
         decode_responses=True,
         protocol=2,
         socket_timeout=socket_timeout,
@@ -69,6 +82,7 @@ def redis_client(url: str, *, socket_timeout: float = 5.0) -> Redis:
         health_check_interval=30,
         retry=Retry(NoBackoff(), 1),
     )
+    return Redis.from_pool(pool)
 
 
 def _being_cancelled() -> bool:
