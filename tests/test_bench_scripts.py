@@ -52,23 +52,36 @@ def test_bench_realtime_delivers_every_event_once_and_counts_reads(
     out = tmp_path / "rt.json"
     result = run_script(
         "bench_realtime.py",
-        *("--clients", "2,4", "--events", "3", "--rate", "50", "--clients-per-account", "2"),
-        *("--settle", "0.2", "--graceful-timeout", "1"),
+        *("--streams", "4", "--events", "3", "--rounds", "2", "--rate", "50"),
+        *("--xread-clients", "2", "--xread-events", "3", "--stuck-events", "3"),
+        *("--clients-per-account", "2", "--settle", "0.2", "--graceful-timeout", "1"),
         *server_and_db(postgres_url, "bench_rt"),
         *("--max-load", "1000", "--json", str(out)),
     )
     assert out.exists(), result.stdout[-3000:] + result.stderr[-3000:]
     data = json.loads(out.read_text())
-    phases = [s["baseline"] for s in data["scenarios"]] + [
-        data["scenarios"][-1]["stuck"]["phase"],
-        data["scenarios"][-1]["stuck"]["after_eviction"],
+    # The floor (trivial in-memory SSE server) and blog_api, alternated, same client.
+    assert [sorted(r) for r in data["rounds"]] == [["blog_api", "floor", "round"]] * 2
+    floor_phases = [r["floor"] for r in data["rounds"]]
+    stuck = data["stuck"]
+    api_phases = [
+        data["xread_few"],
+        *(r["blog_api"] for r in data["rounds"]),
+        stuck["phase"],
+        stuck["after_eviction"],
     ]
-    assert [p["deliveries"] for p in phases] == [6, 12, 12, 12]
-    assert all(p["exactly_once"] and p["xread_calls"] > 0 for p in phases)
-    assert data["scenarios"][-1]["stuck"]["writer_blocked"]
-    assert data["scenarios"][-1]["stuck"]["evicted"]
-    assert all(kib > 0 for kib in data["scenarios"][-1]["rss_kib_idle"].values())
+    assert [p["deliveries"] for p in floor_phases] == [12, 12]
+    assert [p["deliveries"] for p in api_phases] == [6, 12, 12, 12, 12]
+    assert all(p["exactly_once"] for p in floor_phases + api_phases)
+    assert all(p["xread_calls"] > 0 for p in api_phases)
+    assert set(data["rounds"][0]["blog_api"]["latency_ms_by_worker"]) == {"A", "B"}
+    assert data["medians"]["blog_api"]["post_round_trip_p50_ms"] > 0
+    assert data["medians"]["floor"]["lost"] == 0
+    assert stuck["writer_blocked"]
+    assert stuck["evicted"]
+    assert all(kib > 0 for kib in data["memory"]["rss_kib_idle"].values())
     assert max(data["sigterm"]["exit_seconds"].values()) < 10
+    assert data["quiet_machine"]
     assert "Issue figures" in result.stdout
 
 
