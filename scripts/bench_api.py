@@ -35,20 +35,27 @@ from typing import Any
 
 import httpx
 from bench_common import (
-    DEFAULT_POSTGRES,
     PASSWORD,
     Worker,
-    base_env,
+    add_run_options,
+    add_server_options,
+    all_met,
     cpu_seconds,
     flush_redis,
+    judge,
     load_average,
     machine_info,
-    prepare_database,
+    machine_line,
+    new_parser,
+    print_verdicts,
+    settings,
+    setup_database,
     start_worker,
     summarize_ms,
     table,
     use_uvloop,
     wait_until_quiet,
+    worker_env,
     write_json,
 )
 
@@ -59,10 +66,7 @@ LOGIN_ACCOUNTS = 8
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(
-        description=__doc__.split("\n\n")[0] if __doc__ else None,
-        formatter_class=argparse.ArgumentDefaultsHelpFormatter,
-    )
+    parser = new_parser(__doc__)
     parser.add_argument("--posts", type=int, default=500, help="approved posts to seed")
     parser.add_argument("--requests", type=int, default=1000, help="requests per endpoint")
     parser.add_argument("--concurrency", type=int, default=10, help="requests in flight")
@@ -82,20 +86,13 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         choices=["default", "fast"],
         help="PASSWORD_HASH_PROFILE of the worker (the issue asks for the default)",
     )
-    parser.add_argument(
-        "--postgres", default=DEFAULT_POSTGRES, help="PostgreSQL server URL (no database)"
-    )
-    parser.add_argument("--database", default="bench_api", help="database (re-created)")
+    add_server_options(parser, "bench_api", redis_help=None, graceful_timeout_help=None)
     parser.add_argument(
         "--redis-url",
         default="redis://127.0.0.1:6379/7",
         help="Redis for the event bus (this db is flushed); empty: in-process bus",
     )
-    parser.add_argument("--max-load", type=float, default=1.5, help="1-minute load average limit")
-    parser.add_argument(
-        "--wait-idle", type=float, default=0.0, help="seconds to wait for load < --max-load"
-    )
-    parser.add_argument("--json", metavar="PATH", help="also write the results as JSON")
+    add_run_options(parser)
     args = parser.parse_args(argv)
     if min(args.posts, args.requests, args.concurrency, args.logins, args.login_concurrency) < 1:
         parser.error("counts must be positive")
@@ -507,16 +504,11 @@ def main(argv: list[str] | None = None) -> int:
     started = time.monotonic()
     workdir = Path(tempfile.mkdtemp(prefix="bench-api-"))
     worker: Worker | None = None
-    env = base_env(
-        PASSWORD_HASH_PROFILE=args.hash_profile,
-        REDIS_URL=args.redis_url,
-        MEDIA_ROOT=str(workdir / "media"),
-    )
+    env = worker_env(args.redis_url, workdir, hash_profile=args.hash_profile)
     try:
         if args.redis_url:
             flush_redis(args.redis_url)
-        print(f"preparing database {args.database} (blog-api migrate)")
-        env["DATABASE_URL"] = prepare_database(args.postgres, args.database, env)
+        setup_database(args, env)
         os.environ.update(env)  # the seeding below runs the services in this process
         print(f"seeding {args.posts} approved posts through the blogs service")
         ids = asyncio.run(seed(env["DATABASE_URL"], args.posts, args.hash_profile))
@@ -536,34 +528,20 @@ def main(argv: list[str] | None = None) -> int:
     shutil.rmtree(workdir, ignore_errors=True)
     results.update(
         benchmark="bench_api",
-        settings={k: v for k, v in vars(args).items() if k != "json"},
+        settings=settings(args),
         seeded_posts=len(ids),
         machine=machine_info(),
         load_average_before=load_before,
         load_average_after=load_average(),
         seconds=round(time.monotonic() - started, 1),
     )
-    results["verdicts"] = [
-        {"figure": f, "met": ok, "measured": m} for f, ok, m in verdicts(results)
-    ]
+    judge(results, verdicts(results))
     print(report(results))
-    print("\nIssue figures")
-    print(
-        table(
-            ["figure", "met", "measured"],
-            [
-                [v["figure"], "yes" if v["met"] else "NO", v["measured"]]
-                for v in results["verdicts"]
-            ],
-        )
-    )
-    print(
-        f"\n{results['machine']['cpus']} CPUs ({results['machine']['cpu_model']}), load average "
-        f"{load_before[0]} before / {results['load_average_after'][0]} after, "
-        f"{results['seconds']} s"
-    )
+    print_verdicts(results)
+    load_after = results["load_average_after"][0]
+    print(f"{machine_line(results, load_before, load_after)}, {results['seconds']} s")
     write_json(args.json, results)
-    return 0 if all(v["met"] for v in results["verdicts"]) else 1
+    return 0 if all_met(results) else 1
 
 
 if __name__ == "__main__":

@@ -26,15 +26,25 @@ import os
 import resource
 import signal
 import struct
-import subprocess
 import sys
 import time
-from collections.abc import Awaitable, Callable, Iterable
+from collections.abc import Awaitable, Callable, Coroutine, Iterable
 from pathlib import Path
 from typing import Any, TypeVar, cast
 
 import httpx
-from bench_common import PASSWORD, ROOT, Worker, cpu_seconds, free_port, run_cli
+from bench_common import (
+    PASSWORD,
+    ROOT,
+    Worker,
+    cpu_seconds,
+    free_port,
+    rss_kib,
+    run_cli,
+    serve_arguments,
+    spawn,
+    wait_ready,
+)
 
 WS_GUID = "258EAFA5-E914-47DA-95CA-C5AB0DC85B11"
 APP_PING = '{"type":"ping"}'
@@ -69,6 +79,14 @@ def client_frame(opcode: int, payload: bytes) -> bytes:
     return head + key + mask_payload(payload, key)
 
 
+def request_head(path: str, host: str, port: int, token: str | None, *headers: str) -> bytes:
+    """A GET request's head: `headers` after Host, then the bearer `token` if any."""
+    lines = [f"GET {path} HTTP/1.1", f"Host: {host}:{port}", *headers]
+    if token:
+        lines.append(f"Authorization: Bearer {token}")
+    return ("\r\n".join(lines) + "\r\n\r\n").encode()
+
+
 def _retrieve(future: asyncio.Future[None]) -> None:
     """Mark a future's exception as seen (it is reported where the future is awaited)."""
     if not future.cancelled():
@@ -79,7 +97,40 @@ class HandshakeError(Exception):
     """The server refused the upgrade or the request (status line and the start of the body)."""
 
 
-class WsClient(asyncio.Protocol):
+class RawClient(asyncio.Protocol):
+    """What the raw-socket clients share: their transport, closed or aborted."""
+
+    transport: asyncio.Transport | None
+
+    def close(self) -> None:
+        if self.transport is not None:
+            self.transport.close()
+
+    def abort(self) -> None:
+        if self.transport is not None:
+            self.transport.abort()
+
+
+C = TypeVar("C", bound=RawClient)
+
+
+async def open_client(
+    client: C, host: str, port: int, timeout: float, *waits: asyncio.Future[None]
+) -> C:
+    """Connect `client` and wait for each of `waits` (`timeout` seconds for each step); the
+    client is aborted if any fails."""
+    loop = asyncio.get_running_loop()
+    try:
+        await asyncio.wait_for(loop.create_connection(lambda: client, host, port), timeout)
+        for future in waits:
+            await asyncio.wait_for(future, timeout)
+    except BaseException:
+        client.abort()
+        raise
+    return client
+
+
+class WsClient(RawClient):
     """One WebSocket connection (see the module docstring)."""
 
     def __init__(
@@ -124,17 +175,13 @@ class WsClient(asyncio.Protocol):
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         self.transport = cast(asyncio.Transport, transport)  # uvloop's are not subclasses
-        lines = [
-            f"GET {self.path} HTTP/1.1",
-            f"Host: {self.host}:{self.port}",
-            "Upgrade: websocket",
-            "Connection: Upgrade",
-            f"Sec-WebSocket-Key: {self.key}",
-            "Sec-WebSocket-Version: 13",
-        ]
-        if self.token:
-            lines.append(f"Authorization: Bearer {self.token}")
-        self.transport.write(("\r\n".join(lines) + "\r\n\r\n").encode())
+        self.transport.write(
+            request_head(
+                *(self.path, self.host, self.port, self.token),
+                *("Upgrade: websocket", "Connection: Upgrade"),
+                *(f"Sec-WebSocket-Key: {self.key}", "Sec-WebSocket-Version: 13"),
+            )
+        )
 
     def data_received(self, data: bytes) -> None:
         now = time.perf_counter()
@@ -278,12 +325,7 @@ class WsClient(asyncio.Protocol):
     def close(self, code: int = 1000) -> None:
         """Send a close frame and close the socket (without waiting for the server's close)."""
         self._write(OP_CLOSE, code.to_bytes(2, "big"))
-        if self.transport is not None:
-            self.transport.close()
-
-    def abort(self) -> None:
-        if self.transport is not None:
-            self.transport.abort()
+        super().close()
 
 
 async def connect_ws(
@@ -300,23 +342,15 @@ async def connect_ws(
     """Connect and complete the upgrade, then (`greeted`) wait for the first message: the app
     sends `hello` once the socket is authenticated and subscribed, or closes it with a 44xx
     code. HandshakeError (refused or closed) or OSError otherwise."""
-    loop = asyncio.get_running_loop()
     client = WsClient(host, port, path, token=token, on_text=on_text, tag=tag)
-    try:
-        await asyncio.wait_for(loop.create_connection(lambda: client, host, port), timeout)
-        await asyncio.wait_for(client.opened, timeout)
-        if greeted:
-            await asyncio.wait_for(client.greeted, timeout)
-    except BaseException:
-        client.abort()
-        raise
-    return client
+    waits = (client.opened, client.greeted) if greeted else (client.opened,)
+    return await open_client(client, host, port, timeout, *waits)
 
 
 # --- Server-Sent Events -------------------------------------------------------------------------
 
 
-class SseClient(asyncio.Protocol):
+class SseClient(RawClient):
     """One `text/event-stream` GET (see the module docstring)."""
 
     def __init__(
@@ -352,14 +386,9 @@ class SseClient(asyncio.Protocol):
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         self.transport = cast(asyncio.Transport, transport)  # uvloop's are not subclasses
-        lines = [
-            f"GET {self.path} HTTP/1.1",
-            f"Host: {self.host}:{self.port}",
-            "Accept: text/event-stream",
-        ]
-        if self.token:
-            lines.append(f"Authorization: Bearer {self.token}")
-        self.transport.write(("\r\n".join(lines) + "\r\n\r\n").encode())
+        self.transport.write(
+            request_head(self.path, self.host, self.port, self.token, "Accept: text/event-stream")
+        )
 
     def data_received(self, data: bytes) -> None:
         now = time.perf_counter()
@@ -449,14 +478,6 @@ class SseClient(asyncio.Protocol):
             and self.reconnect_reason is None
         )
 
-    def close(self) -> None:
-        if self.transport is not None:
-            self.transport.close()
-
-    def abort(self) -> None:
-        if self.transport is not None:
-            self.transport.abort()
-
 
 async def connect_sse(
     host: str,
@@ -469,15 +490,8 @@ async def connect_sse(
     timeout: float = 30.0,
 ) -> SseClient:
     """Connect and wait for the stream's `ready` event (HandshakeError or OSError otherwise)."""
-    loop = asyncio.get_running_loop()
     client = SseClient(host, port, path, token=token, on_event=on_event, tag=tag)
-    try:
-        await asyncio.wait_for(loop.create_connection(lambda: client, host, port), timeout)
-        await asyncio.wait_for(client.ready, timeout)
-    except BaseException:
-        client.abort()
-        raise
-    return client
+    return await open_client(client, host, port, timeout, client.ready)
 
 
 # --- many connections ---------------------------------------------------------------------------
@@ -535,19 +549,27 @@ def process_nofile_limit(pid: int) -> int | None:
     return None
 
 
-def log_problems(worker: Worker) -> dict[str, Any]:
-    """Lines of a worker's log at WARNING or worse (JSON logs), counted by message."""
-    counts: dict[str, int] = {}
+def log_records(text: str) -> tuple[list[dict[str, Any]], int]:
+    """The JSON records of a process's log (other lines skipped) and its count of tracebacks."""
+    records = []
     tracebacks = 0
-    for line in worker.log().splitlines():
+    for line in text.splitlines():
         if line.startswith("Traceback"):
             tracebacks += 1
         if not line.startswith("{"):
             continue
         try:
-            record = json.loads(line)
+            records.append(json.loads(line))
         except ValueError:
             continue
+    return records, tracebacks
+
+
+def log_problems(worker: Worker) -> dict[str, Any]:
+    """Lines of a worker's log at WARNING or worse (JSON logs), counted by message."""
+    counts: dict[str, int] = {}
+    records, tracebacks = log_records(worker.log())
+    for record in records:
         level = str(record.get("level", record.get("levelname", ""))).upper()
         if level in ("WARNING", "ERROR", "CRITICAL"):
             key = f"{level}: {record.get('message', record.get('msg', ''))}"[:160]
@@ -565,32 +587,10 @@ def start_hooked_worker(
     plus a SIGUSR1 handler running `gc.collect()`, and tracemalloc snapshots on SIGUSR2 when
     started with BENCH_TRACEMALLOC=<frames>); waits until /readyz answers 200."""
     port = free_port()
-    log_path = log_dir / f"{name}.log"
-    with log_path.open("wb") as log:
-        popen = subprocess.Popen(
-            [
-                *(sys.executable, str(ROOT / "scripts" / "bench_worker.py"), "serve"),
-                *("--host", "127.0.0.1", "--port", str(port)),
-                *("--graceful-timeout", str(graceful_timeout)),
-            ],
-            cwd=ROOT,
-            env={**env, "BENCH_WORKER_DIR": str(log_dir)},
-            stdout=log,
-            stderr=subprocess.STDOUT,
-        )
-    worker = Worker(name, port, popen, log_path)
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        if popen.poll() is not None:
-            raise RuntimeError(f"{name} exited early:\n{worker.log()[-3000:]}")
-        try:
-            if httpx.get(f"{worker.url}/readyz", timeout=1).status_code == 200:
-                return worker
-        except httpx.HTTPError:
-            pass
-        time.sleep(0.1)
-    worker.stop()
-    raise RuntimeError(f"{name} not ready after 30 s:\n{worker.log()[-3000:]}")
+    script = str(ROOT / "scripts" / "bench_worker.py")
+    command = [sys.executable, script, *serve_arguments(port, graceful_timeout)]
+    env = {**env, "BENCH_WORKER_DIR": str(log_dir)}
+    return wait_ready(spawn(name, port, command, log_dir, env))
 
 
 # --- accounts and posts -------------------------------------------------------------------------
@@ -615,24 +615,41 @@ async def login(http: httpx.AsyncClient, base: str, email: str) -> str:
     return str(response.json()["access_token"])
 
 
-async def register(http: httpx.AsyncClient, base: str, name: str) -> tuple[int, str]:
-    """Register `name@example.com` (role user) and log in: (id, access token)."""
+async def register(
+    http: httpx.AsyncClient, base: str, name: str, *, admin_token: str | None = None
+) -> tuple[int, str]:
+    """Register `name@example.com` (role user; promoted to admin by `admin_token` when given)
+    and log in: (id, access token)."""
     email = f"{name}@example.com"
     body = {"email": email, "username": name, "password": PASSWORD}
     created = await http.post(f"{base}/api/auth/register", json=body)
     created.raise_for_status()
-    return int(created.json()["id"]), await login(http, base, email)
+    user_id = int(created.json()["id"])
+    if admin_token:
+        promoted = await http.patch(
+            f"{base}/api/users/{user_id}",
+            json={"role": "admin"},
+            headers={"Authorization": f"Bearer {admin_token}"},
+        )
+        promoted.raise_for_status()
+    return user_id, await login(http, base, email)
 
 
 async def register_many(
-    http: httpx.AsyncClient, base: str, prefix: str, count: int, concurrency: int = 8
+    http: httpx.AsyncClient,
+    base: str,
+    prefix: str,
+    count: int,
+    concurrency: int = 8,
+    *,
+    admin_token: str | None = None,
 ) -> list[str]:
-    """`count` accounts `{prefix}_{n}`; their access tokens."""
+    """`count` accounts `{prefix}_{n}` (admins when `admin_token` is given); their tokens."""
     limit = asyncio.Semaphore(concurrency)
 
     async def one(n: int) -> str:
         async with limit:
-            return (await register(http, base, f"{prefix}_{n}"))[1]
+            return (await register(http, base, f"{prefix}_{n}", admin_token=admin_token))[1]
 
     return list(await asyncio.gather(*(one(n) for n in range(count))))
 
@@ -655,12 +672,53 @@ async def approved_post(
     return blog_id
 
 
+def setup_client() -> httpx.AsyncClient:
+    """The httpx client of the setup (accounts, posts) and of REST calls: no pool limit."""
+    limits = httpx.Limits(max_connections=None, max_keepalive_connections=None)
+    return httpx.AsyncClient(timeout=httpx.Timeout(30.0), limits=limits)
+
+
+async def author_and_viewers(
+    http: httpx.AsyncClient, base: str, admin_email: str, prefix: str, count: int
+) -> tuple[str, str, list[str]]:
+    """Tokens of the admin `admin_email`, of a new author `bench_author`, and of `count` new
+    accounts `{prefix}_{n}`."""
+    admin = await login(http, base, admin_email)
+    _, author = await register(http, base, "bench_author")
+    tokens = await register_many(http, base, prefix, count)
+    return admin, author, tokens
+
+
 def client_rss_kib() -> int:
     """VmRSS of this process."""
-    for row in Path("/proc/self/status").read_text().splitlines():
-        if row.startswith("VmRSS:"):
-            return int(row.split()[1])
-    return 0
+    return rss_kib(os.getpid())
+
+
+async def open_loop(
+    items: Iterable[T], rate: float, send: Callable[[T], Coroutine[Any, Any, None]]
+) -> float:
+    """Open loop: `send(item)` number n starts at n/rate seconds whatever the earlier ones are
+    doing; returns the seconds until every one has finished."""
+    start = time.perf_counter()
+    tasks: list[asyncio.Task[None]] = []
+    for n, item in enumerate(items):
+        delay = start + n / rate - time.perf_counter()
+        if delay > 0:
+            await asyncio.sleep(delay)
+        tasks.append(asyncio.create_task(send(item)))
+    await asyncio.gather(*tasks)
+    return time.perf_counter() - start
+
+
+async def wait_for_silence(last: Callable[[], float], seconds: float, limit: float) -> float:
+    """Wait until `last()` (the time of the last message) is `seconds` old, `limit` seconds at
+    most; returns how long that took."""
+    started = time.perf_counter()
+    while time.perf_counter() - started < limit:
+        if time.perf_counter() - last() >= seconds:
+            break
+        await asyncio.sleep(0.1)
+    return time.perf_counter() - started
 
 
 def _signal_and_wait(worker: Worker, log_dir: Path, signum: int, marker: str) -> int:

@@ -7,6 +7,7 @@ Redis command counts must be exact, a private `redis-server`. Nothing here is im
 
 from __future__ import annotations
 
+import argparse
 import asyncio
 import json
 import math
@@ -302,6 +303,44 @@ class Worker:
             self.terminate_and_time(timeout=15.0)
 
 
+def serve_arguments(port: int, graceful_timeout: int) -> list[str]:
+    """The arguments of `blog-api serve` after the command itself (localhost, `port`)."""
+    return [
+        *("serve", "--host", "127.0.0.1", "--port", str(port)),
+        *("--graceful-timeout", str(graceful_timeout)),
+    ]
+
+
+def spawn(
+    name: str, port: int, command: Sequence[str], log_dir: Path, env: dict[str, str] | None
+) -> Worker:
+    """Start `command` (cwd: the repository) with its output in `<log_dir>/<name>.log`."""
+    log_path = log_dir / f"{name}.log"
+    with log_path.open("wb") as log:
+        popen = subprocess.Popen(
+            list(command), cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT
+        )
+    return Worker(name, port, popen, log_path)
+
+
+def wait_ready(worker: Worker, label: str | None = None) -> Worker:
+    """Wait (30 s at most) until the process answers 200 on /readyz; stop it and raise if it
+    exits first or never does. `label` names it in the error (its name by default)."""
+    label = label or worker.name
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        if worker.popen.poll() is not None:
+            raise RuntimeError(f"{label} exited early:\n{worker.log()[-3000:]}")
+        try:
+            if httpx.get(f"{worker.url}/readyz", timeout=1).status_code == 200:
+                return worker
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.1)
+    worker.stop()
+    raise RuntimeError(f"{label} not ready after 30 s:\n{worker.log()[-3000:]}")
+
+
 def start_worker(
     name: str, env: dict[str, str], log_dir: Path, *, graceful_timeout: int = 8
 ) -> Worker:
@@ -310,32 +349,15 @@ def start_worker(
     `graceful_timeout` is serve's --graceful-timeout (8 s by default, as in production).
     """
     port = free_port()
-    log_path = log_dir / f"{name}.log"
-    with log_path.open("wb") as log:
-        popen = subprocess.Popen(
-            [
-                *(sys.executable, "-m", "blog_api.cli", "serve"),
-                *("--host", "127.0.0.1", "--port", str(port)),
-                *("--graceful-timeout", str(graceful_timeout)),
-            ],
-            cwd=ROOT,
-            env=env,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-        )
-    worker = Worker(name, port, popen, log_path)
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        if popen.poll() is not None:
-            raise RuntimeError(f"{name} exited early:\n{worker.log()[-3000:]}")
-        try:
-            if httpx.get(f"{worker.url}/readyz", timeout=1).status_code == 200:
-                return worker
-        except httpx.HTTPError:
-            pass
-        time.sleep(0.1)
-    worker.stop()
-    raise RuntimeError(f"{name} not ready after 30 s:\n{worker.log()[-3000:]}")
+    command = [sys.executable, "-m", "blog_api.cli", *serve_arguments(port, graceful_timeout)]
+    return wait_ready(spawn(name, port, command, log_dir, env))
+
+
+def start_workers(
+    env: dict[str, str], log_dir: Path, graceful_timeout: int, names: Sequence[str] = ("A", "B")
+) -> list[Worker]:
+    """`start_worker` for each of `names` (workers A and B by default)."""
+    return [start_worker(n, env, log_dir, graceful_timeout=graceful_timeout) for n in names]
 
 
 def base_env(**extra: str) -> dict[str, str]:
@@ -352,6 +374,53 @@ def base_env(**extra: str) -> dict[str, str]:
     return env
 
 
+def worker_env(
+    redis_url: str, workdir: Path, *, hash_profile: str = "fast", **extra: str
+) -> dict[str, str]:
+    """`base_env` of the benchmarks' workers: PASSWORD_HASH_PROFILE `hash_profile`, REDIS_URL
+    `redis_url`, media under `workdir`, plus `extra`."""
+    return base_env(
+        PASSWORD_HASH_PROFILE=hash_profile,
+        REDIS_URL=redis_url,
+        MEDIA_ROOT=str(workdir / "media"),
+        **extra,
+    )
+
+
+def setup_database(args: argparse.Namespace, env: dict[str, str]) -> None:
+    """A fresh, migrated --database on --postgres; its URL goes into `env["DATABASE_URL"]`."""
+    print(f"preparing database {args.database} (blog-api migrate)")
+    env["DATABASE_URL"] = prepare_database(args.postgres, args.database, env)
+
+
+def open_redis(url: str) -> tuple[str, PrivateRedis | None]:
+    """(Redis URL, private server or None): `url` flushed when given, else a `PrivateRedis`."""
+    if url:
+        flush_redis(url)
+        return url, None
+    redis = PrivateRedis()
+    return redis.url, redis
+
+
+def redis_label(redis: PrivateRedis | None, url: str) -> str:
+    """How the results name the Redis used."""
+    return "private redis-server" if redis is not None else url
+
+
+def print_logs(processes: Iterable[Worker]) -> None:
+    """The last lines of each process's log (after a failure)."""
+    for process in processes:
+        print(f"--- log of {process.name} (last lines)\n{process.log()[-2000:]}")
+
+
+def remove_workdir(workdir: Path, keep_logs: bool) -> None:
+    """Delete the working directory, or (--keep-logs) say where the logs are."""
+    if keep_logs:
+        print(f"worker logs kept in {workdir}")
+    else:
+        shutil.rmtree(workdir, ignore_errors=True)
+
+
 def write_json(path: str | None, payload: dict[str, Any]) -> None:
     if not path:
         return
@@ -366,3 +435,110 @@ def use_uvloop() -> None:
     except ImportError:
         return
     asyncio.set_event_loop_policy(uvloop.EventLoopPolicy())
+
+
+# --- command line and verdicts -------------------------------------------------------------------
+
+PRIVATE_REDIS_HELP = "use this Redis (its db is flushed) instead of a private redis-server"
+GRACEFUL_TIMEOUT_HELP = "blog-api serve --graceful-timeout"
+TOO_BUSY = "machine too busy to judge"
+
+
+def new_parser(doc: str | None) -> argparse.ArgumentParser:
+    """A parser described by the first paragraph of the script's docstring `doc`."""
+    return argparse.ArgumentParser(
+        description=doc.split("\n\n")[0] if doc else None,
+        formatter_class=argparse.ArgumentDefaultsHelpFormatter,
+    )
+
+
+def add_server_options(
+    parser: argparse.ArgumentParser,
+    database: str,
+    *,
+    redis_help: str | None = PRIVATE_REDIS_HELP,
+    graceful_timeout_help: str | None = GRACEFUL_TIMEOUT_HELP,
+) -> None:
+    """--postgres and --database (default `database`); --redis-url (default: a private
+    redis-server) and --graceful-timeout unless their help is None."""
+    parser.add_argument(
+        "--postgres", default=DEFAULT_POSTGRES, help="PostgreSQL server URL (no database)"
+    )
+    parser.add_argument("--database", default=database, help="database (re-created)")
+    if redis_help is not None:
+        parser.add_argument("--redis-url", default="", help=redis_help)
+    if graceful_timeout_help is not None:
+        parser.add_argument("--graceful-timeout", type=int, default=8, help=graceful_timeout_help)
+
+
+def add_run_options(parser: argparse.ArgumentParser, *, keep_logs: bool = False) -> None:
+    """--max-load and --wait-idle (the quiet-machine wait), --keep-logs if asked, --json."""
+    parser.add_argument("--max-load", type=float, default=1.5, help="1-minute load average limit")
+    parser.add_argument(
+        "--wait-idle", type=float, default=0.0, help="seconds to wait for load < --max-load"
+    )
+    if keep_logs:
+        parser.add_argument(
+            "--keep-logs",
+            action="store_true",
+            help="keep the workers' logs (kept anyway on failure)",
+        )
+    parser.add_argument("--json", metavar="PATH", help="also write the results as JSON")
+
+
+def settings(args: argparse.Namespace, *skip: str) -> dict[str, Any]:
+    """The options as given, for the results (without --json and `skip`)."""
+    return {k: v for k, v in vars(args).items() if k not in ("json", *skip)}
+
+
+def judge(
+    results: dict[str, Any], found: Iterable[tuple[str, bool, str]], *, judged: bool = True
+) -> None:
+    """`results["verdicts"]` from (figure, met, measured); `met` is None when not `judged`."""
+    results["verdicts"] = [
+        {"figure": f, "met": ok if judged else None, "measured": m} for f, ok, m in found
+    ]
+
+
+def all_met(results: dict[str, Any]) -> bool:
+    return all(v["met"] for v in results["verdicts"])
+
+
+def print_verdicts(results: dict[str, Any], note: str | None = None) -> None:
+    """The "Issue figures" table (a verdict not judged reads TOO_BUSY), after `note` if any."""
+    print("\nIssue figures")
+    if note:
+        print(note)
+    print(
+        table(
+            ["figure", "met", "measured"],
+            [
+                [
+                    v["figure"],
+                    TOO_BUSY if v["met"] is None else "yes" if v["met"] else "NO",
+                    v["measured"],
+                ]
+                for v in results["verdicts"]
+            ],
+        )
+    )
+
+
+def print_busy_warning(load_before: tuple[float, float, float], max_load: float) -> None:
+    """The warning printed when the machine was too busy at the start to trust the figures."""
+    print(
+        f"\nWARNING: machine too busy to judge: load average {load_before[0]} at the start "
+        f"(limit {max_load}); rerun on a quiet machine (--wait-idle) before trusting "
+        "these figures"
+    )
+
+
+def machine_line(
+    results: dict[str, Any], load_before: tuple[float, float, float], load_after: object
+) -> str:
+    """The start of the last line printed: CPUs and the load averages before and after."""
+    machine = results["machine"]
+    return (
+        f"\n{machine['cpus']} CPUs ({machine['cpu_model']}), load average "
+        f"{load_before[0]} before / {load_after} after"
+    )

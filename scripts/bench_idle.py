@@ -32,7 +32,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import shutil
 import statistics
 import sysconfig
 import tempfile
@@ -43,12 +42,12 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-import httpx
 from bench_clients import (
     APP_PING,
     SseClient,
     WsClient,
     approved_post,
+    author_and_viewers,
     bounded,
     claims_after_close,
     client_rss_kib,
@@ -57,31 +56,41 @@ from bench_clients import (
     connect_ws,
     create_admin,
     log_problems,
-    login,
     process_nofile_limit,
     raise_nofile_limit,
     redis_connections,
-    register,
-    register_many,
+    setup_client,
     start_hooked_worker,
     tracemalloc_snapshot,
+    wait_for_silence,
 )
 from bench_common import (
-    DEFAULT_POSTGRES,
     ROOT,
     PrivateRedis,
     Worker,
-    base_env,
+    add_run_options,
+    add_server_options,
+    all_met,
     cpu_seconds,
     flush_redis,
+    judge,
     load_average,
     machine_info,
-    prepare_database,
+    machine_line,
+    new_parser,
+    open_redis,
+    print_busy_warning,
+    print_verdicts,
+    redis_label,
+    remove_workdir,
     rss_kib,
+    settings,
+    setup_database,
     summarize_ms,
     table,
     use_uvloop,
     wait_until_quiet,
+    worker_env,
     write_json,
 )
 
@@ -89,10 +98,7 @@ ADMIN_EMAIL = "bench-admin@example.com"
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(
-        description=__doc__.split("\n\n")[0] if __doc__ else None,
-        formatter_class=argparse.ArgumentDefaultsHelpFormatter,
-    )
+    parser = new_parser(__doc__)
     parser.add_argument(
         "--phase1",
         type=int,
@@ -158,32 +164,14 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         help="connections of each kind in the tracemalloc run (tracing slows the worker down "
         "several times; with 1000 WebSockets on one post most time out)",
     )
-    parser.add_argument(
-        "--postgres", default=DEFAULT_POSTGRES, help="PostgreSQL server URL (no database)"
-    )
-    parser.add_argument("--database", default="bench_idle", help="database (re-created)")
-    parser.add_argument(
-        "--redis-url",
-        default="",
-        help="use this Redis (its db is flushed) instead of a private redis-server",
-    )
-    parser.add_argument(
-        "--graceful-timeout", type=int, default=8, help="blog-api serve --graceful-timeout"
-    )
+    add_server_options(parser, "bench_idle")
     parser.add_argument(
         "--settle", type=float, default=2.0, help="seconds of silence before a memory reading"
     )
     parser.add_argument(
         "--sample-every", type=float, default=10.0, help="phase 2: seconds between samples"
     )
-    parser.add_argument("--max-load", type=float, default=1.5, help="1-minute load average limit")
-    parser.add_argument(
-        "--wait-idle", type=float, default=0.0, help="seconds to wait for load < --max-load"
-    )
-    parser.add_argument(
-        "--keep-logs", action="store_true", help="keep the workers' logs (kept anyway on failure)"
-    )
-    parser.add_argument("--json", metavar="PATH", help="also write the results as JSON")
+    add_run_options(parser, keep_logs=True)
     args = parser.parse_args(argv)
     if min(args.phase1, args.sse, args.ws, args.hold) < 0 or args.conns_per_account < 1:
         parser.error("counts and --hold must not be negative; --conns-per-account positive")
@@ -211,12 +199,7 @@ class Quiet:
             self.presence += 1
 
     async def wait(self, seconds: float, limit: float = 120.0) -> float:
-        start = time.perf_counter()
-        while time.perf_counter() - start < limit:
-            if time.perf_counter() - self.last >= seconds:
-                break
-            await asyncio.sleep(0.1)
-        return time.perf_counter() - start
+        return await wait_for_silence(lambda: self.last, seconds, limit)
 
 
 async def open_many(
@@ -600,11 +583,10 @@ async def phase2(
 async def accounts_and_posts(
     base: str, args: argparse.Namespace, posts: int
 ) -> tuple[list[str], list[int]]:
-    limits = httpx.Limits(max_connections=None, max_keepalive_connections=None)
-    async with httpx.AsyncClient(timeout=httpx.Timeout(30.0), limits=limits) as http:
-        admin = await login(http, base, ADMIN_EMAIL)
-        _, author = await register(http, base, "bench_author")
-        tokens = await register_many(http, base, "bench_idle", args.accounts)
+    async with setup_client() as http:
+        admin, author, tokens = await author_and_viewers(
+            http, base, ADMIN_EMAIL, "bench_idle", args.accounts
+        )
         blogs = [
             await approved_post(
                 http, base, author_token=author, admin_token=admin, title=f"Idle benchmark {n}"
@@ -627,18 +609,16 @@ def start_workers(
 
 def run(args: argparse.Namespace, workdir: Path, redis_url: str) -> dict[str, Any]:
     """Both phases; each starts (and stops) its own workers."""
-    env = base_env(
-        PASSWORD_HASH_PROFILE="fast",
-        REDIS_URL=redis_url,
+    env = worker_env(
+        redis_url,
+        workdir,
         SSE_MAX_CONNECTIONS_PER_USER="100000",
         WS_MAX_CONNECTIONS_PER_USER="100000",
         SSE_HEARTBEAT_SECONDS=str(args.sse_heartbeat),
         WS_PING_INTERVAL_SECONDS=str(args.ws_ping_interval),
         WS_PING_TIMEOUT_SECONDS=str(args.ws_ping_timeout),
-        MEDIA_ROOT=str(workdir / "media"),
     )
-    print(f"preparing database {args.database} (blog-api migrate)")
-    env["DATABASE_URL"] = prepare_database(args.postgres, args.database, env)
+    setup_database(args, env)
     create_admin(env, ADMIN_EMAIL, "bench_admin")
     results: dict[str, Any] = {"log_problems": {}}
     tokens: list[str] = []
@@ -656,10 +636,10 @@ def run(args: argparse.Namespace, workdir: Path, redis_url: str) -> dict[str, An
             )
     if args.sse or args.ws:
         runs.append(("phase2", ["A", "B"], env))
-    for key, names, worker_env in runs:
+    for key, names, run_env in runs:
         # Each run starts from an empty Redis: nothing left by the previous run's workers.
         flush_redis(redis_url)
-        workers = start_workers(names, worker_env, workdir, args)
+        workers = start_workers(names, run_env, workdir, args)
         try:
             limits = {w.name: process_nofile_limit(w.pid) for w in workers}
             print(
@@ -935,12 +915,7 @@ def main(argv: list[str] | None = None) -> int:
     redis: PrivateRedis | None = None
     use_uvloop()
     try:
-        if args.redis_url:
-            redis_url = args.redis_url
-            flush_redis(redis_url)
-        else:
-            redis = PrivateRedis()
-            redis_url = redis.url
+        redis_url, redis = open_redis(args.redis_url)
         results = run(args, workdir, redis_url)
     except BaseException:
         for log in sorted(workdir.glob("*.log")):
@@ -950,49 +925,30 @@ def main(argv: list[str] | None = None) -> int:
     finally:
         if redis is not None:
             redis.stop()
-    if args.keep_logs:
-        print(f"worker logs kept in {workdir}")
-    else:
-        shutil.rmtree(workdir, ignore_errors=True)
+    remove_workdir(workdir, args.keep_logs)
     load_after = load_average()
     results.update(
         benchmark="bench_idle",
-        settings={k: v for k, v in vars(args).items() if k not in ("json", "tracing")},
+        settings=settings(args, "tracing"),
         machine=machine_info(),
         nofile_limit=nofile,
         load_average_before=load_before,
         load_average_after=load_after,
         machine_too_busy=load_before[0] >= args.max_load,
-        redis="private redis-server" if redis is not None else args.redis_url,
+        redis=redis_label(redis, args.redis_url),
         seconds=round(time.monotonic() - started, 1),
     )
-    results["verdicts"] = [
-        {"figure": f, "met": ok, "measured": m} for f, ok, m in verdicts(results, args)
-    ]
+    judge(results, verdicts(results, args))
     print(report(results))
-    print("\nIssue figures")
-    print(
-        table(
-            ["figure", "met", "measured"],
-            [
-                [v["figure"], "yes" if v["met"] else "NO", v["measured"]]
-                for v in results["verdicts"]
-            ],
-        )
-    )
+    print_verdicts(results)
     if results["machine_too_busy"]:
-        print(
-            f"\nWARNING: machine too busy to judge: load average {load_before[0]} at the start "
-            f"(limit {args.max_load}); rerun on a quiet machine (--wait-idle) before trusting "
-            "these figures"
-        )
+        print_busy_warning(load_before, args.max_load)
     print(
-        f"\n{results['machine']['cpus']} CPUs ({results['machine']['cpu_model']}), load average "
-        f"{load_before[0]} before / {load_after[0]} after (the latter includes this benchmark), "
-        f"{results['seconds']} s; client RLIMIT_NOFILE {nofile[0]} (hard {nofile[1]})"
+        f"{machine_line(results, load_before, load_after[0])} (the latter includes this "
+        f"benchmark), {results['seconds']} s; client RLIMIT_NOFILE {nofile[0]} (hard {nofile[1]})"
     )
     write_json(args.json, results)
-    return 0 if all(v["met"] for v in results["verdicts"]) else 1
+    return 0 if all_met(results) else 1
 
 
 if __name__ == "__main__":

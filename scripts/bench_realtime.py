@@ -48,7 +48,6 @@ import json
 import shutil
 import socket
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -59,28 +58,40 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, cast
 
 import httpx
+from bench_clients import create_admin, log_records, login, open_loop, register, register_many
 from bench_common import (
-    DEFAULT_POSTGRES,
-    PASSWORD,
-    ROOT,
+    GRACEFUL_TIMEOUT_HELP,
+    PRIVATE_REDIS_HELP,
+    TOO_BUSY,
     PrivateRedis,
     Worker,
-    base_env,
+    add_run_options,
+    add_server_options,
+    all_met,
     cpu_seconds,
-    flush_redis,
     free_port,
+    judge,
     load_average,
     machine_info,
-    prepare_database,
+    machine_line,
+    new_parser,
+    open_redis,
+    print_logs,
+    print_verdicts,
     redis_command_calls,
+    redis_label,
     rss_kib,
-    run_cli,
-    start_worker,
+    settings,
+    setup_database,
+    spawn,
+    start_workers,
     summarize_ms,
     table,
     tcp_queues,
     use_uvloop,
+    wait_ready,
     wait_until_quiet,
+    worker_env,
     write_json,
 )
 
@@ -94,7 +105,6 @@ HOST = "127.0.0.1"
 SSE_PATH = "/api/notifications/sse"
 POST_PATH = "/api/blogs"
 POST_CONTENT = "Benchmark post: *delivery latency*."
-TOO_BUSY = "machine too busy to judge"
 TARGET_P99_MS = 12.0
 QS = ("p50", "p95", "p99", "max")
 
@@ -105,10 +115,7 @@ Send = Callable[[ASGIMessage], Awaitable[None]]
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     """Command-line options (see --help); derived: `admins`, the accounts the streams share."""
-    parser = argparse.ArgumentParser(
-        description=__doc__.split("\n\n")[0] if __doc__ else None,
-        formatter_class=argparse.ArgumentDefaultsHelpFormatter,
-    )
+    parser = new_parser(__doc__)
     parser.add_argument(
         "--streams", type=int, default=100, help="SSE streams, split over workers A and B"
     )
@@ -146,31 +153,18 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         default=2000,
         help="at most this many small events to get the stuck client evicted",
     )
-    parser.add_argument(
-        "--postgres", default=DEFAULT_POSTGRES, help="PostgreSQL server URL (no database)"
-    )
-    parser.add_argument("--database", default="bench_realtime", help="database (re-created)")
-    parser.add_argument(
-        "--redis-url",
-        default="",
-        help="use this Redis (its db is flushed) instead of a private redis-server; XREAD "
-        "counts are then server-wide, so use it only on a server nobody else uses",
-    )
-    parser.add_argument(
-        "--graceful-timeout",
-        type=int,
-        default=8,
-        help="blog-api serve --graceful-timeout (the default of serve)",
+    add_server_options(
+        parser,
+        "bench_realtime",
+        redis_help=f"{PRIVATE_REDIS_HELP}; XREAD counts are then server-wide, so use it only on "
+        "a server nobody else uses",
+        graceful_timeout_help=f"{GRACEFUL_TIMEOUT_HELP} (the default of serve)",
     )
     parser.add_argument(
         "--settle", type=float, default=1.0, help="seconds before each memory reading"
     )
     parser.add_argument("--drain-timeout", type=float, default=10.0, help="wait for deliveries")
-    parser.add_argument("--max-load", type=float, default=1.5, help="1-minute load average limit")
-    parser.add_argument(
-        "--wait-idle", type=float, default=0.0, help="seconds to wait for load < --max-load"
-    )
-    parser.add_argument("--json", metavar="PATH", help="also write the results as JSON")
+    add_run_options(parser)
     # Internal: run the floor server on this port (the benchmark launches itself with it).
     parser.add_argument("--floor-server-port", type=int, default=0, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
@@ -477,15 +471,7 @@ class Poster:
     async def steady(self, titles: list[str], rate: float) -> float:
         """Open loop: post n is sent at n/rate seconds whatever the earlier ones are doing."""
         await self.connect()
-        start = time.perf_counter()
-        tasks = []
-        for n, title in enumerate(titles):
-            delay = start + n / rate - time.perf_counter()
-            if delay > 0:
-                await asyncio.sleep(delay)
-            tasks.append(asyncio.create_task(self.post(title)))
-        await asyncio.gather(*tasks)
-        return time.perf_counter() - start
+        return await open_loop(titles, rate, self.post)
 
     async def close(self) -> None:
         """Close the idle connections."""
@@ -624,27 +610,8 @@ def serve_floor(port: int) -> None:
 def start_floor(log_dir: Path) -> Worker:
     """This script with --floor-server-port, as a separate process; waits until it answers."""
     port = free_port()
-    log_path = log_dir / "floor.log"
-    with log_path.open("wb") as log:
-        popen = subprocess.Popen(
-            [sys.executable, str(Path(__file__).resolve()), "--floor-server-port", str(port)],
-            cwd=ROOT,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-        )
-    floor = Worker("floor", port, popen, log_path)
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        if popen.poll() is not None:
-            raise RuntimeError(f"the floor server exited early:\n{floor.log()[-3000:]}")
-        try:
-            if httpx.get(f"{floor.url}/readyz", timeout=1).status_code == 200:
-                return floor
-        except httpx.HTTPError:
-            pass
-        time.sleep(0.1)
-    floor.stop()
-    raise RuntimeError(f"the floor server is not ready after 30 s:\n{floor.log()[-3000:]}")
+    command = [sys.executable, str(Path(__file__).resolve()), "--floor-server-port", str(port)]
+    return wait_ready(spawn("floor", port, command, log_dir, None), "the floor server")
 
 
 # --- accounts (setup, with httpx) ---------------------------------------------------------------
@@ -660,48 +627,15 @@ class Accounts:
     stuck_token: str
 
 
-async def login(http: httpx.AsyncClient, base: str, email: str) -> str:
-    """An access token for `email`."""
-    response = await http.post(
-        f"{base}/api/auth/login", json={"email": email, "password": PASSWORD}
-    )
-    response.raise_for_status()
-    return str(response.json()["access_token"])
-
-
-async def make_account(
-    http: httpx.AsyncClient, base: str, name: str, *, admin_token: str | None
-) -> tuple[int, str]:
-    """Register an account (promoted to admin when `admin_token` is given); (id, access token)."""
-    email = f"{name}@example.com"
-    body = {"email": email, "username": name, "password": PASSWORD}
-    created = await http.post(f"{base}/api/auth/register", json=body)
-    created.raise_for_status()
-    user_id = int(created.json()["id"])
-    if admin_token:
-        promoted = await http.patch(
-            f"{base}/api/users/{user_id}",
-            json={"role": "admin"},
-            headers={"Authorization": f"Bearer {admin_token}"},
-        )
-        promoted.raise_for_status()
-    return user_id, await login(http, base, email)
-
-
 async def make_accounts(base: str, admins: int) -> Accounts:
     """The CLI-created admin plus `admins - 1` promoted ones (the streams' accounts), an author
     (role user), and an admin of its own for the stuck client (so events can target it alone)."""
     async with httpx.AsyncClient(timeout=httpx.Timeout(30.0)) as http:
         root = await login(http, base, ADMIN_EMAIL)
-        limit = asyncio.Semaphore(8)
-
-        async def promoted(n: int) -> str:
-            async with limit:
-                return (await make_account(http, base, f"bench_admin_{n}", admin_token=root))[1]
-
-        tokens = [root, *await asyncio.gather(*(promoted(n) for n in range(admins - 1)))]
-        _, author = await make_account(http, base, "bench_author", admin_token=None)
-        stuck_id, stuck_token = await make_account(http, base, "bench_stuck", admin_token=root)
+        promoted = await register_many(http, base, "bench_admin", admins - 1, admin_token=root)
+        tokens = [root, *promoted]
+        _, author = await register(http, base, "bench_author")
+        stuck_id, stuck_token = await register(http, base, "bench_stuck", admin_token=root)
     return Accounts(tokens, author, stuck_id, stuck_token)
 
 
@@ -1384,16 +1318,8 @@ def log_findings(text: str) -> dict[str, Any]:
     """Warnings, errors and tracebacks in a process's log, with a few distinct messages."""
     counts = {"WARNING": 0, "ERROR": 0, "CRITICAL": 0}
     samples: list[str] = []
-    tracebacks = 0
-    for line in text.splitlines():
-        if line.startswith("Traceback"):
-            tracebacks += 1
-        if not line.startswith("{"):
-            continue
-        try:
-            record = json.loads(line)
-        except ValueError:
-            continue
+    records, tracebacks = log_records(text)
+    for record in records:
         level = record.get("level")
         if level in counts:
             counts[level] += 1
@@ -1423,35 +1349,16 @@ def main(argv: list[str] | None = None) -> int:
     redis: PrivateRedis | None = None
     processes: list[Worker] = []
     try:
-        if args.redis_url:
-            redis_url = args.redis_url
-            flush_redis(redis_url)
-        else:
-            redis = PrivateRedis()
-            redis_url = redis.url
-        env = base_env(
-            PASSWORD_HASH_PROFILE="fast",
-            REDIS_URL=redis_url,
+        redis_url, redis = open_redis(args.redis_url)
+        env = worker_env(
+            redis_url,
+            workdir,
             LOG_LEVEL="INFO",  # the eviction of the stuck client is logged at INFO
-            MEDIA_ROOT=str(workdir / "media"),
             SSE_MAX_CONNECTIONS_PER_USER=str(max(10, 2 * args.clients_per_account)),
         )
-        print(f"preparing database {args.database} (blog-api migrate)")
-        env["DATABASE_URL"] = prepare_database(args.postgres, args.database, env)
-        made = run_cli(
-            "create-admin",
-            "--email",
-            ADMIN_EMAIL,
-            "--username",
-            "bench_admin",
-            env={**env, "BLOG_API_ADMIN_PASSWORD": PASSWORD},
-        )
-        if made.returncode != 0:
-            raise RuntimeError(f"create-admin failed: {made.stderr}")
-        processes = [
-            start_worker(name, env, workdir, graceful_timeout=args.graceful_timeout)
-            for name in ("A", "B")
-        ]
+        setup_database(args, env)
+        create_admin(env, ADMIN_EMAIL, "bench_admin")
+        processes = start_workers(env, workdir, args.graceful_timeout)
         processes.append(start_floor(workdir))
         a, b, floor = processes
         print(
@@ -1462,8 +1369,7 @@ def main(argv: list[str] | None = None) -> int:
         redis_pid = redis.proc.pid if redis is not None else None
         results = asyncio.run(run(a, b, floor, redis_url, redis_pid, args))
     except BaseException:
-        for process in processes:
-            print(f"--- log of {process.name} (last lines)\n{process.log()[-2000:]}")
+        print_logs(processes)
         print(f"logs kept in {workdir}")
         raise
     finally:
@@ -1475,34 +1381,22 @@ def main(argv: list[str] | None = None) -> int:
     shutil.rmtree(workdir, ignore_errors=True)
     results.update(
         benchmark="bench_realtime",
-        settings={k: v for k, v in vars(args).items() if k not in ("json", "floor_server_port")},
+        settings=settings(args, "floor_server_port"),
         machine=machine_info(),
         load_average_before=load_before,
         load_average_after=load_average(),
         quiet_machine=quiet,
-        redis="private redis-server" if redis is not None else args.redis_url,
+        redis=redis_label(redis, args.redis_url),
         seconds=round(time.monotonic() - started, 1),
         server_logs=server_logs,
     )
-    results["verdicts"] = [
-        {"figure": f, "met": ok if quiet else None, "measured": m} for f, ok, m in verdicts(results)
-    ]
+    judge(results, verdicts(results), judged=quiet)
     print(report(results))
-    print("\nIssue figures")
-    if not quiet:
-        print(f"(load average {load_before[0]} at the start, limit {args.max_load}: {TOO_BUSY})")
-    print(
-        table(
-            ["figure", "met", "measured"],
-            [
-                [
-                    v["figure"],
-                    TOO_BUSY if v["met"] is None else "yes" if v["met"] else "NO",
-                    v["measured"],
-                ]
-                for v in results["verdicts"]
-            ],
-        )
+    print_verdicts(
+        results,
+        None
+        if quiet
+        else f"(load average {load_before[0]} at the start, limit {args.max_load}: {TOO_BUSY})",
     )
     for name, found in server_logs.items():
         if found["warnings"] or found["errors"] or found["tracebacks"]:
@@ -1516,8 +1410,7 @@ def main(argv: list[str] | None = None) -> int:
             "expected)"
         )
     print(
-        f"\n{results['machine']['cpus']} CPUs ({results['machine']['cpu_model']}), load average "
-        f"{load_before[0]} before / {results['load_average_after'][0]} after "
+        f"{machine_line(results, load_before, results['load_average_after'][0])} "
         f"(limit {args.max_load}), {results['seconds']} s, "
         f"{results['post_failure_count']} failed posts"
     )
@@ -1526,8 +1419,7 @@ def main(argv: list[str] | None = None) -> int:
     write_json(args.json, results)
     if not quiet:
         return 3
-    met = all(v["met"] for v in results["verdicts"])
-    return 0 if met and not results["post_failure_count"] else 1
+    return 0 if all_met(results) and not results["post_failure_count"] else 1
 
 
 if __name__ == "__main__":

@@ -31,7 +31,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
-import shutil
 import statistics
 import tempfile
 import time
@@ -44,33 +43,45 @@ import httpx
 from bench_clients import (
     WsClient,
     approved_post,
+    author_and_viewers,
     bounded,
     claims_after_close,
     client_rss_kib,
     connect_ws,
     create_admin,
     log_problems,
-    login,
+    open_loop,
     raise_nofile_limit,
-    register,
-    register_many,
+    setup_client,
+    wait_for_silence,
 )
 from bench_common import (
-    DEFAULT_POSTGRES,
     PrivateRedis,
     Worker,
-    base_env,
+    add_run_options,
+    add_server_options,
+    all_met,
     cpu_seconds,
-    flush_redis,
+    judge,
     load_average,
     machine_info,
-    prepare_database,
+    machine_line,
+    new_parser,
+    open_redis,
+    print_busy_warning,
+    print_logs,
+    print_verdicts,
+    redis_label,
+    remove_workdir,
     rss_kib,
-    start_worker,
+    settings,
+    setup_database,
+    start_workers,
     summarize_ms,
     table,
     use_uvloop,
     wait_until_quiet,
+    worker_env,
     write_json,
 )
 
@@ -79,10 +90,7 @@ BODY_PREFIX = "bench-ws "
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(
-        description=__doc__.split("\n\n")[0] if __doc__ else None,
-        formatter_class=argparse.ArgumentDefaultsHelpFormatter,
-    )
+    parser = new_parser(__doc__)
     parser.add_argument(
         "--viewers", type=int, default=1000, help="WebSockets on the post (half on each worker)"
     )
@@ -119,30 +127,12 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         help="issue figure: the largest rise of one viewer's median latency from the first to "
         "the last window, beyond the median rise of all viewers",
     )
-    parser.add_argument(
-        "--postgres", default=DEFAULT_POSTGRES, help="PostgreSQL server URL (no database)"
-    )
-    parser.add_argument("--database", default="bench_ws", help="database (re-created)")
-    parser.add_argument(
-        "--redis-url",
-        default="",
-        help="use this Redis (its db is flushed) instead of a private redis-server",
-    )
-    parser.add_argument(
-        "--graceful-timeout", type=int, default=8, help="blog-api serve --graceful-timeout"
-    )
+    add_server_options(parser, "bench_ws")
     parser.add_argument(
         "--settle", type=float, default=1.0, help="seconds of silence before a memory reading"
     )
     parser.add_argument("--drain-timeout", type=float, default=10.0, help="wait for deliveries")
-    parser.add_argument("--max-load", type=float, default=1.5, help="1-minute load average limit")
-    parser.add_argument(
-        "--wait-idle", type=float, default=0.0, help="seconds to wait for load < --max-load"
-    )
-    parser.add_argument(
-        "--keep-logs", action="store_true", help="keep the workers' logs (kept anyway on failure)"
-    )
-    parser.add_argument("--json", metavar="PATH", help="also write the results as JSON")
+    add_run_options(parser, keep_logs=True)
     args = parser.parse_args(argv)
     if args.viewers < 2:
         parser.error("--viewers needs at least 2 (one per worker)")
@@ -242,12 +232,7 @@ class Fanout:
     async def quiet(self, seconds: float, limit: float = 60.0) -> float:
         """Wait until no message arrived for `seconds` (presence updates of the joins); returns
         how long that took."""
-        started = time.perf_counter()
-        while time.perf_counter() - started < limit:
-            if time.perf_counter() - self.last_message_at >= seconds:
-                break
-            await asyncio.sleep(0.1)
-        return time.perf_counter() - started
+        return await wait_for_silence(lambda: self.last_message_at, seconds, limit)
 
     def close(self, clients: list[WsClient] | None = None) -> None:
         for client in clients if clients is not None else self.clients:
@@ -286,15 +271,7 @@ class Poster:
 
     async def steady(self, numbers: list[int], rate: float) -> float:
         """Open loop: comment k starts at k/rate seconds whatever the earlier ones are doing."""
-        start = time.perf_counter()
-        tasks = []
-        for k, n in enumerate(numbers):
-            delay = start + k / rate - time.perf_counter()
-            if delay > 0:
-                await asyncio.sleep(delay)
-            tasks.append(asyncio.create_task(self.post(n)))
-        await asyncio.gather(*tasks)
-        return time.perf_counter() - start
+        return await open_loop(numbers, rate, self.post)
 
 
 async def wait_delivered(viewers: list[Viewer], numbers: list[int], timeout: float) -> bool:
@@ -396,11 +373,10 @@ def rss_pair(a: Worker, b: Worker) -> dict[str, int]:
 
 async def run(a: Worker, b: Worker, redis_url: str, args: argparse.Namespace) -> dict[str, Any]:
     workers = [a, b]
-    limits = httpx.Limits(max_connections=None, max_keepalive_connections=None)
-    async with httpx.AsyncClient(timeout=httpx.Timeout(30.0), limits=limits) as http:
-        admin = await login(http, a.url, ADMIN_EMAIL)
-        _, author = await register(http, a.url, "bench_author")
-        tokens = await register_many(http, a.url, "bench_viewer", args.accounts)
+    async with setup_client() as http:
+        admin, author, tokens = await author_and_viewers(
+            http, a.url, ADMIN_EMAIL, "bench_viewer", args.accounts
+        )
         blog_id = await approved_post(
             http, a.url, author_token=author, admin_token=admin, title="Live comments benchmark"
         )
@@ -681,25 +657,11 @@ def main(argv: list[str] | None = None) -> int:
     redis: PrivateRedis | None = None
     workers: list[Worker] = []
     try:
-        if args.redis_url:
-            redis_url = args.redis_url
-            flush_redis(redis_url)
-        else:
-            redis = PrivateRedis()
-            redis_url = redis.url
-        env = base_env(
-            PASSWORD_HASH_PROFILE="fast",
-            REDIS_URL=redis_url,
-            WS_MAX_CONNECTIONS_PER_USER="100000",
-            MEDIA_ROOT=str(workdir / "media"),
-        )
-        print(f"preparing database {args.database} (blog-api migrate)")
-        env["DATABASE_URL"] = prepare_database(args.postgres, args.database, env)
+        redis_url, redis = open_redis(args.redis_url)
+        env = worker_env(redis_url, workdir, WS_MAX_CONNECTIONS_PER_USER="100000")
+        setup_database(args, env)
         create_admin(env, ADMIN_EMAIL, "bench_admin")
-        workers = [
-            start_worker(name, env, workdir, graceful_timeout=args.graceful_timeout)
-            for name in ("A", "B")
-        ]
+        workers = start_workers(env, workdir, args.graceful_timeout)
         print(
             f"workers: A pid {workers[0].pid} port {workers[0].port}, "
             f"B pid {workers[1].pid} port {workers[1].port}"
@@ -710,8 +672,7 @@ def main(argv: list[str] | None = None) -> int:
             worker.stop()
         results["log_problems"] = {w.name: log_problems(w) for w in workers}
     except BaseException:
-        for worker in workers:
-            print(f"--- log of {worker.name} (last lines)\n{worker.log()[-2000:]}")
+        print_logs(workers)
         print(f"worker logs kept in {workdir}")
         raise
     finally:
@@ -719,50 +680,30 @@ def main(argv: list[str] | None = None) -> int:
             worker.stop()
         if redis is not None:
             redis.stop()
-    if args.keep_logs:
-        print(f"worker logs kept in {workdir}")
-    else:
-        shutil.rmtree(workdir, ignore_errors=True)
+    remove_workdir(workdir, args.keep_logs)
     load_after = load_average()
     results.update(
         benchmark="bench_ws",
-        settings={k: v for k, v in vars(args).items() if k != "json"},
+        settings=settings(args),
         machine=machine_info(),
         nofile_limit=nofile,
         load_average_before=load_before,
         load_average_after=load_after,
         machine_too_busy=load_before[0] >= args.max_load,
-        redis="private redis-server" if redis is not None else args.redis_url,
+        redis=redis_label(redis, args.redis_url),
         seconds=round(time.monotonic() - started, 1),
     )
-    results["verdicts"] = [
-        {"figure": f, "met": ok, "measured": m} for f, ok, m in verdicts(results, args)
-    ]
+    judge(results, verdicts(results, args))
     print(report(results))
-    print("\nIssue figures")
-    print(
-        table(
-            ["figure", "met", "measured"],
-            [
-                [v["figure"], "yes" if v["met"] else "NO", v["measured"]]
-                for v in results["verdicts"]
-            ],
-        )
-    )
+    print_verdicts(results)
     if results["machine_too_busy"]:
-        print(
-            f"\nWARNING: machine too busy to judge: load average {load_before[0]} at the start "
-            f"(limit {args.max_load}); rerun on a quiet machine (--wait-idle) before trusting "
-            "these figures"
-        )
+        print_busy_warning(load_before, args.max_load)
     print(
-        f"\n{results['machine']['cpus']} CPUs ({results['machine']['cpu_model']}), load average "
-        f"{load_before[0]} before / {load_after[0]} after (the latter includes this benchmark), "
-        f"{results['seconds']} s, {results['post_failure_count']} failed posts"
+        f"{machine_line(results, load_before, load_after[0])} (the latter includes this "
+        f"benchmark), {results['seconds']} s, {results['post_failure_count']} failed posts"
     )
     write_json(args.json, results)
-    ok = all(v["met"] for v in results["verdicts"]) and not results["post_failure_count"]
-    return 0 if ok else 1
+    return 0 if all_met(results) and not results["post_failure_count"] else 1
 
 
 if __name__ == "__main__":

@@ -8,58 +8,23 @@ suite (SQLite pass): the scripts always use real PostgreSQL (and Redis) whatever
 
 from __future__ import annotations
 
-import json
-import shutil
-import subprocess
-import sys
 from pathlib import Path
 
-import pytest
+from tests.bench_helpers import BENCH_MARKS, needs_redis_server, run_benchmark
 
-from tests.conftest import IS_POSTGRES, ROOT
-
-pytestmark = [
-    pytest.mark.e2e,
-    pytest.mark.skipif(
-        IS_POSTGRES, reason="independent of the pass's backend; runs in the SQLite pass"
-    ),
-]
+pytestmark = BENCH_MARKS
 
 
-def run_script(name: str, *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, str(ROOT / "scripts" / name), *args],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
-
-
-def server_and_db(postgres_url: str, suffix: str) -> tuple[str, str, str, str]:
-    """--postgres and --database for a script: a database named after the pass's own (so
-    parallel runs on other test databases never share it)."""
-    server, _, name = postgres_url.rpartition("/")
-    return "--postgres", server, "--database", f"{name.split('?')[0]}_{suffix}"
-
-
+@needs_redis_server
 def test_bench_realtime_delivers_every_event_once_and_counts_reads(
     postgres_url: str, tmp_path: Path
 ) -> None:
-    if shutil.which("redis-server") is None:
-        pytest.skip("Redis unavailable: redis-server is not installed (the script starts its own)")
-    out = tmp_path / "rt.json"
-    result = run_script(
-        "bench_realtime.py",
+    result, data = run_benchmark(
+        *("bench_realtime.py", "rt", postgres_url, tmp_path),
         *("--streams", "4", "--events", "3", "--rounds", "2", "--rate", "50"),
         *("--xread-clients", "2", "--xread-events", "3", "--stuck-events", "3"),
         *("--clients-per-account", "2", "--settle", "0.2", "--graceful-timeout", "1"),
-        *server_and_db(postgres_url, "bench_rt"),
-        *("--max-load", "1000", "--json", str(out)),
     )
-    assert out.exists(), result.stdout[-3000:] + result.stderr[-3000:]
-    data = json.loads(out.read_text())
     # The floor (trivial in-memory SSE server) and blog_api, alternated, same client.
     assert [sorted(r) for r in data["rounds"]] == [["blog_api", "floor", "round"]] * 2
     floor_phases = [r["floor"] for r in data["rounds"]]
@@ -88,17 +53,12 @@ def test_bench_realtime_delivers_every_event_once_and_counts_reads(
 def test_bench_api_measures_every_endpoint_and_the_login_burst(
     postgres_url: str, tmp_path: Path
 ) -> None:
-    out = tmp_path / "api.json"
-    result = run_script(
-        "bench_api.py",
+    result, data = run_benchmark(
+        *("bench_api.py", "api", postgres_url, tmp_path),
         *("--posts", "25", "--requests", "20", "--concurrency", "4"),
         *("--logins", "4", "--login-concurrency", "2", "--probe-seconds", "0.3"),
         *("--hash-profile", "fast", "--redis-url", ""),
-        *server_and_db(postgres_url, "bench_api"),
-        *("--max-load", "1000", "--json", str(out)),
     )
-    assert out.exists(), result.stdout[-3000:] + result.stderr[-3000:]
-    data = json.loads(out.read_text())
     assert data["seeded_posts"] == 25
     assert [e["requests"] for e in data["endpoints"]] == [20] * 5
     assert all(e["errors"] == 0 for e in data["endpoints"])

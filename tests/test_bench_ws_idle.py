@@ -10,62 +10,23 @@ PostgreSQL and a private redis-server whatever the pass.
 
 from __future__ import annotations
 
-import json
-import shutil
-import subprocess
-import sys
 from pathlib import Path
 
-import pytest
+from tests.bench_helpers import BENCH_MARKS, needs_redis_server, run_benchmark
 
-from tests.conftest import IS_POSTGRES, ROOT
-
-pytestmark = [
-    pytest.mark.e2e,
-    pytest.mark.skipif(
-        IS_POSTGRES, reason="independent of the pass's backend; runs in the SQLite pass"
-    ),
-]
+pytestmark = BENCH_MARKS
 
 
-def run_script(name: str, *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, str(ROOT / "scripts" / name), *args],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
-
-
-def server_and_db(postgres_url: str, suffix: str) -> tuple[str, str, str, str]:
-    """--postgres and --database for a script: a database named after the pass's own."""
-    server, _, name = postgres_url.rpartition("/")
-    return "--postgres", server, "--database", f"{name.split('?')[0]}_{suffix}"
-
-
-@pytest.fixture
-def redis_server() -> None:
-    if shutil.which("redis-server") is None:
-        pytest.skip("Redis unavailable: redis-server is not installed (the script starts its own)")
-
-
-@pytest.mark.usefixtures("redis_server")
+@needs_redis_server
 def test_bench_ws_delivers_every_comment_to_every_viewer_once(
     postgres_url: str, tmp_path: Path
 ) -> None:
-    out = tmp_path / "ws.json"
-    result = run_script(
-        "bench_ws.py",
+    result, data = run_benchmark(
+        *("bench_ws.py", "ws", postgres_url, tmp_path),
         *("--viewers", "6", "--viewers-per-account", "2", "--connect-concurrency", "3"),
         *("--rate", "10", "--duration", "1.5", "--window", "0.5"),
         *("--settle", "0.2", "--graceful-timeout", "1"),
-        *server_and_db(postgres_url, "bench_ws"),
-        *("--max-load", "1000", "--json", str(out)),
     )
-    assert out.exists(), result.stdout[-3000:] + result.stderr[-3000:]
-    data = json.loads(out.read_text())
     delivery = data["delivery"]
     assert delivery["comments"] == 15
     assert delivery["deliveries"] == delivery["expected"] == 15 * 6
@@ -86,23 +47,18 @@ def test_bench_ws_delivers_every_comment_to_every_viewer_once(
     assert "Issue figures" in result.stdout
 
 
-@pytest.mark.usefixtures("redis_server")
+@needs_redis_server
 def test_bench_idle_measures_memory_and_keeps_every_connection_alive(
     postgres_url: str, tmp_path: Path
 ) -> None:
-    out = tmp_path / "idle.json"
-    result = run_script(
-        "bench_idle.py",
+    result, data = run_benchmark(
+        *("bench_idle.py", "idle", postgres_url, tmp_path),
         *("--phase1", "10", "--sse", "10", "--ws", "10", "--ws-posts", "2"),
         *("--hold", "3", "--sample-every", "1", "--sse-heartbeat", "1"),
         *("--ws-ping-interval", "1", "--ws-ping-timeout", "3", "--alive-margin", "3"),
         *("--conns-per-account", "5", "--concurrency", "5", "--settle", "0.3"),
         *("--graceful-timeout", "1"),
-        *server_and_db(postgres_url, "bench_idle"),
-        *("--max-load", "1000", "--json", str(out)),
     )
-    assert out.exists(), result.stdout[-3000:] + result.stderr[-3000:]
-    data = json.loads(out.read_text())
     phase1 = data["phase1"]
     assert phase1["open"]["sse"]["opened"] == phase1["open"]["ws"]["opened"] == 10
     assert phase1["alive_before_closing"] == {"sse": 10, "ws": 10}

@@ -8,6 +8,7 @@ from collections.abc import AsyncIterator
 import pytest
 from asgi_lifespan import LifespanManager
 from tortoise import connections
+from tortoise.backends.base.client import BaseDBAsyncClient
 
 from blog_api.core.config import Settings
 from blog_api.core.db import transaction
@@ -38,16 +39,20 @@ async def relay(settings: Settings, redis_url: str) -> AsyncIterator[OutboxRelay
         yield OutboxRelay(realtime.bus)
 
 
+async def _record_in(conn: BaseDBAsyncClient, title: str) -> OutboxEvent:
+    return await record_event(
+        "blog.approved",
+        subject_kind="blog",
+        subject_id=1,
+        audience=Audience(roles=["admin"]),
+        data={"title": title},
+        using_db=conn,
+    )
+
+
 async def _record(title: str) -> OutboxEvent:
     async with transaction() as conn:
-        return await record_event(
-            "blog.approved",
-            subject_kind="blog",
-            subject_id=1,
-            audience=Audience(roles=["admin"]),
-            data={"title": title},
-            using_db=conn,
-        )
+        return await _record_in(conn, title)
 
 
 async def _recreate_outbox() -> None:
@@ -137,14 +142,7 @@ async def test_an_event_is_not_published_before_its_transaction_commits(
 ) -> None:
     tip = await hot_relay.bus.last_id()
     async with transaction() as conn:
-        await record_event(
-            "blog.approved",
-            subject_kind="blog",
-            subject_id=1,
-            audience=Audience(roles=["admin"]),
-            data={"title": "pending"},
-            using_db=conn,
-        )
+        await _record_in(conn, "pending")
         await asyncio.sleep(0.1)  # the relay is idle and free to run meanwhile
         assert await hot_relay.bus.read_since(tip) == []
     await asyncio.sleep(0.2)
@@ -155,14 +153,7 @@ async def test_a_rolled_back_event_is_never_published(hot_relay: OutboxRelay) ->
     tip = await hot_relay.bus.last_id()
     with pytest.raises(RuntimeError):
         async with transaction() as conn:
-            await record_event(
-                "blog.approved",
-                subject_kind="blog",
-                subject_id=1,
-                audience=Audience(roles=["admin"]),
-                data={"title": "rolled back"},
-                using_db=conn,
-            )
+            await _record_in(conn, "rolled back")
             raise RuntimeError("the service failed after recording")
     await _record("committed after")
     await asyncio.sleep(0.2)
