@@ -13,14 +13,30 @@ from typing import Annotated
 
 import typer
 
-from blog_api.core.config import get_settings
+from blog_api.core.config import ConfigError, get_settings
 
-app = typer.Typer(help="blog_api administration and serving.", no_args_is_help=True)
+# No locals in tracebacks: they would print settings, tokens and passwords.
+app = typer.Typer(
+    help="blog_api administration and serving.",
+    no_args_is_help=True,
+    pretty_exceptions_show_locals=False,
+)
 
 
 def _fail(message: str) -> None:
     typer.secho(f"error: {message}", fg=typer.colors.RED, err=True)
     raise typer.Exit(code=1)
+
+
+@app.callback()
+def _check_configuration() -> None:
+    """Refuse to run any command on an invalid or unsafe configuration, in one line."""
+    if "--help" in sys.argv[1:]:
+        return  # help needs no configuration
+    try:
+        get_settings()
+    except ConfigError as exc:
+        _fail(f"configuration refused: {exc}")
 
 
 def _importable(module: str) -> bool:

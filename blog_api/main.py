@@ -97,6 +97,8 @@ def create_app(settings: Settings | None = None, *, generate_schemas: bool = Fal
         # NUL characters are refused for every route in one place (422): core/validation.py.
         dependencies=[Depends(refuse_nul_characters)],
     )
+    # Trailing slashes are removed before routing (RequestContextMiddleware), never redirected.
+    app.router.redirect_slashes = False
     app.state.settings = settings
     set_cursor_key(settings.effective_secret_key())
     app.state.tokens = TokenService(

@@ -302,8 +302,10 @@ class Connection:
         # `pong` needs nothing: receiving it already refreshed `last_seen`.
 
     async def _create(self, msg: WsCommentCreate) -> None:
+        limiter, limit_key = get_rate_limiter(self.ws.app), f"user:{self.user.id}"
         try:
-            await get_rate_limiter(self.ws.app).check("comment", f"user:{self.user.id}")
+            # Tested now, counted only once the comment exists (as over REST).
+            await limiter.check("comment", limit_key, count=False)
         except RateLimited as exc:
             await self.error(
                 "rate-limited", exc.detail, client_id=msg.client_id, retry_after=exc.retry_after
@@ -330,6 +332,8 @@ class Connection:
             except AppError as exc:
                 await self.error(exc.code, exc.detail, client_id=msg.client_id)
                 return
+            if result.created:
+                await limiter.record("comment", limit_key)
         await self.send(
             {
                 "type": "comment.ack",

@@ -12,7 +12,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Annotated, Literal
 
-from pydantic import Field, field_validator, model_validator
+from pydantic import Field, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 VAR_DIR = Path("var")
@@ -20,6 +20,10 @@ DEV_SECRET_FILE = VAR_DIR / "dev-secret-key"
 MIN_SECRET_LENGTH = 32
 # Secrets that people copy from samples and tutorials; refusing them costs nothing.
 KNOWN_WEAK_SECRETS = {"changeme", "secret", "change-me", "dev", "development", "please-change-me"}
+
+
+# CORS origins allowed in development when CORS_ORIGINS is not set.
+DEV_CORS_ORIGINS = ("http://localhost:5173", "http://127.0.0.1:5173")
 
 
 class Environment(str, Enum):
@@ -30,7 +34,11 @@ class Environment(str, Enum):
 class Settings(BaseSettings):
     """All runtime configuration. Field names map to upper-case environment variables."""
 
-    model_config = SettingsConfigDict(env_file=".env", extra="ignore", case_sensitive=False)
+    # hide_input_in_errors: a refused value (SECRET_KEY=hunter2, a password inside REDIS_URL)
+    # must never be echoed into an error message, a traceback or a log.
+    model_config = SettingsConfigDict(
+        env_file=".env", extra="ignore", case_sensitive=False, hide_input_in_errors=True
+    )
 
     environment: Environment = Environment.development
     database_url: str = "sqlite://var/blog_api.sqlite3"
@@ -87,6 +95,18 @@ class Settings(BaseSettings):
         if isinstance(value, str):
             return [item.strip() for item in value.split(",") if item.strip()]
         return value
+
+    @model_validator(mode="after")
+    def _development_cors(self) -> Settings:
+        # Unset in development: the usual local front end (Vite's dev server) may call the API,
+        # as .env.sample shows. Production allows only what CORS_ORIGINS lists; set it empty
+        # explicitly to allow none in development.
+        if (
+            self.environment is Environment.development
+            and "cors_origins" not in self.model_fields_set
+        ):
+            self.cors_origins = list(DEV_CORS_ORIGINS)
+        return self
 
     @model_validator(mode="after")
     def _refuse_unsafe_production(self) -> Settings:
@@ -146,7 +166,27 @@ def _development_secret() -> str:
     return value
 
 
+class ConfigError(Exception):
+    """The configuration is invalid or unsafe; the message is one line and names no value."""
+
+
+def describe_errors(exc: ValidationError) -> str:
+    """One line naming each refused setting and why, without the values (which may be secrets)."""
+    parts = []
+    for error in exc.errors(include_url=False, include_input=False, include_context=False):
+        name = ".".join(str(part) for part in error["loc"]).upper()
+        message = str(error["msg"]).removeprefix("Value error, ")
+        parts.append(f"{name}: {message}" if name else message)
+    return "; ".join(parts)
+
+
 @lru_cache
 def get_settings() -> Settings:
-    """The process-wide settings (cached; tests build their own `Settings`)."""
-    return Settings()
+    """The process-wide settings (cached; tests build their own `Settings`).
+
+    Raises `ConfigError` (one line, no values) when the environment is invalid or unsafe.
+    """
+    try:
+        return Settings()
+    except ValidationError as exc:
+        raise ConfigError(describe_errors(exc)) from None

@@ -20,7 +20,8 @@ access_logger = logging.getLogger("blog_api.access")
 
 
 class RequestContextMiddleware:
-    """Assigns the request id, returns it in `X-Request-ID`, logs one line per request."""
+    """Assigns the request id, returns it in `X-Request-ID`, logs one line per request, and
+    serves every path the same with or without a trailing slash."""
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
@@ -29,6 +30,13 @@ class RequestContextMiddleware:
         if scope["type"] not in ("http", "websocket"):
             await self.app(scope, receive, send)
             return
+        path: str = scope["path"]
+        if len(path) > 1 and path.endswith("/"):
+            # `/api/blogs/` is `/api/blogs`: answered the same, with no redirect (curl, urllib
+            # and httpx do not follow a 307 by default, so a POST would silently go nowhere),
+            # and each path appears once in the OpenAPI document.
+            path = path.rstrip("/") or "/"
+            scope = {**scope, "path": path, "raw_path": path.encode()}
         headers = Headers(scope=scope)
         request_id = requestid.set_request_id(headers.get("x-request-id"))
         requestid.set_current_user_id(None)

@@ -42,7 +42,7 @@ import ipaddress
 import logging
 import math
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from typing import Any
 
@@ -119,19 +119,38 @@ class RateLimiter:
             storage = storage_from_string("async+memory://")  # type: ignore[assignment]
         return cls(limits, storage, enabled=settings.rate_limit_enabled)
 
-    async def check(self, name: str, key: str) -> None:
-        """Count one hit of `key` against every limit of `name`; `RateLimited` when over."""
+    async def check(self, name: str, key: str, *, count: bool = True) -> None:
+        """Count one hit of `key` against every limit of `name`; `RateLimited` when over.
+
+        With `count=False` it only tests that one more would be allowed (see `record`).
+        """
         if not self.enabled:
             return
         identifier = f"{name}:{key}"
         try:
             for item in self.limits[name]:
-                if not await self.strategy.hit(item, identifier):
+                allowed = (
+                    await self.strategy.hit(item, identifier)
+                    if count
+                    else await self.strategy.test(item, identifier)
+                )
+                if not allowed:
                     stats = await self.strategy.get_window_stats(item, identifier)
                     retry_after = max(1, math.ceil(stats.reset_time - time.time()))
                     raise RateLimited(name, retry_after)
         except StorageError:
             logger.warning("rate-limit storage unavailable; request allowed", exc_info=True)
+
+    async def record(self, name: str, key: str) -> None:
+        """Count one hit of work that was accepted (after `check(..., count=False)`)."""
+        if not self.enabled:
+            return
+        identifier = f"{name}:{key}"
+        try:
+            for item in self.limits[name]:
+                await self.strategy.hit(item, identifier)
+        except StorageError:
+            logger.warning("rate-limit storage unavailable; hit not counted", exc_info=True)
 
     async def reset(self) -> None:
         """Forget every counter (operators, and tests)."""
@@ -250,14 +269,32 @@ async def user_key(user: CurrentUser) -> str:
 KeyDependency = Callable[..., Any]
 
 
-def rate_limit(name: str, *, key: KeyDependency = client_ip_key) -> Callable[..., Awaitable[None]]:
-    """A dependency counting one hit of `name` for the key that `key` (a dependency) returns."""
+# Creation limits: only accepted work counts. A request refused for what it sent (422, 409, 404,
+# ...) costs nothing, so a user fixing a form is never locked out by their own mistakes. Limits
+# against guessing and abuse (login, register, refresh) count every attempt.
+ACCEPTED_ONLY = frozenset({"blog_submit", "comment", "upload", "feature_request", "vote"})
+
+
+def rate_limit(
+    name: str, *, key: KeyDependency = client_ip_key
+) -> Callable[..., AsyncIterator[None]]:
+    """A dependency counting one hit of `name` for the key that `key` (a dependency) returns.
+
+    For the limits in `ACCEPTED_ONLY` it tests the limit before the endpoint runs (429 when it
+    is reached) and counts the hit only if the endpoint completed without raising: concurrent
+    requests may overshoot a limit by how many are in flight at once.
+    """
     if name not in LIMIT_NAMES:
         raise ValueError(f"unknown rate limit {name!r}; known: {', '.join(sorted(LIMIT_NAMES))}")
+    accepted_only = name in ACCEPTED_ONLY
 
     # `Depends(key)` as a default, not in `Annotated[...]`: with postponed annotations FastAPI
     # evaluates annotations in module globals, where the closure's `key` does not exist.
-    async def dependency(request: Request, identity: str = Depends(key)) -> None:
-        await get_rate_limiter(request.app).check(name, identity)
+    async def dependency(request: Request, identity: str = Depends(key)) -> AsyncIterator[None]:
+        limiter = get_rate_limiter(request.app)
+        await limiter.check(name, identity, count=not accepted_only)
+        yield  # an exception from the endpoint (a refusal) propagates past the record below
+        if accepted_only:
+            await limiter.record(name, identity)
 
     return dependency

@@ -33,3 +33,17 @@ async def test_third_submission_in_a_minute_is_429(
         "/api/blogs", json={"title": "T", "content": "x"}, headers=other_user.headers
     )
     assert resp.status_code == 201
+
+
+async def test_refused_submissions_do_not_use_up_the_limit(
+    client: AsyncClient, user: Actor
+) -> None:
+    for _ in range(5):
+        refused = await client.post("/api/blogs", json={"title": ""}, headers=user.headers)
+        assert refused.status_code == 422
+    accepted = [
+        (await client.post("/api/blogs", json={"title": "T", "content": "x"}, headers=user.headers))
+        for _ in range(3)
+    ]
+
+    assert [r.status_code for r in accepted] == [201, 201, 429]

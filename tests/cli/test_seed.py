@@ -98,7 +98,12 @@ def test_seed_rejects_a_weak_seed_password(cli_db: CliDb) -> None:
 
 def test_seed_refuses_production(cli_db: CliDb) -> None:
     result = _seed(
-        cli_db, "--users", "2", ENVIRONMENT="production", DATABASE_URL="postgres://x@127.0.0.1/x"
+        cli_db,
+        "--users",
+        "2",
+        ENVIRONMENT="production",
+        DATABASE_URL="postgres://x@127.0.0.1/x",
+        SECRET_KEY="k3Y-" + "a1b2c3d4e5f6g7h8i9j0" * 3,  # a safe configuration otherwise
     )
     assert result.returncode == 1
     assert "ENVIRONMENT=production" in result.stderr

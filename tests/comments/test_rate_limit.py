@@ -28,3 +28,18 @@ async def test_third_comment_in_a_minute_is_429(
     assert (
         await client.post(url, json={"body": "x"}, headers=other_user.headers)
     ).status_code == 201
+
+
+async def test_refused_comments_do_not_use_up_the_limit(
+    client: AsyncClient, user: Actor, post: dict[str, Any]
+) -> None:
+    url = f"/api/blogs/{post['id']}/comments"
+    for _ in range(4):
+        refused = await client.post(url, json={"body": ""}, headers=user.headers)
+        assert refused.status_code == 422
+    statuses = [
+        (await client.post(url, json={"body": f"c{i}"}, headers=user.headers)).status_code
+        for i in range(3)
+    ]
+
+    assert statuses == [201, 201, 429]
