@@ -114,12 +114,9 @@ class Event(BaseModel):
         aud = self.audience
         return user_id in aud.user_ids or role in aud.roles
 
-    def client_payload(self) -> dict[str, Any]:
-        """The envelope as sent to clients: everything but the audience (who else receives it)."""
-        return self.model_dump(mode="json", exclude={"audience"})
-
     def client_json(self) -> str:
-        """`client_payload` as compact JSON."""
+        """The envelope as sent to clients, compact JSON: everything but the audience (who else
+        receives it)."""
         return self.model_dump_json(exclude={"audience"})
 
 

@@ -78,7 +78,6 @@ class Subscription:
         self.hub = hub
         self.accept = accept
         self.requested_id = normalize_id(last_event_id) if last_event_id else None
-        self.queue_size = queue_size
         self._inbox: Mailbox[Event | Reset | Closed] = Mailbox(queue_size)
         self._cursor: tuple[int, int] | None = None
         self._pending: list[Message] = []  # replay and control messages, before the inbox
@@ -225,7 +224,7 @@ class Hub:
         self._subs.discard(sub)
         sub._close(reason)
         if reason == "slow_consumer":
-            logger.info("evicted a slow subscriber", extra={"queue_size": sub.queue_size})
+            logger.info("evicted a slow subscriber", extra={"queue_size": sub._inbox.maxsize})
 
     def close_all(self, reason: str = "shutdown") -> None:
         """End every subscription now (and any opened later): used on shutdown."""

@@ -1,8 +1,9 @@
-"""A bounded, single-consumer mailbox: what every open connection waits on.
+"""What the real-time tasks sleep on: a bounded mailbox per connection, a doorbell for the relay.
 
 `asyncio.Queue` costs four deques and an Event (about 4 KiB) per instance; a worker holds one
-per open SSE stream and WebSocket, thousands of them mostly idle. This one is a list and, only
-while its consumer waits, one future.
+mailbox per open SSE stream and WebSocket, thousands of them mostly idle. A `Mailbox` is a list
+and, only while its consumer waits, one future. Both wake their one waiter in the next loop
+iteration (`asyncio.wait_for(event.wait(), t)` would wrap each wait in a task of its own).
 """
 
 from __future__ import annotations
@@ -18,21 +19,40 @@ def _resolve(waiter: asyncio.Future[None]) -> None:
         waiter.set_result(None)
 
 
-class Mailbox(Generic[T]):
-    """Items in arrival order for one consumer task; producers never wait."""
+class _Waitable:
+    """One task sleeps on it until `_wake` or a timeout."""
 
-    __slots__ = ("_items", "_waiter", "maxsize")
+    __slots__ = ("_waiter",)
 
-    def __init__(self, maxsize: int) -> None:
-        self.maxsize = maxsize
-        self._items: list[T] = []
+    def __init__(self) -> None:
         self._waiter: asyncio.Future[None] | None = None
 
-    def __len__(self) -> int:
-        return len(self._items)
+    def _wake(self) -> None:
+        if self._waiter is not None:
+            _resolve(self._waiter)
 
-    def full(self) -> bool:
-        return len(self._items) >= self.maxsize
+    async def _sleep(self, timeout: float | None) -> None:
+        """Return on `_wake`, or after `timeout` seconds (None: only on `_wake`)."""
+        loop = asyncio.get_running_loop()
+        waiter = self._waiter = loop.create_future()
+        timer = None if timeout is None else loop.call_later(max(timeout, 0.0), _resolve, waiter)
+        try:
+            await waiter
+        finally:
+            self._waiter = None
+            if timer is not None:
+                timer.cancel()
+
+
+class Mailbox(_Waitable, Generic[T]):
+    """Items in arrival order for one consumer task; producers never wait."""
+
+    __slots__ = ("_items", "maxsize")
+
+    def __init__(self, maxsize: int) -> None:
+        super().__init__()
+        self.maxsize = maxsize
+        self._items: list[T] = []
 
     def put(self, item: T) -> bool:
         """Append `item`; False (and nothing appended) when the mailbox is full."""
@@ -57,20 +77,31 @@ class Mailbox(Generic[T]):
     async def take(self, timeout: float | None = None) -> T | None:
         """The oldest item, waiting up to `timeout` seconds (None: forever); None on timeout."""
         if not self._items:
-            loop = asyncio.get_running_loop()
-            waiter = self._waiter = loop.create_future()
-            timer = None if timeout is None else loop.call_later(max(timeout, 0), _resolve, waiter)
-            try:
-                await waiter
-            finally:
-                self._waiter = None
-                if timer is not None:
-                    timer.cancel()
+            await self._sleep(timeout)
             if not self._items:
                 return None
         # Popping the front of a short bounded list is cheaper than keeping a deque per consumer.
         return self._items.pop(0)
 
-    def _wake(self) -> None:
-        if self._waiter is not None and not self._waiter.done():
-            self._waiter.set_result(None)
+
+class Doorbell(_Waitable):
+    """Rung by producers (commits), slept on by one task (the relay); rings are coalesced."""
+
+    __slots__ = ("_rung",)
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._rung = False
+
+    def ring(self) -> None:
+        self._rung = True
+        self._wake()
+
+    def clear(self) -> None:
+        self._rung = False
+
+    async def wait(self, timeout: float) -> None:
+        """Return when rung (at once if rung since the last `clear`) or after `timeout` s."""
+        if not self._rung:
+            await self._sleep(timeout)
+        self._rung = False

@@ -35,6 +35,7 @@ from tortoise import connections
 
 from blog_api.realtime.bus import BusUnavailable, EventBus
 from blog_api.realtime.events import event_from_outbox
+from blog_api.realtime.mailbox import Doorbell
 from blog_api.realtime.models import OutboxEvent
 
 logger = logging.getLogger("blog_api.realtime.relay")
@@ -74,44 +75,6 @@ def notify_outbox() -> None:
         relay.wake()
 
 
-def _resolve(waiter: asyncio.Future[None]) -> None:
-    if not waiter.done():
-        waiter.set_result(None)
-
-
-class _Doorbell:
-    """What the relay sleeps on: rung by commits, it resumes in the next loop iteration.
-
-    (`asyncio.wait_for(event.wait(), t)` would wrap the wait in a task of its own: one more
-    loop iteration, and one more task, between a commit and its XADD.)
-    """
-
-    def __init__(self) -> None:
-        self._rung = False
-        self._waiter: asyncio.Future[None] | None = None
-
-    def ring(self) -> None:
-        self._rung = True
-        if self._waiter is not None and not self._waiter.done():
-            self._waiter.set_result(None)
-
-    def clear(self) -> None:
-        self._rung = False
-
-    async def wait(self, timeout: float) -> None:
-        """Return when rung (at once if rung since the last `clear`) or after `timeout` s."""
-        if not self._rung:
-            loop = asyncio.get_running_loop()
-            waiter = self._waiter = loop.create_future()
-            timer = loop.call_later(max(timeout, 0.0), _resolve, waiter)
-            try:
-                await waiter
-            finally:
-                self._waiter = None
-                timer.cancel()
-        self._rung = False
-
-
 class OutboxRelay:
     """Moves outbox rows to the bus; start/stop with the app."""
 
@@ -119,7 +82,7 @@ class OutboxRelay:
         self.bus = bus
         self.batch_size = batch_size
         self.sweep_seconds = sweep_seconds
-        self._wake = _Doorbell()
+        self._wake = Doorbell()
         self._fresh: deque[OutboxEvent] = deque()
         self._sweep_due = True  # the first round sweeps what an earlier life left
         # Set when a hot-path publication failed: until a sweep succeeds, fresh rows wait for
