@@ -198,6 +198,13 @@ class Connection:
         if self._scope is not None:
             self._scope.cancel()
 
+    async def close(self) -> None:
+        """Send the close frame `finish` chose (1000 if none), unless the socket is closed."""
+        if self.close_code is not None:
+            await _close(self.ws, self.close_code, self.close_reason)
+        else:
+            await _close(self.ws, CLOSE_NORMAL, "")
+
     async def send(self, message: dict[str, Any]) -> None:
         await self.send_text(json.dumps(message, separators=(",", ":"), default=str))
 
@@ -488,15 +495,18 @@ async def comments_socket(websocket: WebSocket, blog_id: str) -> None:
                 }
             )
             await conn.send({"type": "presence", "count": count})
-            await conn.run(sub)
+            try:
+                await conn.run(sub)
+            finally:
+                # Close inside the subscription block: shutdown waits for these blocks to end
+                # before Uvicorn sees the signal (which would close with 1012 itself).
+                with anyio.CancelScope(shield=True):
+                    await conn.close()
     except (WebSocketDisconnect, WebSocketDisconnected, OSError):
         conn.finish(None)
     finally:
         with anyio.CancelScope(shield=True):
+            await conn.close()  # a no-op once closed
             if joined:
                 await live.leave(conn.viewer)
             await live.release(conn.viewer)
-            if conn.close_code is not None:
-                await _close(websocket, conn.close_code, conn.close_reason)
-            else:
-                await _close(websocket, CLOSE_NORMAL, "")

@@ -107,6 +107,7 @@ class Subscription:
         except BaseException:
             self.hub._unregister(self)
             raise
+        self.hub._entered(+1)
         return self
 
     async def __aexit__(
@@ -116,6 +117,7 @@ class Subscription:
         tb: TracebackType | None,
     ) -> None:
         self.hub._unregister(self)
+        self.hub._entered(-1)
 
     async def _replay_page(self) -> None:
         """Queue the next page of history after `_replay_from` (raises `BusUnavailable`)."""
@@ -196,6 +198,12 @@ class Hub:
         self._task: asyncio.Task[None] | None = None
         self._closing: str | None = None
         self.ready = asyncio.Event()
+        # Subscriptions whose `async with` block is still running (evicted ones included): a
+        # consumer leaves the block only once it has told its client (SSE `reconnect`, WebSocket
+        # close frame), so zero means every client was told.
+        self._open = 0
+        self._drained = asyncio.Event()
+        self._drained.set()
 
     @property
     def subscriber_count(self) -> int:
@@ -219,6 +227,21 @@ class Hub:
 
     def _unregister(self, sub: Subscription) -> None:
         self._subs.discard(sub)
+
+    def _entered(self, delta: int) -> None:
+        self._open += delta
+        if self._open:
+            self._drained.clear()
+        else:
+            self._drained.set()
+
+    async def wait_drained(self, timeout: float) -> bool:
+        """Wait until no subscription block is running (at most `timeout` s); True if none is."""
+        try:
+            await asyncio.wait_for(self._drained.wait(), timeout)
+        except TimeoutError:
+            return False
+        return True
 
     def _evict(self, sub: Subscription, reason: str) -> None:
         self._subs.discard(sub)

@@ -59,26 +59,56 @@ def build_realtime(settings: Settings) -> Realtime:
     return Realtime(bus=bus, hub=hub, relay=OutboxRelay(bus), tickets=tickets, sse_slots=sse_slots)
 
 
-def _chain_shutdown_signals(on_signal: Callable[[], None]) -> Callable[[], None]:
-    """Run `on_signal` in the loop when the server is told to stop (SIGINT/SIGTERM).
+# How long a stop signal waits for live connections to be told before the server sees it.
+DRAIN_SECONDS = 1.0
+
+
+def _chain_shutdown_signals(hub: Hub) -> Callable[[], None]:
+    """End live streams first when the server is told to stop (SIGINT/SIGTERM), then stop it.
 
     Uvicorn waits for open responses to finish before it runs the lifespan shutdown, and it never
-    tells the app; an SSE stream would keep it waiting until the graceful timeout. So we chain
-    onto the handler the server installed (only if it installed one) and end streams at once.
+    tells the app; an SSE stream would keep it waiting until the graceful timeout, and Uvicorn
+    closes open WebSockets itself with 1012 the moment it sees the signal. So we chain onto the
+    handler the server installed (only if it installed one): every subscription is closed at once,
+    and the signal reaches the server once each client has been told (`reconnect`, close 1001),
+    or after `DRAIN_SECONDS`. A second signal goes straight through (Uvicorn's forced exit).
     Returns a function restoring the previous handlers.
     """
     if threading.current_thread() is not threading.main_thread():
         return lambda: None
     loop = asyncio.get_running_loop()
     previous: dict[int, Any] = {}
+    passing_on: set[asyncio.Task[None]] = set()
+    draining = False
+
+    def begin(signum: int, frame: FrameType | None, prior: Any) -> None:
+        nonlocal draining
+        if draining:
+            prior(signum, frame)
+            return
+        draining = True
+        hub.close_all("shutdown")
+
+        async def pass_on() -> None:
+            await hub.wait_drained(DRAIN_SECONDS)
+            prior(signum, frame)
+
+        task = loop.create_task(pass_on(), name="realtime-drain")
+        passing_on.add(task)
+        task.add_done_callback(passing_on.discard)
+
     for sig in (signal.SIGINT, signal.SIGTERM):
         prior = signal.getsignal(sig)
         if not callable(prior):
             continue
 
         def handler(signum: int, frame: FrameType | None, prior: Any = prior) -> None:
-            loop.call_soon_threadsafe(on_signal)
-            prior(signum, frame)
+            if prior is signal.default_int_handler:
+                # Not a server's handler (a bare `python -c`, a test runner): keep Ctrl-C as is.
+                loop.call_soon_threadsafe(hub.close_all, "shutdown")
+                prior(signum, frame)
+                return
+            loop.call_soon_threadsafe(begin, signum, frame, prior)
 
         previous[sig] = prior
         signal.signal(sig, handler)
@@ -100,7 +130,7 @@ async def realtime_lifespan(app: FastAPI) -> AsyncIterator[None]:
     await rt.relay.start()
     await rt.sse_slots.start()
     app.state.realtime = rt
-    restore_signals = _chain_shutdown_signals(lambda: rt.hub.close_all("shutdown"))
+    restore_signals = _chain_shutdown_signals(rt.hub)
     try:
         yield
     finally:
