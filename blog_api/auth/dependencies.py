@@ -63,18 +63,30 @@ async def user_from_access_token(token: str, tokens: TokenService) -> User:
 async def get_optional_user(
     request: Request, token: Annotated[str | None, Depends(oauth2_scheme)]
 ) -> User | None:
-    """The caller if a bearer token is sent, else None (for routes that are public)."""
+    """The caller of a public route if a valid bearer token is sent, else None.
+
+    One rule for every public route: a token that does not authenticate (expired, revoked,
+    garbage) is ignored and the answer is the anonymous one, so a client holding a stale token
+    still shows the public site; routes that need a caller answer 401 (`get_current_user`).
+    """
     if not token:
         return None
-    user = await user_from_access_token(token, request.app.state.tokens)
+    try:
+        user = await user_from_access_token(token, request.app.state.tokens)
+    except Unauthorized:
+        return None
     requestid.set_current_user_id(user.id)
     return user
 
 
-async def get_current_user(user: Annotated[User | None, Depends(get_optional_user)]) -> User:
+async def get_current_user(
+    request: Request, token: Annotated[str | None, Depends(oauth2_scheme)]
+) -> User:
     """The authenticated caller; 401 with `WWW-Authenticate: Bearer` otherwise."""
-    if user is None:
+    if not token:
         raise Unauthorized("send an access token as 'Authorization: Bearer <token>'")
+    user = await user_from_access_token(token, request.app.state.tokens)
+    requestid.set_current_user_id(user.id)
     return user
 
 

@@ -145,7 +145,7 @@ def _not_modified(blog: Blog) -> Response:
     summary="Get a post by its slug",
     responses={
         304: {"description": "Not modified (If-None-Match)"},
-        **problem_responses(401, 404, 422),
+        **problem_responses(404, 422),
     },
 )
 async def get_blog_by_slug(
@@ -166,7 +166,7 @@ async def get_blog_by_slug(
     summary="Get a post",
     responses={
         304: {"description": "Not modified (If-None-Match)"},
-        **problem_responses(401, 404, 422),
+        **problem_responses(404, 422),
     },
 )
 async def get_blog(
@@ -288,7 +288,7 @@ async def propose_revision(
     "/{blog_id}/revisions",
     response_model=Page[RevisionRead],
     summary="List revisions of a post",
-    responses=problem_responses(401, 404, 422),
+    responses=problem_responses(404, 422),
 )
 async def list_revisions(
     viewer: OptionalUser,
@@ -304,7 +304,7 @@ async def list_revisions(
     "/{blog_id}/revisions/{revision_id}",
     response_model=RevisionRead,
     summary="Get a revision",
-    responses=problem_responses(401, 404, 422),
+    responses=problem_responses(404, 422),
 )
 async def get_revision(revision: VisibleRevision) -> Any:
     """Return one revision (proposals only to the author and reviewers)."""
@@ -343,7 +343,7 @@ async def reject_revision(
     "/{blog_id}/revisions/{revision_id}/diff/{other_id}",
     response_model=RevisionDiff,
     summary="Diff two revisions",
-    responses=problem_responses(401, 404, 422),
+    responses=problem_responses(404, 422),
 )
 async def diff_revisions(
     viewer: OptionalUser,

@@ -395,10 +395,10 @@ async def list_blogs(
     pages, never shifting later ones: no duplicates, no gaps.
     """
     if mine and viewer is None:
-        raise Unauthorized("mine=true lists your own posts: send an access token")
+        raise Unauthorized("mine=true lists your own posts: send a valid access token")
     if status not in (None, BlogStatus.approved) and not mine:
         if viewer is None:
-            raise Unauthorized("the review queue needs an access token")
+            raise Unauthorized("the review queue needs a valid access token")
         if not viewer.is_reviewer:
             raise Forbidden("only approvers and admins may list pending or rejected posts")
 

@@ -37,7 +37,7 @@ VisibleComment = Annotated[Comment, Depends(visible_comment)]
     "/api/blogs/{blog_id}/comments",
     response_model=Page[CommentRead],
     summary="List a post's comments",
-    responses=problem_responses(401, 404, 422),
+    responses=problem_responses(404, 422),
 )
 async def list_comments(
     blog: VisibleBlog, limit: LimitParam = DEFAULT_LIMIT, cursor: CursorParam = None
