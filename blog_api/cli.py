@@ -20,6 +20,9 @@ app = typer.Typer(
     help="blog_api administration and serving.",
     no_args_is_help=True,
     pretty_exceptions_show_locals=False,
+    # Plain help (click's): Rich's tables cut option names to fit a narrow terminal
+    # ("--feature-r…"), which leaves an operator guessing the flag.
+    rich_markup_mode=None,
 )
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Request, Response, status
@@ -17,7 +18,7 @@ from blog_api.auth.schemas import (
     TokenPair,
     normalise_email,
 )
-from blog_api.core.errors import problem_responses
+from blog_api.core.errors import json_invalid_error, problem_responses
 from blog_api.core.ratelimit import get_rate_limiter, rate_limit
 from blog_api.users.schemas import UserRead
 
@@ -60,10 +61,10 @@ async def login_credentials(request: Request) -> LoginRequest:
     else:
         try:
             raw = await request.json()
+        except json.JSONDecodeError as exc:
+            raise RequestValidationError([json_invalid_error(exc.msg, exc.pos)]) from exc
         except (ValueError, RecursionError) as exc:  # RecursionError: nested too deep
-            raise RequestValidationError(
-                [{"loc": ("body",), "msg": "body is not valid JSON", "type": "json_invalid"}]
-            ) from exc
+            raise RequestValidationError([json_invalid_error(str(exc), None)]) from exc
     try:
         return LoginRequest.model_validate(raw)
     except ValidationError as exc:
@@ -103,7 +104,7 @@ async def register(
     settings: SettingsDep,
     response: Response,
 ) -> Any:
-    """Create an account with role `user` (a `role` in the body is ignored)."""
+    """Create an account with role `user` (a `role` or other unknown field is a 422)."""
     user = await auth_service.register(body, settings=settings)
     response.headers["Location"] = f"/api/users/{user.id}"
     return user

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from pydantic import BaseModel, ConfigDict, EmailStr, Field, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, EmailStr, Field, ValidationInfo, field_validator
 
 PASSWORD_MIN = 12
 PASSWORD_MAX = 128
@@ -21,14 +21,15 @@ def normalise_email(value: str) -> str:
 
 
 class RegisterRequest(BaseModel):
-    """A new account. Any `role` in the body is ignored: every new account is a `user`."""
+    """A new account; every new account is a `user` (a `role` or any other unknown field is 422)."""
 
     model_config = ConfigDict(
+        extra="forbid",
         json_schema_extra={
             "examples": [
                 {"email": "ada@example.com", "username": "ada", "password": "correct-horse-42"}
             ]
-        }
+        },
     )
 
     email: EmailStr = Field(description="Unique, case-insensitive; stored in lower case.")
@@ -45,25 +46,29 @@ class RegisterRequest(BaseModel):
     def _lower(cls, value: str) -> str:
         return normalise_email(value)
 
-    @model_validator(mode="after")
-    def _strength(self) -> RegisterRequest:
-        pw = self.password
+    @field_validator("password")
+    @classmethod
+    def _strength(cls, pw: str, info: ValidationInfo) -> str:
+        # A field validator (not a model one) so the problem points at `password`; `username`
+        # is declared first, so it is already validated here (absent if it was invalid).
         if not re.search(r"[A-Za-z]", pw) or not re.search(r"[^A-Za-z]", pw):
             raise ValueError("password needs at least one letter and one digit or symbol")
-        if self.username.lower() in pw.lower():
+        username = info.data.get("username")
+        if username and username.lower() in pw.lower():
             raise ValueError("password must not contain the username")
         if len(set(pw)) < 5:
             raise ValueError("password is too repetitive")
-        return self
+        return pw
 
 
 class LoginRequest(BaseModel):
     """JSON login; the OAuth2 form (`username` = email) is accepted too."""
 
     model_config = ConfigDict(
+        extra="forbid",
         json_schema_extra={
             "examples": [{"email": "ada@example.com", "password": "correct-horse-42"}]
-        }
+        },
     )
 
     email: str = Field(min_length=3, max_length=320)
@@ -72,6 +77,8 @@ class LoginRequest(BaseModel):
 
 class RefreshRequest(BaseModel):
     """A refresh token from a previous login or refresh."""
+
+    model_config = ConfigDict(extra="forbid")
 
     refresh_token: str = Field(min_length=16, max_length=256)
 

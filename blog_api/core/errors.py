@@ -134,13 +134,29 @@ def problem_response(
     headers: dict[str, str] | None = None,
 ) -> JSONResponse:
     """Build a problem+json response; used by every handler so the shape never drifts."""
+    return problem_for_path(
+        request.url.path, status, detail, code=code, title=title, errors=errors, headers=headers
+    )
+
+
+def problem_for_path(
+    path: str,
+    status: int,
+    detail: str,
+    *,
+    code: str | None = None,
+    title: str | None = None,
+    errors: list[dict[str, Any]] | None = None,
+    headers: dict[str, str] | None = None,
+) -> JSONResponse:
+    """`problem_response` for code that has only the ASGI scope (middleware), not a Request."""
     default_code, default_title = _STATUS_TITLES.get(status, ("error", "Error"))
     body: dict[str, Any] = {
         "type": PROBLEM_BASE + (code or default_code),
         "title": title or default_title,
         "status": status,
         "detail": detail,
-        "instance": request.url.path,
+        "instance": path,
         "request_id": current_request_id(),
     }
     if errors is not None:
@@ -148,10 +164,24 @@ def problem_response(
     return JSONResponse(body, status_code=status, headers=headers, media_type=PROBLEM_MEDIA_TYPE)
 
 
+def json_invalid_error(reason: str, position: int | None) -> dict[str, Any]:
+    """The one validation error every route reports for a body that is not JSON (a 400)."""
+    return {
+        "type": "json_invalid",
+        "loc": ("body",) if position is None else ("body", position),
+        "msg": "JSON decode error",
+        "ctx": {"error": reason},
+    }
+
+
 def _clean_validation_errors(raw: list[Any]) -> list[dict[str, Any]]:
     cleaned = []
     for err in raw:
         msg = str(err.get("msg", "invalid value"))
+        if err.get("type") == "json_invalid":
+            # FastAPI's own wording is "JSON decode error" with the reason in ctx; say both.
+            reason = (err.get("ctx") or {}).get("error")
+            msg = f"body is not valid JSON: {reason}" if reason else "body is not valid JSON"
         cleaned.append(
             {
                 "loc": [part if isinstance(part, (str, int)) else str(part) for part in err["loc"]],

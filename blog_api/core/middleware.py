@@ -5,16 +5,14 @@ Pure ASGI (not BaseHTTPMiddleware) so streaming responses (SSE) are never buffer
 
 from __future__ import annotations
 
-import json
 import logging
 import time
-from typing import Any
 
 from starlette.datastructures import Headers
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from blog_api.core import requestid
-from blog_api.core.errors import PROBLEM_BASE, PROBLEM_MEDIA_TYPE
+from blog_api.core.errors import problem_for_path
 
 access_logger = logging.getLogger("blog_api.access")
 
@@ -125,24 +123,15 @@ class BodySizeLimitMiddleware:
 
 
 async def _send_413(scope: Scope, send: Send, limit: int) -> None:
-    body: dict[str, Any] = {
-        "type": PROBLEM_BASE + "payload-too-large",
-        "title": "Payload too large",
-        "status": 413,
-        "detail": f"request body exceeds the limit of {limit} bytes",
-        "instance": scope["path"],
-        "request_id": requestid.current_request_id(),
-    }
-    payload = json.dumps(body).encode()
-    await send(
-        {
-            "type": "http.response.start",
-            "status": 413,
-            "headers": [
-                (b"content-type", PROBLEM_MEDIA_TYPE.encode()),
-                (b"content-length", str(len(payload)).encode()),
-                (b"connection", b"close"),
-            ],
-        }
+    # The same problem body, bytes and all, as every other error (errors.problem_for_path).
+    response = problem_for_path(
+        scope["path"],
+        413,
+        f"request body exceeds the limit of {limit} bytes",
+        headers={"Connection": "close"},
     )
-    await send({"type": "http.response.body", "body": payload})
+
+    async def no_receive() -> Message:
+        return {"type": "http.disconnect"}
+
+    await response(scope, no_receive, send)

@@ -12,9 +12,9 @@ from blog_api.feature_requests import service as fr_service
 from blog_api.feature_requests.models import FeatureRequest
 
 
-async def target_request(request_id: IdPath, _user: CurrentUser) -> FeatureRequest:
+async def target_request(feature_request_id: IdPath, _user: CurrentUser) -> FeatureRequest:
     """The request named in the path (401 before 404: anonymous callers learn nothing)."""
-    return await fr_service.get_request(request_id)
+    return await fr_service.get_request(feature_request_id)
 
 
 TargetRequest = Annotated[FeatureRequest, Depends(target_request)]

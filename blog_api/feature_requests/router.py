@@ -64,7 +64,7 @@ async def create_feature_request(
 
 
 @router.get(
-    "/{request_id}",
+    "/{feature_request_id}",
     response_model=FeatureRequestRead,
     summary="Get a feature request",
     responses=problem_responses(401, 404, 422),
@@ -75,7 +75,7 @@ async def get_feature_request(fr: TargetRequest, viewer: CurrentUser) -> Feature
 
 
 @router.patch(
-    "/{request_id}",
+    "/{feature_request_id}",
     response_model=FeatureRequestRead,
     summary="Edit or triage a feature request",
     responses=problem_responses(400, 401, 403, 404, 409, 413, 422),
@@ -89,7 +89,7 @@ async def update_feature_request(
 
 
 @router.post(
-    "/{request_id}/vote",
+    "/{feature_request_id}/vote",
     response_model=FeatureRequestRead,
     summary="Vote for a feature request",
     dependencies=[Depends(rate_limit("vote", key=user_key))],
@@ -102,7 +102,7 @@ async def vote(fr: TargetRequest, voter: CurrentUser) -> FeatureRequestRead:
 
 
 @router.delete(
-    "/{request_id}/vote",
+    "/{feature_request_id}/vote",
     response_model=FeatureRequestRead,
     summary="Withdraw your vote",
     dependencies=[Depends(rate_limit("vote", key=user_key))],

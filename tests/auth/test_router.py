@@ -32,10 +32,24 @@ async def test_register_creates_a_user_with_normalised_email(client: AsyncClient
     assert resp.headers["location"] == f"/api/users/{body['id']}"
 
 
-async def test_register_ignores_role_in_body(client: AsyncClient) -> None:
+async def test_register_refuses_a_role_in_the_body(client: AsyncClient) -> None:
+    # Like every other body: an unknown field is refused, not silently dropped.
     resp = await client.post("/api/auth/register", json={**REGISTER, "role": "admin"})
-    assert resp.status_code == 201
-    assert resp.json()["role"] == "user"
+    assert resp.status_code == 422
+    assert resp.json()["errors"][0]["loc"] == ["body", "role"]
+    assert (await client.get("/api/users/1")).status_code == 401  # nothing was created
+    login = {"email": REGISTER["email"].lower(), "password": REGISTER["password"]}
+    assert (await client.post("/api/auth/login", json=login)).status_code == 401
+
+
+async def test_login_and_refresh_refuse_unknown_fields(client: AsyncClient) -> None:
+    await register_and_login(client)
+    login = {"email": "ada@example.com", "password": REGISTER["password"], "remember": True}
+    resp = await client.post("/api/auth/login", json=login)
+    assert resp.status_code == 422
+    assert resp.json()["errors"][0]["loc"] == ["body", "remember"]
+    resp = await client.post("/api/auth/refresh", json={"refresh_token": "x" * 20, "extra": 1})
+    assert resp.status_code == 422
 
 
 async def test_duplicate_email_in_another_case_is_409(client: AsyncClient) -> None:
@@ -63,6 +77,18 @@ async def test_weak_passwords_are_422_with_reason(client: AsyncClient) -> None:
         body = resp.json()
         assert body["status"] == 422
         assert body["errors"], weak
+
+
+async def test_a_password_containing_the_username_is_refused_on_the_password_field(
+    client: AsyncClient,
+) -> None:
+    resp = await client.post(
+        "/api/auth/register", json={**REGISTER, "password": "my-ADA-password-7"}
+    )
+    assert resp.status_code == 422
+    (error,) = resp.json()["errors"]
+    assert error["loc"] == ["body", "password"]
+    assert "must not contain the username" in error["msg"]
 
 
 async def test_register_rejects_bad_email(client: AsyncClient) -> None:

@@ -119,3 +119,38 @@ async def test_openapi_documents_every_error_as_problem(client: AsyncClient) -> 
                     )
             if "requestBody" in op:
                 assert {"400", "413", "422"} <= set(op["responses"]), (method, path)
+
+
+def _shape(resp) -> tuple[list[str], str]:
+    """Key order and the serialisation of a problem body, values aside."""
+    import json
+
+    body = resp.json()
+    return list(body), json.dumps({k: None for k in body}, separators=(",", ":"))
+
+
+async def test_a_413_is_written_like_every_other_problem(client: AsyncClient, app) -> None:
+    big = "x" * (app.state.settings.max_body_bytes + 10)
+    too_big = await client.post(
+        "/api/blogs", content=big, headers={"content-type": "application/json"}
+    )
+    not_found = await client.get("/api/nope")
+    assert too_big.status_code == 413
+    assert too_big.headers["content-type"] == not_found.headers["content-type"]
+    assert _shape(too_big)[0] == _shape(not_found)[0]
+    # Same bytes as the app's own JSON rendering: compact, no spaces after separators.
+    assert '", "' not in too_big.text and '": ' not in too_big.text
+
+
+async def test_one_wording_for_a_body_that_is_not_json(client: AsyncClient, user) -> None:
+    answers = [
+        await client.post(
+            path, content=b'{"a": 1,', headers={"content-type": "application/json", **user.headers}
+        )
+        for path in ("/api/auth/login", "/api/auth/register", "/api/blogs")
+    ]
+    assert {r.status_code for r in answers} == {400}
+    assert len({r.json()["detail"] for r in answers}) == 1
+    errors = [r.json()["errors"] for r in answers]
+    assert errors[0] == errors[1] == errors[2]
+    assert errors[0][0]["msg"].startswith("body is not valid JSON: ")

@@ -547,3 +547,18 @@ async def test_creation_and_voting_are_rate_limited_per_user(
         for _ in range(3)
     ]
     assert votes == [200, 200, 429]
+
+
+async def test_no_path_parameter_shares_a_name_with_the_problem_body(client: AsyncClient) -> None:
+    # Problems carry `request_id` (the HTTP request's id); a path parameter of that name made
+    # generated clients and readers confuse the two.
+    doc = (await client.get("/openapi.json")).json()
+    names = {
+        param["name"]
+        for path in doc["paths"].values()
+        for op in path.values()
+        for param in op.get("parameters", [])
+        if param["in"] == "path"
+    }
+    assert "request_id" not in names
+    assert "feature_request_id" in names
