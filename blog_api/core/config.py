@@ -58,6 +58,8 @@ class Settings(BaseSettings):
     media_root: Path = VAR_DIR / "media"
     media_url: str = "/media/"
     log_level: str = "INFO"
+    # JSON lines for log collectors in production; readable lines on a developer's terminal.
+    # Unset: chosen by ENVIRONMENT (see `_log_format`).
     log_json: bool = True
     # Redis Streams and real-time delivery.
     stream_maxlen: int = Field(default=10_000, ge=100)
@@ -106,6 +108,13 @@ class Settings(BaseSettings):
             and "cors_origins" not in self.model_fields_set
         ):
             self.cors_origins = list(DEV_CORS_ORIGINS)
+        return self
+
+    @model_validator(mode="after")
+    def _log_format(self) -> Settings:
+        # "address already in use" must not drown among JSON lines on a developer's terminal.
+        if "log_json" not in self.model_fields_set:
+            self.log_json = self.environment is Environment.production
         return self
 
     @model_validator(mode="after")

@@ -1,4 +1,4 @@
-"""Structured JSON logging: one object per line, never a token or password."""
+"""Logging: JSON lines in production, readable lines in development; never a token or password."""
 
 from __future__ import annotations
 
@@ -43,10 +43,20 @@ class JsonFormatter(logging.Formatter):
 
 
 class RedactingFormatter(logging.Formatter):
-    """Plain-text lines (LOG_JSON=false) with the same masking as the JSON lines."""
+    """Readable lines (LOG_JSON=false, the development default): time, level, logger, message,
+    then the `extra` fields as `key=value`, with the same masking as the JSON lines."""
 
     def format(self, record: logging.LogRecord) -> str:
-        return redact(super().format(record))
+        line = super().format(record)
+        extras = " ".join(
+            f"{key}={value}"
+            for key, value in vars(record).items()
+            if key not in _STANDARD and not key.startswith("_") and value is not None
+        )
+        return redact(f"{line} {extras}" if extras else line)
+
+    def formatTime(self, record: logging.LogRecord, datefmt: str | None = None) -> str:
+        return datetime.fromtimestamp(record.created).strftime("%H:%M:%S")
 
 
 def configure_logging(level: str = "INFO", *, json_lines: bool = True) -> None:
@@ -55,7 +65,9 @@ def configure_logging(level: str = "INFO", *, json_lines: bool = True) -> None:
     if json_lines:
         handler.setFormatter(JsonFormatter())
     else:
-        handler.setFormatter(RedactingFormatter("%(asctime)s %(levelname)s %(name)s %(message)s"))
+        handler.setFormatter(
+            RedactingFormatter("%(asctime)s %(levelname)-7s %(name)s: %(message)s")
+        )
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level.upper())

@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import json
 import logging
+import secrets
 from collections.abc import Iterator
 
 import pytest
@@ -129,3 +130,33 @@ async def test_unhandled_error_is_logged_with_status_500(
     [line] = _access_lines(log_output)
     assert line["path"] == "/boom-access-log"
     assert line["status"] == 500
+
+
+@pytest.mark.parametrize(
+    ("environment", "json_lines"), [("development", False), ("production", True)]
+)
+def test_log_format_follows_the_environment_unless_set(environment: str, json_lines: bool) -> None:
+    from blog_api.core.config import Settings
+
+    values = {
+        "environment": environment,
+        "secret_key": secrets.token_urlsafe(48),
+        "cors_origins": [],
+    }
+    if environment == "production":
+        values |= {"database_url": "postgres://u@db/x", "redis_url": "redis://r:6379/0"}
+    settings = Settings(_env_file=None, **values)  # type: ignore[call-arg]
+    assert settings.log_json is json_lines
+    explicit = Settings(_env_file=None, **values, log_json=not json_lines)  # type: ignore[call-arg]
+    assert explicit.log_json is (not json_lines)
+
+
+def test_readable_lines_show_the_extra_fields_masked() -> None:
+    formatter = RedactingFormatter("%(levelname)s %(name)s: %(message)s")
+    record = logging.makeLogRecord(
+        {"msg": "request", "name": "blog_api.access", "levelname": "INFO"}
+        | {"status": 201, "path": "/api/sse?ticket=abc", "user_id": None}
+    )
+    assert formatter.format(record) == (
+        "INFO blog_api.access: request status=201 path=/api/sse?ticket=[redacted]"
+    )
