@@ -17,6 +17,7 @@ from blog_api.blogs.router import tags_router as blog_tags_router
 from blog_api.comments.live import install_live_comments
 from blog_api.comments.router import router as comments_router
 from blog_api.comments.ws import ws_router as comments_ws_router
+from blog_api.core.apidocs import install_docs
 from blog_api.core.config import Environment, Settings, get_settings
 from blog_api.core.db import ensure_sqlite_parent, tortoise_config
 from blog_api.core.errors import install_error_handlers
@@ -92,7 +93,8 @@ def create_app(settings: Settings | None = None, *, generate_schemas: bool = Fal
         description="Blog platform API: auth, approval workflow, real-time notifications.",
         openapi_tags=OPENAPI_TAGS,
         lifespan=lifespan,
-        docs_url="/docs",
+        # /docs and /redoc are served with local assets by install_docs (core/apidocs.py).
+        docs_url=None,
         redoc_url=None,
         # NUL characters are refused for every route in one place (422): core/validation.py.
         dependencies=[Depends(refuse_nul_characters)],
@@ -116,6 +118,7 @@ def create_app(settings: Settings | None = None, *, generate_schemas: bool = Fal
     install_error_handlers(app)
     for router in ROUTERS:
         app.include_router(router)
+    install_docs(app)
     if settings.environment is Environment.development:
         settings.media_root.mkdir(parents=True, exist_ok=True)
         app.mount(settings.media_url.rstrip("/"), StaticFiles(directory=settings.media_root))
