@@ -33,6 +33,7 @@ from blog_api.drafts.dependencies import install_draft_store
 from blog_api.drafts.router import router as drafts_router
 from blog_api.feature_requests.router import router as feature_requests_router
 from blog_api.media.router import router as media_router
+from blog_api.realtime.asyncapi import router as asyncapi_router
 from blog_api.realtime.router import router as notifications_router
 from blog_api.realtime.runtime import install_realtime
 from blog_api.users.router import router as users_router
@@ -61,6 +62,7 @@ ROUTERS = [
     feature_requests_router,
     drafts_router,
     notifications_router,
+    asyncapi_router,
 ]
 
 
