@@ -25,6 +25,7 @@ from blog_api.core.health import router as health_router
 from blog_api.core.idempotency import install_idempotency_purge
 from blog_api.core.middleware import BodySizeLimitMiddleware, RequestContextMiddleware
 from blog_api.core.openapi import install_openapi_fixes
+from blog_api.core.openapi_contract import install_openapi_contract, operation_id
 from blog_api.core.pagination import set_cursor_key
 from blog_api.core.ratelimit import install_rate_limiter
 from blog_api.core.security import TokenService
@@ -100,6 +101,8 @@ def create_app(settings: Settings | None = None, *, generate_schemas: bool = Fal
         redoc_url=None,
         # NUL characters are refused for every route in one place (422): core/validation.py.
         dependencies=[Depends(refuse_nul_characters)],
+        # operationId = endpoint function name (`create_blog`): core/openapi_contract.py.
+        generate_unique_id_function=operation_id,
     )
     # Trailing slashes are removed before routing (RequestContextMiddleware), never redirected.
     app.router.redirect_slashes = False
@@ -156,6 +159,7 @@ def create_app(settings: Settings | None = None, *, generate_schemas: bool = Fal
         )
     app.add_middleware(RequestContextMiddleware)
     install_openapi_fixes(app)
+    install_openapi_contract(app)
     return app
 
 
