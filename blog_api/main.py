@@ -17,6 +17,7 @@ from blog_api.blogs.router import tags_router as blog_tags_router
 from blog_api.comments.live import install_live_comments
 from blog_api.comments.router import router as comments_router
 from blog_api.comments.ws import ws_router as comments_ws_router
+from blog_api.core.apidocs import install_docs
 from blog_api.core.config import Environment, Settings, get_settings
 from blog_api.core.db import ensure_sqlite_parent, tortoise_config
 from blog_api.core.errors import install_error_handlers
@@ -24,6 +25,7 @@ from blog_api.core.health import router as health_router
 from blog_api.core.idempotency import install_idempotency_purge
 from blog_api.core.middleware import BodySizeLimitMiddleware, RequestContextMiddleware
 from blog_api.core.openapi import install_openapi_fixes
+from blog_api.core.openapi_contract import install_openapi_contract, operation_id
 from blog_api.core.pagination import set_cursor_key
 from blog_api.core.ratelimit import install_rate_limiter
 from blog_api.core.security import TokenService
@@ -32,6 +34,7 @@ from blog_api.drafts.dependencies import install_draft_store
 from blog_api.drafts.router import router as drafts_router
 from blog_api.feature_requests.router import router as feature_requests_router
 from blog_api.media.router import router as media_router
+from blog_api.realtime.asyncapi import router as asyncapi_router
 from blog_api.realtime.router import router as notifications_router
 from blog_api.realtime.runtime import install_realtime
 from blog_api.users.router import router as users_router
@@ -60,6 +63,7 @@ ROUTERS = [
     feature_requests_router,
     drafts_router,
     notifications_router,
+    asyncapi_router,
 ]
 
 
@@ -92,10 +96,13 @@ def create_app(settings: Settings | None = None, *, generate_schemas: bool = Fal
         description="Blog platform API: auth, approval workflow, real-time notifications.",
         openapi_tags=OPENAPI_TAGS,
         lifespan=lifespan,
-        docs_url="/docs",
+        # /docs and /redoc are served with local assets by install_docs (core/apidocs.py).
+        docs_url=None,
         redoc_url=None,
         # NUL characters are refused for every route in one place (422): core/validation.py.
         dependencies=[Depends(refuse_nul_characters)],
+        # operationId = endpoint function name (`create_blog`): core/openapi_contract.py.
+        generate_unique_id_function=operation_id,
     )
     # Trailing slashes are removed before routing (RequestContextMiddleware), never redirected.
     app.router.redirect_slashes = False
@@ -116,6 +123,7 @@ def create_app(settings: Settings | None = None, *, generate_schemas: bool = Fal
     install_error_handlers(app)
     for router in ROUTERS:
         app.include_router(router)
+    install_docs(app)
     if settings.environment is Environment.development:
         settings.media_root.mkdir(parents=True, exist_ok=True)
         app.mount(settings.media_url.rstrip("/"), StaticFiles(directory=settings.media_root))
@@ -151,6 +159,7 @@ def create_app(settings: Settings | None = None, *, generate_schemas: bool = Fal
         )
     app.add_middleware(RequestContextMiddleware)
     install_openapi_fixes(app)
+    install_openapi_contract(app)
     return app
 
 

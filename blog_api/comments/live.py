@@ -38,8 +38,10 @@ from typing import Any
 
 from fastapi import FastAPI
 from limits import RateLimitItem, parse_many
+from pydantic import ValidationError
 from redis.exceptions import RedisError
 
+from blog_api.comments.schemas import WsPresence, WsUserTyping
 from blog_api.core.config import Settings
 from blog_api.realtime.mailbox import Mailbox
 from blog_api.realtime.redis_bus import redis_client
@@ -139,15 +141,21 @@ class LiveRooms(ABC):
                 del self.rooms[viewer.blog_id]
 
     def deliver_presence(self, blog_id: int, count: int) -> None:
+        message = WsPresence(count=count).model_dump()
         for viewer in list(self.rooms.get(blog_id, ())):
             if viewer.last_presence != count:
                 viewer.last_presence = count
-                viewer.offer({"type": "presence", "count": count})
+                viewer.offer(message)
 
     def deliver_typing(self, blog_id: int, user: dict[str, Any], origin: str) -> None:
+        try:
+            message = WsUserTyping.model_validate({"user": user}).model_dump()
+        except ValidationError:
+            logger.warning("ignoring a malformed typing signal")
+            return
         for viewer in list(self.rooms.get(blog_id, ())):
             if viewer.conn_id != origin:
-                viewer.offer({"type": "typing", "user": user})
+                viewer.offer(message)
 
 
 class MemoryLive(LiveRooms):

@@ -124,3 +124,162 @@ WsClientMessage = Annotated[
     WsCommentCreate | WsTyping | WsPing | WsPong, Field(discriminator="type")
 ]
 CLIENT_MESSAGE_TYPES = ("comment.create", "typing", "ping", "pong")
+
+
+# --- WebSocket messages from the server ----------------------------------------------------------
+# ws.py and live.py build every message they send from these, and /asyncapi.json publishes their
+# schemas (serialization mode: a field with a default is still always sent, hence required).
+# extra="forbid": the published schemas then refuse stray fields, so a message that grew a field
+# its model lacks fails the tests that validate real messages against /asyncapi.json.
+_SERVER_MESSAGE = ConfigDict(extra="forbid", json_schema_serialization_defaults_required=True)
+
+
+class WsLimits(BaseModel):
+    """The socket's limits, so a client can stay within them."""
+
+    model_config = _SERVER_MESSAGE
+
+    max_message_bytes: int = Field(examples=[16384])
+    messages: str = Field(examples=["20/10seconds"], description="`WS_MESSAGE_RATE`.")
+    ping_interval_seconds: float = Field(examples=[25.0])
+
+
+class WsHello(BaseModel):
+    """`hello`: the first message once the socket is authenticated."""
+
+    model_config = _SERVER_MESSAGE
+
+    type: Literal["hello"] = "hello"
+    blog_id: int = Field(examples=[42])
+    user: UserPublic
+    limits: WsLimits
+
+
+class WsHistory(BaseModel):
+    """`history`: the newest comments (oldest first, tombstones included)."""
+
+    model_config = _SERVER_MESSAGE
+
+    type: Literal["history"] = "history"
+    comments: list[CommentRead]
+    next_cursor: str | None = Field(
+        description="For `GET /api/blogs/{id}/comments?cursor=` (older comments); null if none."
+    )
+
+
+class WsPresence(BaseModel):
+    """`presence`: how many sockets (all workers) are open on this post."""
+
+    model_config = _SERVER_MESSAGE
+
+    type: Literal["presence"] = "presence"
+    count: int = Field(examples=[3])
+
+
+class WsUserTyping(BaseModel):
+    """`typing` from the server: someone else on this post is typing."""
+
+    model_config = _SERVER_MESSAGE
+
+    type: Literal["typing"] = "typing"
+    user: UserPublic
+
+
+class WsCommentAck(BaseModel):
+    """`comment.ack`: the answer to the sender's `comment.create`."""
+
+    model_config = _SERVER_MESSAGE
+
+    type: Literal["comment.ack"] = "comment.ack"
+    client_id: str
+    created: bool = Field(description="False: a retry of an earlier create (same comment).")
+    comment: CommentRead
+
+
+class WsCommentCreated(BaseModel):
+    """`comment.created`: a comment of this post was written (any worker, REST or WebSocket)."""
+
+    model_config = _SERVER_MESSAGE
+
+    type: Literal["comment.created"] = "comment.created"
+    event_id: str = Field(examples=["1732450001000-0"], description="Stream id of the event.")
+    comment: CommentRead
+
+
+class WsCommentUpdated(BaseModel):
+    """`comment.updated`: a comment of this post was edited by its author."""
+
+    model_config = _SERVER_MESSAGE
+
+    type: Literal["comment.updated"] = "comment.updated"
+    event_id: str = Field(examples=["1732450002000-0"])
+    comment: CommentRead
+
+
+class WsCommentDeleted(BaseModel):
+    """`comment.deleted`: a comment of this post was deleted; `comment` is its tombstone."""
+
+    model_config = _SERVER_MESSAGE
+
+    type: Literal["comment.deleted"] = "comment.deleted"
+    event_id: str = Field(examples=["1732450005000-0"])
+    comment: CommentRead
+    by_moderator: bool = False
+
+
+class WsFieldError(BaseModel):
+    """One invalid field of a refused message."""
+
+    model_config = _SERVER_MESSAGE
+
+    loc: list[str] = Field(examples=[["body"]])
+    msg: str = Field(examples=["String should have at least 1 character"])
+    type: str = Field(examples=["string_too_short"])
+
+
+class WsError(BaseModel):
+    """`error`: the client's message was refused; the socket stays open.
+
+    The optional fields are left out of the message when they do not apply (dump with
+    `exclude_none=True`), so they are optional in the published schema too.
+    """
+
+    model_config = ConfigDict(extra="forbid")
+
+    type: Literal["error"] = "error"
+    code: str = Field(
+        examples=["validation-error"],
+        description="`bad-json`, `validation-error`, `unknown-type`, `unsupported-frame`, "
+        "`rate-limited`, or the problem code of a refused write (`invalid-parent`, "
+        "`client-id-reused`, `comments-closed`, ...).",
+    )
+    detail: str
+    client_id: str | None = Field(default=None, description="Of the refused message, if any.")
+    errors: list[WsFieldError] | None = Field(default=None, description="`validation-error`.")
+    retry_after: int | None = Field(default=None, description="Seconds (`rate-limited`).")
+
+
+class WsReset(BaseModel):
+    """`reset`: events may have been missed; reload the thread over REST."""
+
+    model_config = _SERVER_MESSAGE
+
+    type: Literal["reset"] = "reset"
+    reason: str = Field(examples=["history_gone"])
+
+
+WS_SERVER_MESSAGES: tuple[type[BaseModel], ...] = (
+    WsHello,
+    WsHistory,
+    WsPresence,
+    WsCommentCreated,
+    WsCommentUpdated,
+    WsCommentDeleted,
+    WsCommentAck,
+    WsUserTyping,
+    WsError,
+    WsPing,
+    WsPong,
+    WsReset,
+)
+WS_CLIENT_MESSAGES: tuple[type[BaseModel], ...] = (WsCommentCreate, WsTyping, WsPing, WsPong)

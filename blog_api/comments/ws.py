@@ -37,7 +37,19 @@ from blog_api.comments.schemas import (
     CLIENT_MESSAGE_TYPES,
     CommentCreate,
     WsClientMessage,
+    WsCommentAck,
     WsCommentCreate,
+    WsCommentCreated,
+    WsCommentDeleted,
+    WsCommentUpdated,
+    WsError,
+    WsHello,
+    WsHistory,
+    WsLimits,
+    WsPing,
+    WsPong,
+    WsPresence,
+    WsReset,
     WsTyping,
 )
 from blog_api.core import requestid
@@ -51,6 +63,7 @@ from blog_api.realtime.events import Event
 from blog_api.realtime.hub import Closed, Reset
 from blog_api.realtime.runtime import Realtime
 from blog_api.users.models import User
+from blog_api.users.schemas import UserPublic
 
 logger = logging.getLogger("blog_api.comments.ws")
 
@@ -224,7 +237,8 @@ class Connection:
                 timer.cancel()
 
     async def error(self, code: str, detail: str, **extra: Any) -> None:
-        await self.send({"type": "error", "code": code, "detail": detail, **extra})
+        message = WsError(code=code, detail=detail, **extra)
+        await self.send(message.model_dump(mode="json", exclude_none=True))
 
     async def run(self, sub: Any) -> None:
         """Run the three tasks until one of them finishes the socket."""
@@ -305,7 +319,7 @@ class Connection:
                 self.last_typing = now
                 await self.live.typing(self.viewer, self.user_public)
         elif msg.type == "ping":
-            await self.send({"type": "pong"})
+            await self.send(WsPong(type="pong").model_dump())
         # `pong` needs nothing: receiving it already refreshed `last_seen`.
 
     async def _create(self, msg: WsCommentCreate) -> None:
@@ -341,14 +355,8 @@ class Connection:
                 return
             if result.created:
                 await limiter.record("comment", limit_key)
-        await self.send(
-            {
-                "type": "comment.ack",
-                "client_id": msg.client_id,
-                "created": result.created,
-                "comment": result.comment.model_dump(mode="json"),
-            }
-        )
+        ack = WsCommentAck(client_id=msg.client_id, created=result.created, comment=result.comment)
+        await self.send(ack.model_dump(mode="json"))
 
     async def _events(self, sub: Any) -> None:
         while True:
@@ -366,7 +374,7 @@ class Connection:
                 await self.send_text(msg.encoded("ws", _event_message))
             elif isinstance(msg, Reset):
                 # Events may have been lost: the client reloads the thread over REST.
-                await self.send({"type": "reset", "reason": msg.reason})
+                await self.send(WsReset(reason=msg.reason).model_dump())
             elif isinstance(msg, Closed):
                 if msg.reason == "shutdown":
                     self.finish(CLOSE_GOING_AWAY, "server shutting down")
@@ -391,7 +399,7 @@ class Connection:
                 self.finish(CLOSE_TIMEOUT, "no answer to ping")
                 return
             if pinged_at is None and now - self.last_seen >= interval:
-                await self.send({"type": "ping"})
+                await self.send(WsPing(type="ping").model_dump())
                 pinged_at = now = time.monotonic()
             due = pinged_at + timeout if pinged_at is not None else self.last_seen + interval
             signal = await self.viewer.signals.take(due - now)
@@ -401,14 +409,16 @@ class Connection:
 
 def _event_message(event: Event) -> str:
     """The WebSocket message of a comment event: the same text for every viewer of the post."""
-    out: dict[str, Any] = {
-        "type": event.type,
-        "event_id": event.id,
-        "comment": comments_service.read_from_event(event.type, event.data).model_dump(mode="json"),
-    }
+    comment = comments_service.read_from_event(event.type, event.data)
+    message: WsCommentCreated | WsCommentUpdated | WsCommentDeleted
     if event.type == "comment.deleted":
-        out["by_moderator"] = bool(event.data.get("by_moderator"))
-    return json.dumps(out, separators=(",", ":"))
+        by_moderator = bool(event.data.get("by_moderator"))
+        message = WsCommentDeleted(event_id=event.id, comment=comment, by_moderator=by_moderator)
+    elif event.type == "comment.updated":
+        message = WsCommentUpdated(event_id=event.id, comment=comment)
+    else:
+        message = WsCommentCreated(event_id=event.id, comment=comment)
+    return message.model_dump_json()
 
 
 def _accept_for(blog_id: int, user: User) -> Callable[[Event], bool]:
@@ -475,26 +485,17 @@ async def comments_socket(websocket: WebSocket, blog_id: str) -> None:
             conn.history_ids = {c.id for c in history.items}
             count = await live.join(conn.viewer)
             joined = True
-            await conn.send(
-                {
-                    "type": "hello",
-                    "blog_id": blog.id,
-                    "user": conn.user_public,
-                    "limits": {
-                        "max_message_bytes": settings.ws_max_message_bytes,
-                        "messages": settings.ws_message_rate,
-                        "ping_interval_seconds": settings.ws_ping_interval_seconds,
-                    },
-                }
+            limits = WsLimits(
+                max_message_bytes=settings.ws_max_message_bytes,
+                messages=settings.ws_message_rate,
+                ping_interval_seconds=settings.ws_ping_interval_seconds,
             )
-            await conn.send(
-                {
-                    "type": "history",
-                    "comments": [c.model_dump(mode="json") for c in history.items],
-                    "next_cursor": history.next_cursor,
-                }
-            )
-            await conn.send({"type": "presence", "count": count})
+            user_public = UserPublic.model_validate(conn.user_public)
+            hello = WsHello(blog_id=blog.id, user=user_public, limits=limits)
+            await conn.send(hello.model_dump(mode="json"))
+            past = WsHistory(comments=history.items, next_cursor=history.next_cursor)
+            await conn.send(past.model_dump(mode="json"))
+            await conn.send(WsPresence(count=count).model_dump())
             try:
                 await conn.run(sub)
             finally:

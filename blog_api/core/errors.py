@@ -97,11 +97,28 @@ class UnprocessableEntity(AppError):
     status, code, title = 422, "unprocessable-entity", "Unprocessable entity"
 
 
-class TooManyRequests(AppError):
+class _RetryLater(AppError):
+    """A refusal the client should retry: it always carries `Retry-After` (seconds).
+
+    Subclasses that know when (a rate limit's window) pass their own header; the default is a
+    short wait for a backend to come back. OpenAPI declares the header on every 429 and 503
+    (core/openapi_contract.py).
+    """
+
+    retry_after_seconds = 5
+
+    def __init__(
+        self, detail: str | None = None, *, headers: dict[str, str] | None = None, **kwargs: Any
+    ) -> None:
+        headers = {"Retry-After": str(self.retry_after_seconds), **(headers or {})}
+        super().__init__(detail, headers=headers, **kwargs)
+
+
+class TooManyRequests(_RetryLater):
     status, code, title = 429, "rate-limited", "Too many requests"
 
 
-class ServiceUnavailable(AppError):
+class ServiceUnavailable(_RetryLater):
     status, code, title = 503, "service-unavailable", "Service unavailable"
 
 

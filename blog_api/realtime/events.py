@@ -16,7 +16,7 @@ from collections.abc import Callable, Iterable
 from datetime import datetime, timezone
 from typing import Any, TypeVar
 
-from pydantic import BaseModel, Field, PrivateAttr
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr
 from tortoise import connections
 from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.expressions import Q
@@ -64,16 +64,32 @@ class Audience(BaseModel):
     public: bool = Field(default=False, description="Anyone may receive it (public content).")
 
 
-class Event(BaseModel):
-    """The envelope every consumer sees (see docs/events.md)."""
+class EventEnvelope(BaseModel):
+    """An event as clients receive it (SSE `data:`): the envelope without its audience.
 
-    id: str = Field(examples=["1732450000000-0"])
-    type: str = Field(examples=["blog.submitted"])
+    `Event` adds the audience, which stays on the server; the AsyncAPI document
+    (`/asyncapi.json`) describes the SSE events with this model.
+    """
+
+    # Every field is always sent: the published (serialization) schema lists them all as required.
+    model_config = ConfigDict(json_schema_serialization_defaults_required=True)
+
+    id: str = Field(
+        examples=["1732450000000-0"], description="Stream id; also the SSE `id:` of the frame."
+    )
+    type: str = Field(examples=["blog.submitted"], description="One of EVENT_TYPES.")
     occurred_at: datetime
-    actor_id: int | None = Field(examples=[7])
+    actor_id: int | None = Field(examples=[7], description="Who caused it (null: the system).")
     subject: Subject
+    data: dict[str, Any] = Field(
+        default_factory=dict, description="Depends on `type` (docs/events.md); never the text."
+    )
+
+
+class Event(EventEnvelope):
+    """The envelope every consumer sees (see docs/events.md), with who may receive it."""
+
     audience: Audience
-    data: dict[str, Any] = Field(default_factory=dict)
     # Wire forms built by `encoded`, shared by every connection this process sends the event to.
     _wire: tuple[int, dict[str, Any]] | None = PrivateAttr(default=None)
 

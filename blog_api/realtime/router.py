@@ -27,6 +27,9 @@ from blog_api.realtime.schemas import (
     MarkAllReadResult,
     NotificationRead,
     NotificationUpdate,
+    SseReady,
+    SseReconnect,
+    SseReset,
     TicketCreate,
     TicketRead,
     UnreadCount,
@@ -122,15 +125,11 @@ async def _sse_frames(sub: Subscription, user: User, settings: Settings) -> Asyn
         if msg is None:
             yield HEARTBEAT
         elif isinstance(msg, Ready):
-            yield _frame(
-                event="ready", id=msg.last_event_id, data={"last_event_id": msg.last_event_id}
-            )
+            ready = SseReady(last_event_id=msg.last_event_id)
+            yield _frame(event="ready", id=msg.last_event_id, data=ready.model_dump())
         elif isinstance(msg, Reset):
-            yield _frame(
-                event="reset",
-                id=msg.last_event_id,
-                data={"reason": msg.reason, "last_event_id": msg.last_event_id},
-            )
+            reset = SseReset(reason=msg.reason, last_event_id=msg.last_event_id)
+            yield _frame(event="reset", id=msg.last_event_id, data=reset.model_dump())
         elif isinstance(msg, Event):
             yield msg.encoded("sse", _event_frame)
             if msg.subject.kind == "user" and msg.subject.id == user.id:
@@ -140,10 +139,8 @@ async def _sse_frames(sub: Subscription, user: User, settings: Settings) -> Asyn
                 elif msg.type == "user.deactivated":
                     msg = Closed("deactivated")
         if isinstance(msg, Closed):
-            yield _frame(
-                event="reconnect",
-                data={"reason": msg.reason, "last_event_id": sub.last_event_id},
-            )
+            end = SseReconnect(reason=msg.reason, last_event_id=sub.last_event_id)
+            yield _frame(event="reconnect", data=end.model_dump())
             return
 
 

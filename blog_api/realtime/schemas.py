@@ -70,3 +70,37 @@ class MarkAllReadResult(BaseModel):
 
 class UnreadCount(BaseModel):
     unread: int = Field(examples=[3])
+
+
+# --- SSE frames that are not events (docs/realtime.md); the AsyncAPI document uses these ---------
+
+
+class SseReady(BaseModel):
+    """`event: ready`, the first frame: events after `last_event_id` follow."""
+
+    last_event_id: str | None = Field(
+        examples=["1732450000000-0"],
+        description="Where the stream starts (also the frame's `id:`); resume from it.",
+    )
+
+
+class SseReset(BaseModel):
+    """`event: reset`: history was lost; reload over REST, then continue from `last_event_id`."""
+
+    reason: str = Field(
+        examples=["history_gone"], description="`history_gone` or `stream_restarted`."
+    )
+    last_event_id: str = Field(examples=["1732450009000-0"], description="The new position.")
+
+
+class SseReconnect(BaseModel):
+    """`event: reconnect`, the last frame: the stream ends; reconnect with `Last-Event-ID`."""
+
+    reason: str = Field(
+        examples=["shutdown"],
+        description="`shutdown`, `slow_consumer`, `max_lifetime`, `unavailable`, `reauthenticate` "
+        "(refresh the token first), `deactivated` (do not reconnect).",
+    )
+    last_event_id: str | None = Field(
+        examples=["1732450001000-0"], description="The last event delivered: resume after it."
+    )
