@@ -141,7 +141,7 @@ async def _seed(
         "revision_id": revision["id"],
         "other_id": revisions["items"][-1]["id"],
         "comment_id": comment["id"],
-        "request_id": feature["id"],
+        "feature_request_id": feature["id"],
         "image_id": image["id"],
         "key": "new",
         "notification_id": notifications["items"][0]["id"],
