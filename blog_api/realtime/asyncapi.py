@@ -61,7 +61,8 @@ EVENT_CATALOGUE: dict[str, str] = {
     "feature_request.created": "A feature request was filed. Subject: the feature request. To "
     "admins. `data`: `title`, `status`.",
     "feature_request.status_changed": "An admin changed a feature request's status. Subject: the "
-    "feature request. To the requester. `data`: the old and new status.",
+    "feature request. To the requester. `data`: `title`, `old_status`, `new_status`, "
+    "`response`.",
     "user.role_changed": "An admin changed a user's role. Subject: the user. To admins and that "
     "user, whose stream then ends with `reconnect` (`reauthenticate`). `data`: `old_role`, "
     "`new_role`.",
