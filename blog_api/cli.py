@@ -411,9 +411,24 @@ def import_data(
         _fail(f"{path} is not UTF-8 text")
         return
 
+    import time
+
+    from rich.console import Console
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+
+    started = time.monotonic()
+    columns = (TextColumn("{task.description:<18}"), BarColumn(), MofNCompleteColumn())
+
     async def run() -> object:
+        records = parse_jsonl(lines)
         async with _database():
-            return await import_records(parse_jsonl(lines), settings=get_settings())
+            with Progress(*columns, console=Console(stderr=True)) as bar:
+                task = bar.add_task("blog posts", total=None)
+                return await import_records(
+                    records,
+                    settings=get_settings(),
+                    progress=lambda done, total: bar.update(task, completed=done, total=total),
+                )
 
     try:
         report = asyncio.run(run())
@@ -426,6 +441,9 @@ def import_data(
     skipped = getattr(report, "skipped", {})
     for kind in created:
         typer.echo(f"{kind}s: {created[kind]} created, {skipped[kind]} already present")
+    seconds = time.monotonic() - started
+    posts = created.get("blog", 0) + skipped.get("blog", 0)
+    typer.echo(f"done in {seconds:.1f} s ({posts / max(seconds, 1e-9):.0f} posts/s)", err=True)
 
 
 if __name__ == "__main__":  # pragma: no cover

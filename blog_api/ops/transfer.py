@@ -297,8 +297,8 @@ async def import_records(
                 password_hash=password_hash,
                 role=record.role,
                 is_active=record.is_active,
-                # None lets the field default to now.
-                created_at=record.created_at,
+                # Without it the field defaults to now.
+                **({"created_at": record.created_at} if record.created_at else {}),
             )
         )
     if new_users:
