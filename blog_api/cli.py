@@ -278,8 +278,12 @@ def seed(
         int | None, typer.Option(min=0, help="Feature requests through their service [users/2].")
     ] = None,
     random_seed: Annotated[
-        int | None, typer.Option(help="Seed for the random choices (repeatable data).")
-    ] = None,
+        int,
+        typer.Option(
+            help="Seed of the random choices: the same seed gives the same data, so running the "
+            "same command again finishes an interrupted seed."
+        ),
+    ] = 0,
     allow_production: Annotated[
         bool, typer.Option(help="Seed even with ENVIRONMENT=production.")
     ] = False,
@@ -287,9 +291,9 @@ def seed(
     """Fill the database with demo data of a chosen size, with a progress bar.
 
     Demo accounts are demo_<role>_<n>@demo.example.com (reused when they exist); their password is
-    BLOG_API_SEED_PASSWORD, or a random one printed at the end.
+    BLOG_API_SEED_PASSWORD, or a random one printed at the end. Resumable: what exists is kept and
+    skipped, so running the same command again finishes a seed that stopped part-way.
     """
-    import random
     import secrets
 
     from pydantic import ValidationError
@@ -310,47 +314,57 @@ def seed(
         users=users,
         blogs=blogs if blogs is not None else users * 3,
         feature_requests=feature_requests if feature_requests is not None else users // 2,
-        rng=random.Random(random_seed),  # noqa: S311 - demo data, not secrets
+        random_seed=random_seed,
     )
     summary = asyncio.run(_seed(plan, password))
-    for name, count in summary.items():
-        typer.echo(f"{name}: {count}")
+    for name, (count, created) in summary.items():
+        typer.echo(f"{name}: {count} ({created} created, {count - created} already there)")
     if not os.environ.get("BLOG_API_SEED_PASSWORD"):
-        typer.echo(f"demo password: {password}")
+        if summary["users"][1]:
+            typer.echo(f"demo password: {password}")
+        else:
+            typer.echo("demo password: unchanged (every demo account already existed)")
 
 
-async def _seed(plan: object, password: str) -> dict[str, int]:
+async def _seed(plan: object, password: str) -> dict[str, tuple[int, int]]:
+    """(wanted, created) per kind; on a failure, says what stopped it and how to finish."""
     from functools import partial
 
     from rich.console import Console
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
-    from blog_api.core.errors import AppError
-    from blog_api.ops.seed import Plan, available_seeders, seed_users
+    from blog_api.ops.seed import Plan, SeedFailed, available_seeders, seed_users
 
     assert isinstance(plan, Plan)
     settings = get_settings()
     seeders = available_seeders()
-    summary: dict[str, int] = {}
+    summary: dict[str, tuple[int, int]] = {}
     columns = (TextColumn("{task.description:<18}"), BarColumn(), MofNCompleteColumn())
     async with _database():
         with Progress(*columns, console=Console(stderr=True)) as progress:
             task = progress.add_task("users", total=plan.users)
-            demo = await seed_users(
-                plan,
-                settings=settings,
-                password=password,
-                advance=lambda n: progress.advance(task, n),
-            )
-            summary["users"] = plan.users
-            for seeder in seeders:
-                count = seeder.count(plan)
-                step = progress.add_task(seeder.name, total=count)
-                try:
-                    await seeder.run(plan, demo, settings, partial(progress.advance, step))
-                except AppError as exc:
-                    _fail(f"seeding {seeder.name} failed: {exc.detail}")
-                summary[seeder.name] = count
+            try:
+                demo, created = await seed_users(
+                    plan,
+                    settings=settings,
+                    password=password,
+                    advance=lambda n: progress.advance(task, n),
+                )
+                summary["users"] = (plan.users, created)
+                for seeder in seeders:
+                    count = seeder.count(plan)
+                    step = progress.add_task(seeder.name, total=count)
+                    created = await seeder.run(
+                        plan, demo, settings, partial(progress.advance, step)
+                    )
+                    summary[seeder.name] = (count, created)
+            except SeedFailed as exc:
+                progress.stop()
+                _fail(
+                    f"seeding stopped at {exc}. Everything before it is complete and kept; "
+                    "fix the cause and run the same command again to finish (what exists is "
+                    "skipped)"
+                )
     return summary
 
 
@@ -400,9 +414,24 @@ def import_data(
         _fail(f"{path} is not UTF-8 text")
         return
 
+    import time
+
+    from rich.console import Console
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+
+    started = time.monotonic()
+    columns = (TextColumn("{task.description:<18}"), BarColumn(), MofNCompleteColumn())
+
     async def run() -> object:
+        records = parse_jsonl(lines)
         async with _database():
-            return await import_records(parse_jsonl(lines), settings=get_settings())
+            with Progress(*columns, console=Console(stderr=True)) as bar:
+                task = bar.add_task("blog posts", total=None)
+                return await import_records(
+                    records,
+                    settings=get_settings(),
+                    progress=lambda done, total: bar.update(task, completed=done, total=total),
+                )
 
     try:
         report = asyncio.run(run())
@@ -415,6 +444,9 @@ def import_data(
     skipped = getattr(report, "skipped", {})
     for kind in created:
         typer.echo(f"{kind}s: {created[kind]} created, {skipped[kind]} already present")
+    seconds = time.monotonic() - started
+    posts = created.get("blog", 0) + skipped.get("blog", 0)
+    typer.echo(f"done in {seconds:.1f} s ({posts / max(seconds, 1e-9):.0f} posts/s)", err=True)
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -65,3 +65,18 @@ def test_bench_api_measures_every_endpoint_and_the_login_burst(
     assert data["hashing"]["login_failures"] == 0
     assert data["hashing"]["healthz_during_logins_ms"]["n"] > 0
     assert "Issue figures" in result.stdout
+
+
+def test_bench_import_imports_every_post_and_reimports_nothing(
+    postgres_url: str, tmp_path: Path
+) -> None:
+    result, data = run_benchmark(
+        *("bench_import.py", "import", postgres_url, tmp_path),
+        *("--posts", "40", "--users", "5"),
+    )
+    assert [p["created"] for p in data["phases"]] == [40, 0]
+    decided = data["statuses"]["approved"] + data["statuses"]["rejected"]
+    assert data["rows"]["blogs"] == 40
+    assert data["rows"]["outbox_events"] == 40 + decided
+    assert data["phases"][0]["posts_per_second"] > 0
+    assert "Issue figures" in result.stdout

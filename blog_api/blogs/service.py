@@ -26,6 +26,7 @@ from tortoise.contrib.postgres.search import Comp, SearchQuery, SearchVector
 from tortoise.exceptions import IntegrityError
 from tortoise.expressions import Expression, Q, ResolveContext, ResolveResult
 from tortoise.fields import BooleanField
+from tortoise.fields.relational import ManyToManyFieldInstance
 from tortoise.functions import Count, Max
 
 from blog_api.blogs.models import (
@@ -701,6 +702,185 @@ async def reject_blog(
             reason=reason,
         )
     return blog
+
+
+# --- importing ----------------------------------------------------------------------------------
+
+
+@dataclass
+class ImportedPost:
+    """A post from an export, validated (`data` went through `BlogCreate`) and with its people
+    resolved: `reviewer` decided it (approved or rejected posts), never its author."""
+
+    slug: str
+    data: BlogCreate
+    status: BlogStatus
+    author_id: int
+    reviewer_id: int | None
+    rejection_reason: str | None
+    created_at: datetime
+    submitted_at: datetime
+    published_at: datetime | None
+
+
+def _render_all(contents: list[str]) -> list[Rendered]:
+    return [_render_sync(c) for c in contents]
+
+
+async def import_posts(posts: Sequence[ImportedPost]) -> set[str]:
+    """Create these posts in one transaction unless their slug exists; returns the slugs created.
+
+    The result is what submitting each post and then approving or rejecting it through
+    `create_blog` / `approve_blog` / `reject_blog` makes, with the original slug and dates: the
+    same rows (post, tags, review, approved version 1) and the same events and notifications
+    (`blog.submitted`, then `blog.approved` or `blog.rejected`), written in a few bulk
+    statements instead of about twenty round trips per post. A slug twice in `posts`: the
+    first wins.
+    """
+    from blog_api.realtime.events import NewEvent, record_events
+
+    by_slug: dict[str, ImportedPost] = {}
+    for post in posts:
+        by_slug.setdefault(post.slug, post)
+    # Markdown is rendered outside the transaction, in one worker thread for the whole batch.
+    candidates = list(by_slug.values())
+    rendered = await anyio.to_thread.run_sync(
+        _render_all, [p.data.content for p in candidates], limiter=_render_limiter
+    )
+    async with transaction() as conn:
+        present = set(
+            await Blog.filter(slug__in=list(by_slug)).using_db(conn).values_list("slug", flat=True)
+        )
+        todo = [(p, r) for p, r in zip(candidates, rendered, strict=True) if p.slug not in present]
+        if not todo:
+            return set()
+        now = _now()
+        await Blog.bulk_create(
+            [
+                Blog(
+                    title=p.data.title,
+                    slug=p.slug,
+                    content=p.data.content,
+                    content_html=r.html,
+                    excerpt=r.excerpt,
+                    status=p.status,
+                    author_id=p.author_id,
+                    created_at=p.created_at,
+                    updated_at=now,
+                    submitted_at=p.submitted_at,
+                    reviewed_at=None if p.status is BlogStatus.pending else now,
+                    reviewed_by_id=None if p.status is BlogStatus.pending else p.reviewer_id,
+                    rejection_reason=p.rejection_reason
+                    if p.status is BlogStatus.rejected
+                    else None,
+                    published_at=p.published_at,
+                    # Created (1), then decided (2), as through the workflow.
+                    version=1 if p.status is BlogStatus.pending else 2,
+                )
+                for p, r in todo
+            ],
+            using_db=conn,
+        )
+        ids: dict[str, int] = dict(
+            await Blog.filter(slug__in=[p.slug for p, _ in todo])
+            .using_db(conn)
+            .values_list("slug", "id")
+        )
+        tag_ids = {
+            t.name: t.id
+            for t in await _tags_named(
+                sorted({name for p, _ in todo for name in p.data.tags}), conn
+            )
+        }
+        links = [
+            [ids[p.slug], tag_ids[name]] for p, _ in todo for name in dict.fromkeys(p.data.tags)
+        ]
+        if links:
+            # The m2m table has no model: one executemany straight into it.
+            tagging = Blog._meta.fields_map["tags"]
+            assert isinstance(tagging, ManyToManyFieldInstance)
+            marks = "$1, $2" if conn.capabilities.dialect == "postgres" else "?, ?"
+            await conn.execute_many(
+                f'INSERT INTO "{tagging.through}" ("{tagging.backward_key}",'  # noqa: S608 - model metadata
+                f' "{tagging.forward_key}") VALUES ({marks})',
+                links,
+            )
+        decided = [p for p, _ in todo if p.status is not BlogStatus.pending]
+        await BlogRevision.bulk_create(
+            [
+                BlogRevision(
+                    blog_id=ids[p.slug],
+                    author_id=p.author_id,
+                    number=1,
+                    base_number=None,
+                    title=p.data.title,
+                    content=p.data.content,
+                    tags=sorted(set(p.data.tags)),
+                    image_ids=[],
+                    status=BlogStatus.approved,
+                    reviewed_at=now,
+                    reviewed_by_id=p.reviewer_id,
+                )
+                for p in decided
+                if p.status is BlogStatus.approved
+            ],
+            using_db=conn,
+        )
+        await Review.bulk_create(
+            [
+                Review(
+                    blog_id=ids[p.slug],
+                    revision_id=None,
+                    reviewer_id=p.reviewer_id,
+                    decision=Decision(p.status.value),
+                    reason=p.rejection_reason if p.status is BlogStatus.rejected else None,
+                )
+                for p in decided
+            ],
+            using_db=conn,
+        )
+        events: list[NewEvent] = []
+        for p, _ in todo:
+            blog_id = ids[p.slug]
+            audience = audience_for(roles=REVIEWER_ROLE_NAMES, user_ids=[p.author_id])
+            events.append(
+                NewEvent(
+                    "blog.submitted",
+                    "blog",
+                    blog_id,
+                    audience,
+                    actor_id=p.author_id,
+                    data={"title": p.data.title, "status": BlogStatus.pending.value},
+                )
+            )
+            if p.status is BlogStatus.approved:
+                events.append(
+                    NewEvent(
+                        "blog.approved",
+                        "blog",
+                        blog_id,
+                        audience.model_copy(update={"public": True}),
+                        actor_id=p.reviewer_id,
+                        data={"title": p.data.title, "status": p.status.value, "slug": p.slug},
+                    )
+                )
+            elif p.status is BlogStatus.rejected:
+                events.append(
+                    NewEvent(
+                        "blog.rejected",
+                        "blog",
+                        blog_id,
+                        audience,
+                        actor_id=p.reviewer_id,
+                        data={
+                            "title": p.data.title,
+                            "status": p.status.value,
+                            "reason": p.rejection_reason,
+                        },
+                    )
+                )
+        await record_events(events, using_db=conn)
+    return {p.slug for p, _ in todo}
 
 
 async def _live_number(blog_id: int, conn: BaseDBAsyncClient | None = None) -> int | None:

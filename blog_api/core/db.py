@@ -110,6 +110,11 @@ def tortoise_config(db_url: str, *, with_aerich: bool = False) -> dict[str, Any]
     if with_aerich:
         models.append("aerich.models")
     connection: str | dict[str, Any] = db_url
+    if dialect_of(db_url) == "sqlite":
+        # Our SQLite client: WAL, a busy timeout and BEGIN IMMEDIATE on every connection, so the
+        # CLI and a running server can write to one file at once (see `core/sqlite.py`).
+        connection = expand_db_url(db_url)
+        connection["engine"] = "blog_api.core.sqlite"
     if dialect_of(db_url) == "postgres":
         connection = expand_db_url(db_url)
         # asyncpg "resets" every connection it takes back into the pool with one more round trip

@@ -1,18 +1,30 @@
 """Demo data: users of every role, then whatever each domain's seeder adds through its service.
 
 Extension point: a domain adds demo data by appending a `Seeder` to `SEEDERS` (or by being listed in
-`_optional_seeders`). A seeder gets the demo users and a count and must create its rows through its
+`available_seeders`). A seeder gets the demo users and a count and must create its rows through its
 own service, so demo data obeys the same rules and records the same events as real use.
+
+**Resumable.** Every item is numbered (`demo_user_3`, post `... #12`, `Request 4: ...`), created
+in one transaction with everything that belongs to it (a post with its review decision, a request
+with its votes), and skipped when its number is already there. Its random choices come from
+`(random seed, kind, number)` alone. So a seed that stopped part-way (a crash, a conflicting row,
+a lock) is finished by running the same command again, and the result is what one uninterrupted
+run would have made: nothing duplicated, nothing half-made.
 """
 
 from __future__ import annotations
 
 import random
-from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
+import re
+from collections.abc import Awaitable, Callable, Iterable
+from dataclasses import dataclass
+
+from tortoise.exceptions import BaseORMException
 
 from blog_api.auth.schemas import RegisterRequest
 from blog_api.core.config import Settings
+from blog_api.core.db import transaction
+from blog_api.core.errors import AppError
 from blog_api.core.security import hash_password
 from blog_api.users.models import Role, User
 
@@ -27,14 +39,30 @@ WORDS = [
 Progress = Callable[[int], None]
 
 
+class SeedFailed(Exception):
+    """An item could not be created; the items before it are complete and kept."""
+
+    def __init__(self, kind: str, number: int, detail: str) -> None:
+        super().__init__(f"{kind} #{number}: {detail}")
+        self.kind, self.number, self.detail = kind, number, detail
+
+
 @dataclass
 class Plan:
-    """How much to create. Users are split over the roles; at least one admin and one approver."""
+    """How much to create. Users are split over the roles; at least one admin and one approver.
+
+    `random_seed` fixes every random choice: the same seed gives the same data, which is what
+    lets a second run finish an interrupted one.
+    """
 
     users: int
     blogs: int
     feature_requests: int
-    rng: random.Random = field(default_factory=random.Random)
+    random_seed: int = 0
+
+    def rng(self, kind: str, number: int) -> random.Random:
+        """The random choices of item `number` of `kind`, independent of every other item."""
+        return random.Random(f"{self.random_seed}/{kind}/{number}")  # noqa: S311 - demo data
 
     def role_counts(self) -> dict[Role, int]:
         admins = max(1, self.users // 20)
@@ -60,11 +88,43 @@ class DemoUsers:
 
 @dataclass
 class Seeder:
-    """Creates `count(plan)` rows of one kind; calls `advance(1)` after each."""
+    """Makes sure items 1..`count(plan)` of one kind exist; calls `advance(1)` after each and
+    returns how many it created (see `seed_items`)."""
 
     name: str
     count: Callable[[Plan], int]
-    run: Callable[[Plan, DemoUsers, Settings, Progress], Awaitable[None]]
+    run: Callable[[Plan, DemoUsers, Settings, Progress], Awaitable[int]]
+
+
+async def seed_items(
+    kind: str,
+    count: int,
+    *,
+    existing: Iterable[int],
+    make: Callable[[int], Awaitable[object]],
+    advance: Progress,
+) -> int:
+    """Create items 1..`count` missing from `existing`, each in its own transaction (the services'
+    transactions nest in it, and their events are published once it commits). Returns how many
+    were created; raises `SeedFailed` naming the item that failed (nothing of it is kept)."""
+    present = set(existing)
+    created = 0
+    for number in range(1, count + 1):
+        if number not in present:
+            try:
+                async with transaction():
+                    await make(number)
+            except AppError as exc:
+                raise SeedFailed(kind, number, exc.detail) from exc
+            except BaseORMException as exc:
+                raise SeedFailed(kind, number, str(exc)) from exc
+            created += 1
+        advance(1)
+    return created
+
+
+def _numbers(values: Iterable[str], pattern: re.Pattern[str]) -> set[int]:
+    return {int(m.group(1)) for v in values if (m := pattern.search(v))}
 
 
 def _sentence(rng: random.Random, words: int) -> str:
@@ -73,11 +133,13 @@ def _sentence(rng: random.Random, words: int) -> str:
 
 async def seed_users(
     plan: Plan, *, settings: Settings, password: str, advance: Progress
-) -> DemoUsers:
-    """Create (or reuse) `demo_<role>_<n>` accounts; every one gets `password`."""
+) -> tuple[DemoUsers, int]:
+    """Create (or reuse) `demo_<role>_<n>` accounts; every new one gets `password`. Returns the
+    demo users and how many were created."""
     # argon2 is slow on purpose: hash once and share the hash among the demo accounts.
     password_hash: str | None = None
     by_role: dict[Role, list[User]] = {role: [] for role in Role}
+    created = 0
     for role, count in plan.role_counts().items():
         for n in range(1, count + 1):
             username = f"demo_{role.value.replace('_', '')}_{n}"
@@ -89,22 +151,36 @@ async def seed_users(
                 password_hash = password_hash or await hash_password(
                     password, settings.password_hash_profile
                 )
-                user = await User.create(
-                    email=data.email, username=data.username, password_hash=password_hash, role=role
-                )
+                try:
+                    user = await User.create(
+                        email=data.email,
+                        username=data.username,
+                        password_hash=password_hash,
+                        role=role,
+                    )
+                except BaseORMException as exc:
+                    raise SeedFailed(
+                        "user", n, f"cannot create {username} ({role.value}): {exc}"
+                    ) from exc
+                created += 1
             by_role[role].append(user)
             advance(1)
-    return DemoUsers(by_role)
+    return DemoUsers(by_role), created
 
 
-async def _seed_blogs(plan: Plan, users: DemoUsers, settings: Settings, advance: Progress) -> None:
+_POST_NUMBER = re.compile(r" #(\d+)$")
+_REQUEST_NUMBER = re.compile(r"^Request (\d+): ")
+
+
+async def _seed_blogs(plan: Plan, users: DemoUsers, settings: Settings, advance: Progress) -> int:
     from blog_api.blogs import service as blogs_service
+    from blog_api.blogs.models import Blog
     from blog_api.blogs.schemas import BlogCreate
 
-    rng = plan.rng
-    for n in range(plan.blogs):
+    async def make(n: int) -> None:
+        rng = plan.rng("blog", n)
         author = rng.choice(users.authors)
-        title = f"{_sentence(rng, rng.randint(2, 6))} #{n + 1}"
+        title = f"{_sentence(rng, rng.randint(2, 6))} #{n}"
         paragraphs = [_sentence(rng, rng.randint(12, 40)) + "." for _ in range(rng.randint(1, 4))]
         data = BlogCreate(
             title=title,
@@ -112,39 +188,54 @@ async def _seed_blogs(plan: Plan, users: DemoUsers, settings: Settings, advance:
             tags=rng.sample(WORDS, rng.randint(0, 3)),
             image_ids=[],
         )
+        fate = rng.random()
+        reviewer = users.pick(Role.l1_approver, rng)
         result = await blogs_service.create_blog(data, author=author, media_url=settings.media_url)
         blog = result.blog
         assert blog is not None  # no idempotency key, so never a replay
-        fate = rng.random()
-        reviewer = users.pick(Role.l1_approver, rng)
         if fate < 0.6:
             await blogs_service.approve_blog(blog, reviewer=reviewer)
         elif fate < 0.75:
             await blogs_service.reject_blog(
                 blog, reviewer=reviewer, reason="Demo rejection: please add an example."
             )
-        advance(1)
+
+    titles = await Blog.filter(author__email__endswith=f"@{DEMO_DOMAIN}").values_list(
+        "title", flat=True
+    )
+    existing = _numbers(titles, _POST_NUMBER)  # type: ignore[arg-type]
+    return await seed_items("blog post", plan.blogs, existing=existing, make=make, advance=advance)
 
 
 async def _seed_feature_requests(
     plan: Plan, users: DemoUsers, settings: Settings, advance: Progress
-) -> None:
+) -> int:
     from blog_api.feature_requests import service as fr_service
+    from blog_api.feature_requests.models import FeatureRequest
     from blog_api.feature_requests.schemas import FeatureRequestCreate
 
-    rng = plan.rng
     everyone = [u for group in users.by_role.values() for u in group]
-    for n in range(plan.feature_requests):
+
+    async def make(n: int) -> None:
+        rng = plan.rng("feature_request", n)
         author = rng.choice(everyone)
         # The number keeps titles apart: the service refuses near-duplicates by one author.
         data = FeatureRequestCreate(
-            title=f"Request {n + 1}: {_sentence(rng, rng.randint(2, 5))}",
+            title=f"Request {n}: {_sentence(rng, rng.randint(2, 5))}",
             description=_sentence(rng, rng.randint(8, 30)) + ".",
         )
+        voters = rng.sample(everyone, rng.randint(0, min(5, len(everyone))))
         fr = await fr_service.create_request(data, author=author)
-        for voter in rng.sample(everyone, rng.randint(0, min(5, len(everyone)))):
+        for voter in voters:
             fr = await fr_service.vote(fr, user=voter)
-        advance(1)
+
+    titles = await FeatureRequest.filter(author__email__endswith=f"@{DEMO_DOMAIN}").values_list(
+        "title", flat=True
+    )
+    existing = _numbers(titles, _REQUEST_NUMBER)  # type: ignore[arg-type]
+    return await seed_items(
+        "feature request", plan.feature_requests, existing=existing, make=make, advance=advance
+    )
 
 
 def _registered(models_module: str) -> bool:

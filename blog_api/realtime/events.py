@@ -12,8 +12,10 @@ actor) in the same transaction.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
 from datetime import datetime, timezone
+from functools import partial
 from typing import Any, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr
@@ -246,6 +248,93 @@ async def _write_notifications(
             [Notification(user_id=uid, event_id=row.id) for uid in sorted(recipients)],
             using_db=using_db,
         )
+
+
+@dataclass
+class NewEvent:
+    """One event for `record_events`: the arguments of `record_event`."""
+
+    type: str
+    subject_kind: str
+    subject_id: int
+    audience: Audience
+    actor_id: int | None = None
+    data: dict[str, Any] = field(default_factory=dict)
+
+
+async def record_events(events: Sequence[NewEvent], *, using_db: BaseDBAsyncClient) -> None:
+    """`record_event` for many events in one transaction (bulk imports): the same outbox rows,
+    the same notifications and the same publication after the commit, in a few statements
+    instead of one or two round trips per event."""
+    if not events:
+        return
+    unknown = {e.type for e in events} - EVENT_TYPES
+    if unknown:
+        raise ValueError(f"unknown event types {sorted(unknown)}: add them to EVENT_TYPES and docs")
+    now = datetime.now(timezone.utc)
+    if using_db.capabilities.dialect == "postgres":
+        # Ids drawn from the sequence first, so the rows go in one executemany and the
+        # notifications can point at them.
+        drawn = await using_db.execute_query_dict(
+            "SELECT nextval(pg_get_serial_sequence('outbox_events', 'id')) AS id"
+            " FROM generate_series(1, $1::int)",
+            [len(events)],
+        )
+        ids: list[int | None] = [int(r["id"]) for r in drawn]
+    else:
+        ids = [None] * len(events)
+    rows = [
+        OutboxEvent(
+            **({"id": pk} if pk is not None else {}),
+            type=e.type,
+            occurred_at=now,
+            actor_id=e.actor_id,
+            subject_kind=e.subject_kind,
+            subject_id=e.subject_id,
+            audience=e.audience.model_dump(),
+            data=e.data,
+        )
+        for pk, e in zip(ids, events, strict=True)
+    ]
+    if ids[0] is not None:
+        await OutboxEvent.bulk_create(rows, using_db=using_db)
+    else:
+        # SQLite: no round trips to save, and each insert returns its id.
+        for row in rows:
+            await row.save(using_db=using_db, force_create=True)
+
+    # The addressees, as `record_event` finds them: the listed users that exist, plus the
+    # active members of the roles, minus the actor.
+    roles = sorted({r for e in events for r in e.audience.roles})
+    listed = sorted({u for e in events for u in e.audience.user_ids})
+    members: dict[str, list[int]] = {}
+    if roles:
+        found = await (
+            User.filter(role__in=roles, is_active=True).using_db(using_db).values_list("id", "role")
+        )
+        for uid, role in found:
+            members.setdefault(str(getattr(role, "value", role)), []).append(int(uid))
+    existing: set[int] = set()
+    if listed:
+        found_ids = await User.filter(id__in=listed).using_db(using_db).values_list("id", flat=True)
+        existing = {int(uid) for uid in found_ids}  # type: ignore[call-overload]
+    notifications: list[Notification] = []
+    for row, e in zip(rows, events, strict=True):
+        recipients = {u for u in e.audience.user_ids if u in existing}
+        for role in e.audience.roles:
+            recipients.update(members.get(role, ()))
+        recipients.discard(e.actor_id)
+        notifications += [Notification(user_id=u, event_id=row.id) for u in sorted(recipients)]
+    if notifications:
+        await Notification.bulk_create(notifications, using_db=using_db)
+
+    from blog_api.realtime.relay import notify_outbox, publish_committed
+
+    for row in rows:
+        if not after_commit(partial(publish_committed, row), using_db=using_db):
+            logger.warning("events recorded outside core.db.transaction")
+            notify_outbox()
+            break
 
 
 def audience_for(

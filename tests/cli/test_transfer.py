@@ -98,11 +98,19 @@ def test_import_reports_bad_lines_and_writes_nothing(cli_db: CliDb, tmp_path: Pa
     )
     result = run_cli("import", str(path), env=cli_db.env)
     assert result.returncode == 1
-    assert "line 3: not valid JSON" in result.stderr
+    assert "line 3, column 1: not valid JSON" in result.stderr
     assert "line 4: username: String should match pattern" in result.stderr
     assert "line 4" in result.stderr and "role: Input should be" in result.stderr
     assert "nothing was imported" in result.stderr
     assert cli_db.scalar("SELECT count(*) FROM users") == 0
+
+
+def test_import_names_the_line_and_column_of_invalid_json(cli_db: CliDb, tmp_path: Path) -> None:
+    # A comma missing after the email: the 40th character of line 2.
+    bad = '{"kind":"user","email":"a@example.com" "username":"abc","role":"user"}'
+    result = run_cli("import", str(_write(tmp_path, HEADER, bad)), env=cli_db.env)
+    assert result.returncode == 1
+    assert "line 2, column 40: not valid JSON (Expecting ',' delimiter)" in result.stderr
 
 
 def test_import_requires_the_header(cli_db: CliDb, tmp_path: Path) -> None:
