@@ -9,7 +9,8 @@ import sys
 from datetime import datetime, timezone
 from typing import Any
 
-_STANDARD = set(vars(logging.makeLogRecord({})).keys()) | {"message", "asctime"}
+# `color_message` is Uvicorn's copy of its message with terminal colour codes.
+_STANDARD = set(vars(logging.makeLogRecord({})).keys()) | {"message", "asctime", "color_message"}
 # Belt and braces: anything that looks like a bearer token or JWT is masked before it is written.
 _SECRET_PATTERN = re.compile(r"(Bearer\s+)?eyJ[\w-]+\.[\w-]+\.[\w-]+")
 # ...and so is the value of any secret-looking query or form parameter (SSE/WebSocket tickets
