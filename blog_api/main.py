@@ -12,6 +12,7 @@ from tortoise.contrib.fastapi import RegisterTortoise
 
 from blog_api import __version__
 from blog_api.auth.router import router as auth_router
+from blog_api.blogs.cache import PUBLIC_CACHE_PREFIXES, install_public_cache
 from blog_api.blogs.router import router as blogs_router
 from blog_api.blogs.router import tags_router as blog_tags_router
 from blog_api.comments.live import install_live_comments
@@ -28,6 +29,7 @@ from blog_api.core.openapi import install_openapi_fixes
 from blog_api.core.openapi_contract import install_openapi_contract, operation_id
 from blog_api.core.pagination import set_cursor_key
 from blog_api.core.ratelimit import install_rate_limiter
+from blog_api.core.response_cache import ResponseCache, ResponseCacheMiddleware
 from blog_api.core.security import TokenService
 from blog_api.core.validation import refuse_nul_characters
 from blog_api.drafts.dependencies import install_draft_store
@@ -134,6 +136,15 @@ def create_app(settings: Settings | None = None, *, generate_schemas: bool = Fal
         max_body_bytes=settings.max_body_bytes,
         max_upload_bytes=settings.max_upload_bytes,
     )
+    if settings.public_cache_entries:
+        # Inside CORS and the request context (their headers are per request), in front of
+        # the routes: a stored public answer is served before any routing or dependency.
+        cache = ResponseCache(
+            max_entries=settings.public_cache_entries, max_age=settings.public_cache_seconds
+        )
+        app.state.response_cache = cache
+        install_public_cache(app, cache)
+        app.add_middleware(ResponseCacheMiddleware, cache=cache, prefixes=PUBLIC_CACHE_PREFIXES)
     if settings.cors_origins:
         app.add_middleware(
             CORSMiddleware,

@@ -7,6 +7,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Query, Response, status
 
 from blog_api.auth.dependencies import Approver, CurrentUser, OptionalUser, SettingsDep
+from blog_api.blogs import cache as blogs_cache
 from blog_api.blogs import service as blogs_service
 from blog_api.blogs.dependencies import (
     IfMatchHeader,
@@ -44,6 +45,8 @@ tags_router = APIRouter(prefix="/api/tags", tags=["blogs"])
 
 
 async def _read(blog: Blog, settings: Settings, response: Response) -> BlogRead:
+    if blog.status is BlogStatus.approved:
+        blogs_cache.mark_public_post(blog.id)
     await blogs_service.load_relations(blog)
     response.headers["ETag"] = blogs_service.etag(blog)
     return blogs_service.to_read(blog, media_url=settings.media_url)
@@ -81,7 +84,7 @@ async def list_blogs(
     mine: Annotated[bool, Query(description="Your own posts, in every status.")] = False,
 ) -> Page[BlogSummary]:
     """List approved posts, newest first; reviewers may list the queue with `status`."""
-    return await blogs_service.list_blogs(
+    page = await blogs_service.list_blogs(
         viewer=viewer,
         limit=limit,
         cursor=cursor,
@@ -91,6 +94,9 @@ async def list_blogs(
         status=status,
         mine=mine,
     )
+    if not mine and status in (None, BlogStatus.approved):
+        blogs_cache.mark_public_list(page, cursor=cursor, tag=tag, author_id=author)
+    return page
 
 
 @router.post(
@@ -365,4 +371,6 @@ async def list_tags(
     limit: LimitParam = DEFAULT_LIMIT, cursor: CursorParam = None
 ) -> Page[TagCount]:
     """Tags of approved posts with how many posts carry each, in name order (public)."""
-    return await blogs_service.list_tags(limit=limit, cursor=cursor)
+    page = await blogs_service.list_tags(limit=limit, cursor=cursor)
+    blogs_cache.mark_public_tags()
+    return page

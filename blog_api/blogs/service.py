@@ -170,6 +170,16 @@ async def _record_decision(
         reason=reason,
         using_db=conn,
     )
+    if decision is Decision.approved and blog.published_at is not None:
+        # Where the live post sorts and which lists it is in: each worker's public response
+        # cache drops exactly the list pages this approval changes (blogs/cache.py).
+        tags = await blog.tags.all().using_db(conn).values_list("name", flat=True)
+        data = {
+            **data,
+            "published_at": blog.published_at.isoformat(),
+            "author_id": blog.author_id,
+            "tags": sorted(str(t) for t in tags),
+        }
     await record_event(
         event_type,
         subject_kind="blog",
@@ -378,6 +388,20 @@ def _search_filter(query: Any, q: str) -> Any:
     return query
 
 
+def list_position(cursor: str, sort: str = "published_at") -> tuple[datetime, int]:
+    """The sort key `(time, id)` a list cursor continues after; a forged one is a 422."""
+    values = decode_cursor(cursor, ("s", "t", "id"))
+    try:
+        if values["s"] != sort:
+            raise ValueError("cursor of another list")
+        after = datetime.fromisoformat(str(values["t"]))
+        if after.tzinfo is None:
+            raise ValueError("cursor time without a time zone")
+    except (TypeError, ValueError) as exc:
+        raise InvalidCursor("cursor is not one this API issued for this list") from exc
+    return after, _cursor_id(values)
+
+
 async def list_blogs(
     *,
     viewer: User | None,
@@ -423,16 +447,7 @@ async def list_blogs(
     if q is not None and q.strip():
         query = _search_filter(query, q.strip())
     if cursor:
-        values = decode_cursor(cursor, ("s", "t", "id"))
-        try:
-            if values["s"] != sort:
-                raise ValueError("cursor of another list")
-            after = datetime.fromisoformat(str(values["t"]))
-            if after.tzinfo is None:
-                raise ValueError("cursor time without a time zone")
-        except (TypeError, ValueError) as exc:
-            raise InvalidCursor("cursor is not one this API issued for this list") from exc
-        last_id = _cursor_id(values)
+        after, last_id = list_position(cursor, sort)
         before: dict[str, Any] = {f"{sort}__lt": after}
         tie: dict[str, Any] = {sort: after, "id__lt": last_id}
         query = query.filter(Q(**before) | Q(**tie))

@@ -61,6 +61,10 @@ class Settings(BaseSettings):
     # JSON lines for log collectors in production; readable lines on a developer's terminal.
     # Unset: chosen by ENVIRONMENT (see `_log_format`).
     log_json: bool = True
+    # Per-worker cache of public answers (core/response_cache.py): entries (0 turns it off)
+    # and the most seconds an entry lives when no event dropped it earlier.
+    public_cache_entries: int = Field(default=4096, ge=0, le=1_000_000)
+    public_cache_seconds: float = Field(default=300.0, gt=0, le=86_400)
     # Redis Streams and real-time delivery.
     stream_maxlen: int = Field(default=10_000, ge=100)
     sse_heartbeat_seconds: float = Field(default=15.0, gt=0)

@@ -187,12 +187,18 @@ class Subscription:
             return item
 
 
+# Something in the process that reacts to every change (e.g. the public response cache): it
+# sees each event of the stream, and a `StreamReset` when changes may have been missed.
+ChangeListener = Callable[[Event | StreamReset], None]
+
+
 class Hub:
     """Owns the process's single bus reader and its local subscribers."""
 
     def __init__(self, bus: EventBus, *, queue_size: int) -> None:
         self.bus = bus
         self.queue_size = queue_size
+        self.listeners: list[ChangeListener] = []
         self.position: str | None = None  # id of the last event the reader dispatched
         self._subs: set[Subscription] = set()
         self._task: asyncio.Task[None] | None = None
@@ -257,6 +263,8 @@ class Hub:
 
     def dispatch(self, item: Event | StreamReset) -> None:
         """Hand one item from the bus to every interested subscriber (the reader calls this)."""
+        for listener in self.listeners:
+            listener(item)
         if isinstance(item, StreamReset):
             self.position = item.tip
             for sub in list(self._subs):

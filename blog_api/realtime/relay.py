@@ -29,12 +29,13 @@ import asyncio
 import logging
 import weakref
 from collections import deque
+from collections.abc import Callable
 from datetime import datetime, timedelta, timezone
 
 from tortoise import connections
 
 from blog_api.realtime.bus import BusUnavailable, EventBus
-from blog_api.realtime.events import event_from_outbox
+from blog_api.realtime.events import Event, event_from_outbox
 from blog_api.realtime.mailbox import Doorbell
 from blog_api.realtime.models import OutboxEvent
 
@@ -90,11 +91,18 @@ class OutboxRelay:
         self._behind = False
         self._task: asyncio.Task[None] | None = None
         self._stopping = False
+        # Told of each row this process commits, at once: the process that made a change
+        # must not serve what it replaced until its own copy of the event comes back.
+        self.listeners: list[Callable[[Event], None]] = []
 
     def committed(self, row: OutboxEvent) -> None:
         """Queue a committed row for immediate publication."""
         self._fresh.append(row)
         self._wake.ring()
+        if self.listeners:
+            event = event_from_outbox(row)
+            for listener in self.listeners:
+                listener(event)
 
     def wake(self) -> None:
         """Ask for a sweep soon (coalesced)."""

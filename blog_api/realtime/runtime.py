@@ -20,7 +20,7 @@ from fastapi import FastAPI
 
 from blog_api.core.config import Settings
 from blog_api.realtime.bus import EventBus
-from blog_api.realtime.hub import Hub
+from blog_api.realtime.hub import ChangeListener, Hub
 from blog_api.realtime.memory_bus import MemoryBus
 from blog_api.realtime.redis_bus import RedisBus
 from blog_api.realtime.relay import OutboxRelay
@@ -125,6 +125,9 @@ async def realtime_lifespan(app: FastAPI) -> AsyncIterator[None]:
     """Start bus, reader and relay after the database; stop them (streams first) before it."""
     settings: Settings = app.state.settings
     rt = build_realtime(settings)
+    for listener in app.state.change_listeners:
+        rt.hub.listeners.append(listener)
+        rt.relay.listeners.append(listener)
     await rt.bus.start()
     await rt.hub.start()
     await rt.relay.start()
@@ -142,9 +145,16 @@ async def realtime_lifespan(app: FastAPI) -> AsyncIterator[None]:
         await rt.bus.stop()
 
 
+def add_change_listener(app: FastAPI, listener: ChangeListener) -> None:
+    """Have `listener` see every event of the stream (and this process's commits at once)."""
+    app.state.change_listeners.append(listener)
+
+
 def install_realtime(app: FastAPI) -> None:
     """Register the lifespan hook and, with Redis, its readiness probe."""
     app.state.lifespan_hooks.append(realtime_lifespan)
+    # Filled by other domains (`add_change_listener`) before the app starts.
+    app.state.change_listeners = []
     settings: Settings = app.state.settings
     if not settings.uses_redis:
         return
