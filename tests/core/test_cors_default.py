@@ -38,3 +38,16 @@ def test_production_allows_only_what_is_listed() -> None:
     )
 
     assert settings.cors_origins == []
+
+
+def test_env_sample_documents_every_setting() -> None:
+    import re
+    from pathlib import Path
+
+    from blog_api.core.config import Settings
+
+    text = (Path(__file__).resolve().parents[2] / ".env.sample").read_text()
+    missing = [
+        name for name in Settings.model_fields if not re.search(rf"(?m)^#?\s*{name.upper()}=", text)
+    ]
+    assert missing == []
