@@ -6,31 +6,13 @@ import io
 import json
 import logging
 import secrets
-from collections.abc import Iterator
 
 import pytest
 from fastapi import FastAPI
 from httpx import ASGITransport, AsyncClient
 
-from blog_api.core.logging import JsonFormatter, RedactingFormatter
+from blog_api.core.logging import RedactingFormatter
 from tests.conftest import PASSWORD, Actor
-
-
-@pytest.fixture
-def log_output() -> Iterator[io.StringIO]:
-    """Everything logged during the test, formatted exactly as production writes it."""
-    buffer = io.StringIO()
-    handler = logging.StreamHandler(buffer)
-    handler.setFormatter(JsonFormatter())
-    root = logging.getLogger()
-    old_level = root.level
-    root.addHandler(handler)
-    root.setLevel(logging.INFO)
-    try:
-        yield buffer
-    finally:
-        root.removeHandler(handler)
-        root.setLevel(old_level)
 
 
 def _access_lines(buffer: io.StringIO) -> list[dict]:

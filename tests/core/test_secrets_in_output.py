@@ -7,39 +7,19 @@ which is where a URL or a settings dump would leak.
 from __future__ import annotations
 
 import io
-import logging
-from collections.abc import Iterator
 from pathlib import Path
 
-import pytest
 from asgi_lifespan import LifespanManager
 from httpx import ASGITransport, AsyncClient
 
-from blog_api.core.logging import JsonFormatter
 from blog_api.main import create_app
 from tests.conftest import PASSWORD, make_settings
 
 REDIS_PASSWORD = "s3cret-redis-pw"
 
 
-@pytest.fixture
-def all_logs() -> Iterator[io.StringIO]:
-    buffer = io.StringIO()
-    handler = logging.StreamHandler(buffer)
-    handler.setFormatter(JsonFormatter())
-    root = logging.getLogger()
-    old_level = root.level
-    root.addHandler(handler)
-    root.setLevel(logging.DEBUG)
-    try:
-        yield buffer
-    finally:
-        root.removeHandler(handler)
-        root.setLevel(old_level)
-
-
 async def test_no_secret_in_logs_or_answers_while_redis_is_unreachable(
-    tmp_path: Path, settings, all_logs: io.StringIO
+    tmp_path: Path, settings, log_output: io.StringIO
 ) -> None:
     # Port 1 refuses connections: every Redis call fails and is reported.
     config = make_settings(
@@ -68,7 +48,7 @@ async def test_no_secret_in_logs_or_answers_while_redis_is_unreachable(
             await client.put("/api/session/draft", json={"title": "d"}, headers=auth),
         ):
             answers.append(resp.text)
-    logs = all_logs.getvalue()
+    logs = log_output.getvalue()
     assert logs  # the outage was reported somewhere
     secrets = {
         "redis password": REDIS_PASSWORD,
