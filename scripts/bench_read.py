@@ -52,7 +52,7 @@ from collections import Counter
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 from urllib.parse import urlencode, urlsplit
 
 import httpx
@@ -565,8 +565,9 @@ class _Connection(asyncio.Protocol):
         self.transport: asyncio.Transport | None = None
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
-        assert isinstance(transport, asyncio.Transport)
-        self.transport = transport  # the first request is sent once every connection is open
+        # uvloop's transports do not subclass asyncio.Transport, but have its methods. The
+        # first request is sent once every connection is open.
+        self.transport = cast(asyncio.Transport, transport)
 
     def send(self) -> None:
         assert self.transport is not None
