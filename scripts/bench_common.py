@@ -166,7 +166,9 @@ def tcp_queues(local_port: int, remote_port: int) -> tuple[int, int] | None:
 # --- services -----------------------------------------------------------------------------------
 
 
-def run_cli(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+def run_cli(
+    *args: str, env: dict[str, str], timeout: float = 120
+) -> subprocess.CompletedProcess[str]:
     """The real `blog-api` command (as `python -m blog_api.cli`, the venv's interpreter)."""
     return subprocess.run(
         [sys.executable, "-m", "blog_api.cli", *args],
@@ -174,7 +176,7 @@ def run_cli(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]
         env=env,
         capture_output=True,
         text=True,
-        timeout=120,
+        timeout=timeout,
         check=False,
     )
 

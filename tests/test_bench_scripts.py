@@ -8,7 +8,10 @@ suite (SQLite pass): the scripts always use real PostgreSQL (and Redis) whatever
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
+
+import pytest
 
 from tests.bench_helpers import BENCH_MARKS, needs_redis_server, run_benchmark
 
@@ -79,4 +82,32 @@ def test_bench_import_imports_every_post_and_reimports_nothing(
     assert data["rows"]["blogs"] == 40
     assert data["rows"]["outbox_events"] == 40 + decided
     assert data["phases"][0]["posts_per_second"] > 0
+    assert "Issue figures" in result.stdout
+
+
+@needs_redis_server
+@pytest.mark.parametrize("generator", ["wrk", "python"])
+def test_bench_read_loads_every_scenario_on_api_and_ceiling_with_identical_bytes(
+    postgres_url: str, tmp_path: Path, generator: str
+) -> None:
+    if generator == "wrk" and shutil.which("wrk") is None:
+        pytest.skip("wrk is not installed (the python variant covers the fallback)")
+    result, data = run_benchmark(
+        *("bench_read.py", f"read_{generator}", postgres_url, tmp_path),
+        *("--posts", "60", "--tags", "8", "--duration", "1", "--warmup", "0"),
+        *("--connections", "4", "--load-generator", generator, "--graceful-timeout", "1"),
+    )
+    # Speed targets are not asserted (exit 1 when unmet); a crash or a wrong answer would be.
+    assert result.returncode in (0, 1), result.stdout[-3000:] + result.stderr[-3000:]
+    assert data["load_generator"] == generator
+    assert data["import"]["created"] == data["approved_posts"] == 60
+    assert data["deep_page"] == 3  # 60 posts, 20 a page: the cursors were followed to the end
+    assert len(data["scenarios"]) == 10
+    assert sum(bool(s["bearer"]) for s in data["scenarios"]) == 5
+    runs = [s[server] for s in data["scenarios"] for server in ("api", "ceiling")]
+    assert all(r["requests"] > 0 and r["non_2xx"] == r["socket_errors"] == 0 for r in runs)
+    assert all(a["same_bytes_after_load"] and a["ceiling_same_bytes"] for a in data["answers"])
+    targets = [v for v in data["verdicts"] if "x ceiling" in v["figure"]]
+    assert len(targets) == 3 and all(v["met"] in (True, False) for v in targets)
+    assert all(v["met"] for v in data["verdicts"] if v not in targets)
     assert "Issue figures" in result.stdout
