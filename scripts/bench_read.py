@@ -153,6 +153,12 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--workers", type=int, default=2, help="Uvicorn workers of both servers")
     parser.add_argument("--deep-page", type=int, default=50, help="page of the deep-page run")
     parser.add_argument(
+        "--no-uncached",
+        dest="uncached",
+        action="store_false",
+        help="skip the runs against a third server with the response cache off",
+    )
+    parser.add_argument(
         "--load-generator",
         choices=["auto", "wrk", "python"],
         default="auto",
@@ -712,6 +718,34 @@ def measure(
     return out
 
 
+def measure_uncached(
+    scenarios: list[Scenario],
+    env: dict[str, str],
+    token: str,
+    generator: str,
+    workdir: Path,
+    args: argparse.Namespace,
+    processes: list[Worker],
+) -> tuple[dict[str, dict[str, Any]], dict[str, Answer]]:
+    """The anonymous scenarios against the API with its response cache off (every request a
+    miss: what a URL costs the first time), and every scenario's uncached answer."""
+    uncached = start_api({**env, "PUBLIC_CACHE_ENTRIES": "0"}, workdir, args)
+    processes.append(uncached)
+    print(f"uncached API (PUBLIC_CACHE_ENTRIES=0) pid {uncached.pid} port {uncached.port}")
+    with httpx.Client(base_url=uncached.url, timeout=60.0) as http:
+        answers = {s.key: fetch(http, s, token) for s in scenarios}
+    runs = {}
+    for scenario in scenarios:
+        if scenario.bearer:
+            continue
+        if args.warmup:
+            load(generator, uncached, scenario, token, args.warmup, args)
+        runs[scenario.label] = load(generator, uncached, scenario, token, args.duration, args)
+        print(f"   {scenario.label:<34} uncached {runs[scenario.label]['requests_per_second']}/s")
+    uncached.stop()
+    return runs, answers
+
+
 def run(
     api: Worker,
     dataset: Dataset,
@@ -719,6 +753,7 @@ def run(
     workdir: Path,
     args: argparse.Namespace,
     processes: list[Worker],
+    env: dict[str, str],
 ) -> dict[str, Any]:
     with httpx.Client(base_url=api.url, timeout=60.0) as http:
         token = reader_token(http)
@@ -739,6 +774,20 @@ def run(
     runs = measure(scenarios, api, ceiling, token, generator, args)
     with httpx.Client(base_url=api.url, timeout=60.0) as http:
         after = {s.key: fetch(http, s, token) for s in scenarios}
+    uncached_runs: dict[str, dict[str, Any]] = {}
+    uncached_answers: dict[str, Answer] = {}
+    if args.uncached:
+        uncached_runs, uncached_answers = measure_uncached(
+            scenarios, env, token, generator, workdir, args, processes
+        )
+    for row in runs:
+        if row["scenario"] in uncached_runs:
+            row["uncached"] = uncached_runs[row["scenario"]]
+            row["uncached_ratio"] = round(
+                row["uncached"]["requests_per_second"]
+                / max(0.1, row["ceiling"]["requests_per_second"]),
+                3,
+            )
     return {
         "deep_page": deep_page,
         "load_generator": generator,
@@ -753,6 +802,9 @@ def run(
                 "after_status": after[s.key][0],
                 "same_bytes_after_load": after[s.key] == before[s.key],
                 "ceiling_same_bytes": from_ceiling[s.key] == before[s.key],
+                "uncached_same_bytes": (
+                    uncached_answers[s.key] == before[s.key] if uncached_answers else None
+                ),
             }
             for s in scenarios
         ],
@@ -796,6 +848,29 @@ def report(results: dict[str, Any]) -> str:
     headers = ["scenario", "API req/s", "API p50", "API p99", "ceiling req/s", "ceiling p50"]
     headers += ["ceiling p99", "API / ceiling", "target", "API CPU ms/req", "ceiling CPU ms/req"]
     lines.append(table(headers, rows, digits=2))
+    uncached = [r for r in results["scenarios"] if "uncached" in r]
+    if uncached:
+        lines += [
+            "",
+            "The same anonymous URLs with the response cache off (PUBLIC_CACHE_ENTRIES=0): what "
+            "each URL costs when it is not in a worker's cache (its first request, or after an "
+            "event dropped it)",
+            table(
+                ["scenario", "uncached req/s", "p50", "p99", "/ ceiling", "CPU ms/req"],
+                [
+                    [
+                        r["scenario"],
+                        r["uncached"]["requests_per_second"],
+                        r["uncached"]["p50_ms"],
+                        r["uncached"]["p99_ms"],
+                        f"{r['uncached_ratio']:.3f}",
+                        r["uncached"]["server_cpu_ms_per_request"],
+                    ]
+                    for r in uncached
+                ],
+                digits=2,
+            ),
+        ]
     return "\n".join(lines)
 
 
@@ -814,19 +889,24 @@ def verdicts(results: dict[str, Any]) -> list[tuple[str, bool, str]]:
 
 def correctness(results: dict[str, Any]) -> list[dict[str, Any]]:
     """Verdicts that do not depend on the machine's load (always judged)."""
-    runs = [r[s] for r in results["scenarios"] for s in ("api", "ceiling")]
+    runs = [r[s] for r in results["scenarios"] for s in ("api", "ceiling", "uncached") if s in r]
     bad = sum(r["non_2xx"] + r["socket_errors"] for r in runs)
     answers = results["answers"]
-    same = sum(a["same_bytes_after_load"] and a["ceiling_same_bytes"] for a in answers)
+    same = sum(
+        a["same_bytes_after_load"]
+        and a["ceiling_same_bytes"]
+        and a["uncached_same_bytes"] is not False
+        for a in answers
+    )
     imp = results["import"]
     found = [
         (
-            "every answer 200 (API and ceiling)",
+            "every answer 200 (API, ceiling, uncached API)",
             bad == 0,
             f"{bad} errors in {sum(r['requests'] for r in runs)} requests",
         ),
         (
-            "API bytes after the load == before == the ceiling's, per URL",
+            "API bytes after the load == before == the ceiling's == uncached, per URL",
             same == len(answers),
             f"{same}/{len(answers)} URLs identical",
         ),
@@ -881,7 +961,7 @@ def main(argv: list[str] | None = None) -> int:
             f"blog-api serve --workers {args.workers}: pid {api.pid} port {api.port} "
             f"(unpublished import events: {left}; settled after {settled} s)"
         )
-        results = run(api, dataset, generator, workdir, args, processes)
+        results = run(api, dataset, generator, workdir, args, processes, env)
     except BaseException:
         print_logs(processes)
         print(f"logs kept in {workdir}")

@@ -96,6 +96,8 @@ def test_bench_read_loads_every_scenario_on_api_and_ceiling_with_identical_bytes
         *("bench_read.py", f"read_{generator}", postgres_url, tmp_path),
         *("--posts", "60", "--tags", "8", "--duration", "1", "--warmup", "0"),
         *("--connections", "4", "--load-generator", generator, "--graceful-timeout", "1"),
+        # The runs with the cache off once (with wrk, or with the fallback where wrk is missing).
+        *(["--no-uncached"] if generator == "python" and shutil.which("wrk") else []),
     )
     # Speed targets are not asserted (exit 1 when unmet); a crash or a wrong answer would be.
     assert result.returncode in (0, 1), result.stdout[-3000:] + result.stderr[-3000:]
@@ -105,8 +107,13 @@ def test_bench_read_loads_every_scenario_on_api_and_ceiling_with_identical_bytes
     assert len(data["scenarios"]) == 10
     assert sum(bool(s["bearer"]) for s in data["scenarios"]) == 5
     runs = [s[server] for s in data["scenarios"] for server in ("api", "ceiling")]
+    runs += [s["uncached"] for s in data["scenarios"] if "uncached" in s]
     assert all(r["requests"] > 0 and r["non_2xx"] == r["socket_errors"] == 0 for r in runs)
     assert all(a["same_bytes_after_load"] and a["ceiling_same_bytes"] for a in data["answers"])
+    assert all(a["uncached_same_bytes"] is not False for a in data["answers"])
+    if data["settings"]["uncached"]:
+        assert all(a["uncached_same_bytes"] for a in data["answers"])
+        assert sum("uncached" in s for s in data["scenarios"]) == 5
     targets = [v for v in data["verdicts"] if "x ceiling" in v["figure"]]
     assert len(targets) == 3 and all(v["met"] in (True, False) for v in targets)
     assert all(v["met"] for v in data["verdicts"] if v not in targets)
