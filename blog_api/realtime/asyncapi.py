@@ -38,7 +38,8 @@ EVENT_CATALOGUE: dict[str, str] = {
     "blog.updated": "The author edited a pending post. Subject: the blog. To reviewers and the "
     "author. `data`: `title`, `status`, `resubmitted`.",
     "blog.approved": "A post was approved and is public. Subject: the blog. To reviewers and the "
-    "author (public). `data`: `title`, `status`, `slug`.",
+    "author (public). `data`: `title`, `status`, `slug`, and where the post now sorts and what "
+    "it matches: `published_at`, `author_id`, `tags` (absent for posts approved by an import).",
     "blog.rejected": "A post was rejected. Subject: the blog. To reviewers and the author. "
     "`data`: `title`, `status`, `reason`.",
     "blog.deleted": "A post was deleted. Subject: the blog. To reviewers and the author (public "
@@ -47,7 +48,7 @@ EVENT_CATALOGUE: dict[str, str] = {
     "To reviewers and the author. `data`: `title`, `status`, `revision_id`.",
     "blog.revision_approved": "A proposed revision was approved and replaced the live text. "
     "Subject: the blog. To reviewers and the author (public). `data`: `title`, `status`, "
-    "`revision_id`.",
+    "`revision_id`, `published_at`, `author_id`, `tags`.",
     "blog.revision_rejected": "A proposed revision was rejected. Subject: the blog. To reviewers "
     "and the author. `data`: `title`, `revision_id`, `reason`.",
     "comment.created": "A comment was written (REST or WebSocket). Subject: the comment. To the "
