@@ -9,6 +9,7 @@ from fastapi import Depends, Header, Path
 from blog_api.auth.dependencies import OptionalUser
 from blog_api.blogs import service as blogs_service
 from blog_api.blogs.models import SLUG_MAX, Blog, BlogRevision
+from blog_api.core.response_cache import IF_NONE_MATCH_MAX
 from blog_api.core.types import MAX_ID, IdPath
 
 
@@ -54,6 +55,8 @@ IfMatchHeader = Annotated[
 IfNoneMatchHeader = Annotated[
     str | None,
     Header(
-        alias="If-None-Match", max_length=512, description="ETag you have cached: 304 if fresh."
+        alias="If-None-Match",
+        max_length=IF_NONE_MATCH_MAX,
+        description="ETag you have cached: 304 if fresh.",
     ),
 ]

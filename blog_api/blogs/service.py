@@ -927,7 +927,19 @@ async def import_posts(posts: Sequence[ImportedPost]) -> set[str]:
                         blog_id,
                         audience.model_copy(update={"public": True}),
                         actor_id=p.reviewer_id,
-                        data={"title": p.data.title, "status": p.status.value, "slug": p.slug},
+                        data={
+                            "title": p.data.title,
+                            "status": p.status.value,
+                            "slug": p.slug,
+                            # As `_record_decision` writes them: the public caches use them.
+                            **(
+                                {"published_at": p.published_at.isoformat()}
+                                if p.published_at
+                                else {}
+                            ),
+                            "author_id": p.author_id,
+                            "tags": sorted(set(p.data.tags)),
+                        },
                     )
                 )
             elif p.status is BlogStatus.rejected:

@@ -35,6 +35,9 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 # Clients (and shared caches) may keep a public answer but must revalidate it each time: the
 # ETag makes that a cheap 304, and nobody serves a post the author has just deleted.
 PUBLIC_CACHE_CONTROL = b"public, no-cache"
+# Longest If-None-Match the routes accept (longer is their 422): the cache must not answer a
+# request the route would refuse, so such a request goes to the route.
+IF_NONE_MATCH_MAX = 512
 _HIT_HEADER = (b"x-cache", b"hit")
 
 
@@ -167,7 +170,7 @@ class ResponseCacheMiddleware:
             if name == b"if-none-match":
                 if_none_match = value
                 break
-        entry = self.cache.get(key)
+        entry = self.cache.get(key) if len(if_none_match) <= IF_NONE_MATCH_MAX else None
         if entry is not None:
             self.cache.hits += 1
             await self._send_entry(send, entry, if_none_match, hit=True)

@@ -239,3 +239,12 @@ async def test_the_cache_can_be_turned_off(
     resp = await client.get("/api/blogs")
     assert resp.status_code == 200
     assert "cache-control" not in resp.headers
+
+
+async def test_a_request_the_route_refuses_is_refused_even_when_its_answer_is_stored(
+    client: AsyncClient, app: FastAPI, create_post: CreatePost, user: Actor, approver: Actor
+) -> None:
+    post = await create_post(user, status="approved", reviewer=approver)
+    await _twice(client, app, f"/api/blogs/{post['id']}")
+    resp = await client.get(f"/api/blogs/{post['id']}", headers={"If-None-Match": "0" * 600})
+    assert resp.status_code == 422

@@ -200,6 +200,9 @@ def _snapshot(db: OpsDb) -> dict[str, object]:
         aud = json.loads(audience) if isinstance(audience, str) else audience
         aud["user_ids"] = sorted(emails[u] for u in aud["user_ids"])
         payload = json.loads(data) if isinstance(data, str) else data
+        # The reference approves first and puts the imported date back afterwards, so its
+        # event carries the approval time; the batched import sends the imported date.
+        payload.pop("published_at", None)
         events[eid] = (
             etype,
             slugs[subject],
