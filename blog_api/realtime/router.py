@@ -252,7 +252,9 @@ async def mark_all_read(user: CurrentUser, body: MarkAllRead) -> MarkAllReadResu
 
 
 @router.patch(
-    "/{notification_id}",
+    # `:int`: only a number names a notification, so PATCH on /read, /ticket or /unread-count
+    # reaches no handler and is a 405 (with their real `Allow`), not a 422 about this path.
+    "/{notification_id:int}",
     response_model=NotificationRead,
     summary="Mark one notification read or unread",
     responses=problem_responses(400, 401, 404, 422),
