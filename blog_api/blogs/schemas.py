@@ -18,7 +18,7 @@ from blog_api.blogs.models import (
     BlogStatus,
     Decision,
 )
-from blog_api.core.types import MAX_ID
+from blog_api.core.types import MAX_ID, JsonInt
 from blog_api.users.schemas import UserPublic
 
 MAX_TAGS = 10
@@ -74,8 +74,7 @@ TagList = Annotated[
     AfterValidator(_normalise_tags),
 ]
 ImageIds = Annotated[
-    # strict: JSON `true` or "7" is not an id (lax mode would read them as 1 and 7)
-    list[Annotated[int, Field(strict=True, ge=1, le=MAX_ID)]],
+    list[Annotated[JsonInt, Field(ge=1, le=MAX_ID)]],
     Field(
         default_factory=list,
         max_length=MAX_IMAGES,

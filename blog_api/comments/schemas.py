@@ -12,7 +12,7 @@ from typing import Annotated, Literal
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
 
 from blog_api.comments.models import BODY_MAX, CLIENT_ID_MAX
-from blog_api.core.types import MAX_ID
+from blog_api.core.types import MAX_ID, JsonInt
 from blog_api.users.schemas import UserPublic
 
 
@@ -39,11 +39,8 @@ ClientId = Annotated[
     ),
 ]
 ParentId = Annotated[
-    int,
-    # strict: JSON `true` or "7" is not an id (lax mode would read them as 1 and 7)
-    Field(
-        strict=True, ge=1, le=MAX_ID, description="Reply to this top-level comment.", examples=[12]
-    ),
+    JsonInt,
+    Field(ge=1, le=MAX_ID, description="Reply to this top-level comment.", examples=[12]),
 ]
 
 

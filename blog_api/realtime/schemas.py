@@ -7,6 +7,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from blog_api.core.types import JsonInt
 from blog_api.realtime.events import Subject
 from blog_api.realtime.tickets import Purpose
 
@@ -60,8 +61,7 @@ class MarkAllRead(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    # strict: JSON `true` or "7" is not an id (lax mode would read them as 1 and 7)
-    up_to_id: int | None = Field(default=None, strict=True, ge=1, le=MAX_BIGINT, examples=[12])
+    up_to_id: JsonInt | None = Field(default=None, ge=1, le=MAX_BIGINT, examples=[12])
 
 
 class MarkAllReadResult(BaseModel):
