@@ -30,6 +30,7 @@ from tortoise.functions import Count, Max
 
 from blog_api.blogs.models import (
     SLUG_MAX,
+    TAG_MAX,
     Blog,
     BlogRevision,
     BlogStatus,
@@ -417,7 +418,9 @@ async def list_blogs(
     if author_id is not None:
         query = query.filter(author_id=author_id)
     if tag is not None:
-        name = slugify(tag, max_length=64)
+        # The same normalisation as when tags are written (a 63-character filter used to reach
+        # the 32-character column as is: Tortoise refused it with a 500).
+        name = slugify(tag, max_length=TAG_MAX, word_boundary=True)
         query = query.filter(tags__name=name) if name else query.filter(id=0)
     if q is not None and q.strip():
         query = _search_filter(query, q.strip())
