@@ -10,9 +10,15 @@ PASSWORD_MIN = 12
 PASSWORD_MAX = 128
 PASSWORD_RULES = (
     f"{PASSWORD_MIN} to {PASSWORD_MAX} characters, with at least one letter and at least one "
-    "digit or symbol, and not containing the username"
+    "digit or symbol, at least 5 different characters, and not containing the username"
 )
 USERNAME_PATTERN = r"^[A-Za-z0-9_.-]{3,32}$"
+# The letter-and-another-character rule as a pattern, for the document (no NUL either: see
+# core/validation.py). Not containing the username, and variety, need the other fields or more
+# than a regular expression: the description says them.
+_LETTER_AND_OTHER = (
+    r"^[^\x00]*(?:[A-Za-z][^\x00]*[^A-Za-z\x00]|[^A-Za-z\x00][^\x00]*[A-Za-z])[^\x00]*$"
+)
 
 
 def normalise_email(value: str) -> str:
@@ -37,7 +43,10 @@ class RegisterRequest(BaseModel):
         description="3-32 letters, digits, `_`, `.` or `-`; unique, case-insensitive.",
     )
     password: str = Field(
-        min_length=PASSWORD_MIN, max_length=PASSWORD_MAX, description=f"Password: {PASSWORD_RULES}."
+        min_length=PASSWORD_MIN,
+        max_length=PASSWORD_MAX,
+        description=f"Password: {PASSWORD_RULES}.",
+        json_schema_extra={"pattern": _LETTER_AND_OTHER},
     )
 
     @field_validator("email")

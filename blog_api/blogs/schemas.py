@@ -18,7 +18,7 @@ from blog_api.blogs.models import (
     BlogStatus,
     Decision,
 )
-from blog_api.core.types import MAX_ID, JsonInt
+from blog_api.core.types import JsonId, text_pattern
 from blog_api.users.schemas import UserPublic
 
 MAX_TAGS = 10
@@ -55,7 +55,10 @@ Title = Annotated[
     str,
     StringConstraints(strip_whitespace=True, min_length=1, max_length=TITLE_MAX),
     AfterValidator(_no_control_chars),
-    Field(examples=["Hello, world"]),
+    Field(
+        examples=["Hello, world"],
+        json_schema_extra={"pattern": text_pattern(controls=False)},
+    ),
 ]
 Content = Annotated[
     str,
@@ -64,17 +67,25 @@ Content = Annotated[
     Field(description="Markdown; raw HTML is shown as text.", examples=["Hello **there**."]),
 ]
 TagList = Annotated[
-    list[Annotated[str, StringConstraints(min_length=1, max_length=64)]],
+    list[
+        Annotated[
+            str,
+            StringConstraints(min_length=1, max_length=64),
+            # a tag must keep a letter or digit once slugified (unidecode makes "日本" "ri-ben";
+            # the document asks for an ASCII one, which always survives)
+            Field(json_schema_extra={"pattern": r"^[^\x00]*[A-Za-z0-9][^\x00]*$"}),
+        ]
+    ],
     Field(
         default_factory=list,
-        max_length=50,
+        max_length=MAX_TAGS,
         description=f"Up to {MAX_TAGS} tags; normalised to lowercase slugs, duplicates dropped.",
         examples=[["python", "web-apis"]],
     ),
     AfterValidator(_normalise_tags),
 ]
 ImageIds = Annotated[
-    list[Annotated[JsonInt, Field(ge=1, le=MAX_ID)]],
+    list[JsonId],
     Field(
         default_factory=list,
         max_length=MAX_IMAGES,
@@ -118,6 +129,7 @@ class RejectRequest(BaseModel):
         str,
         StringConstraints(strip_whitespace=True, min_length=1, max_length=REASON_MAX),
         AfterValidator(_no_nul),
+        Field(json_schema_extra={"pattern": text_pattern()}),
     ] = Field(examples=["Please cite your sources."])
 
 

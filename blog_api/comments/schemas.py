@@ -12,7 +12,7 @@ from typing import Annotated, Literal
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
 
 from blog_api.comments.models import BODY_MAX, CLIENT_ID_MAX
-from blog_api.core.types import MAX_ID, JsonInt
+from blog_api.core.types import JsonId, text_pattern
 from blog_api.users.schemas import UserPublic
 
 
@@ -27,7 +27,11 @@ Body = Annotated[
     str,
     StringConstraints(strip_whitespace=True, min_length=1, max_length=BODY_MAX),
     AfterValidator(_no_nul),
-    Field(description=f"Plain text, 1 to {BODY_MAX} characters.", examples=["Great post!"]),
+    Field(
+        description=f"Plain text, 1 to {BODY_MAX} characters.",
+        examples=["Great post!"],
+        json_schema_extra={"pattern": text_pattern()},
+    ),
 ]
 ClientId = Annotated[
     str,
@@ -39,8 +43,8 @@ ClientId = Annotated[
     ),
 ]
 ParentId = Annotated[
-    JsonInt,
-    Field(ge=1, le=MAX_ID, description="Reply to this top-level comment.", examples=[12]),
+    JsonId,
+    Field(description="Reply to this top-level comment.", examples=[12]),
 ]
 
 

@@ -5,14 +5,14 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import Path
-from pydantic import BeforeValidator, Strict
+from pydantic import BeforeValidator, Field, Strict
 
 # Ids are 32-bit in the database; bounding them here turns an absurd id into a 422, not a 500.
 MAX_ID = 2_147_483_647
 IdPath = Annotated[int, Path(ge=1, le=MAX_ID, description="Numeric id.")]
 
 
-def _integral_number(value: object) -> object:
+def integral_number(value: object) -> object:
     # JSON Schema, and so the OpenAPI document, counts 7.0 as an integer; a client that goes
     # through floats (JavaScript, or a generator) sends it. True and "7" stay refused (strict).
     if isinstance(value, float) and value.is_integer():
@@ -20,6 +20,26 @@ def _integral_number(value: object) -> object:
     return value
 
 
-JsonInt = Annotated[int, BeforeValidator(_integral_number), Strict()]
-"""An integer in a JSON body: a JSON number without a fraction (7 or 7.0), never a bool or a
-string (pydantic's lax mode would read `true` as 1 and `"7"` as 7)."""
+# An integer in a JSON body is a JSON number without a fraction (7 or 7.0), never a bool or a
+# string (pydantic's lax mode would read `true` as 1 and `"7"` as 7). Bounds go before the
+# BeforeValidator so the document shows them as minimum/maximum:
+#     Annotated[int, Strict(), Field(ge=0, le=MAX_ID), BeforeValidator(integral_number)]
+JsonId = Annotated[int, Strict(), Field(ge=1, le=MAX_ID), BeforeValidator(integral_number)]
+"""A row id in a JSON body."""
+
+
+# Unicode White_Space: what pydantic's `strip_whitespace` removes. Spelled out because `\s`
+# means different sets in Python's and ECMAScript's regexes (OpenAPI patterns are ECMAScript).
+_WHITESPACE = r"\t\n\x0b\x0c\r \x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000"
+_CONTROL = r"\x00-\x1f\x7f-\x9f"
+
+
+def text_pattern(*, min_stripped: int = 1, controls: bool = True) -> str:
+    """The OpenAPI `pattern` of a stripped text field: at least `min_stripped` characters once
+    surrounding whitespace is removed, no NUL (core/validation.py), and with `controls=False`
+    no control character inside. Documentation only: the validators stay the rule."""
+    forbidden = r"\x00" if controls else _CONTROL
+    char, solid, space = f"[^{forbidden}]", f"[^{forbidden}{_WHITESPACE}]", f"[{_WHITESPACE}]"
+    if min_stripped <= 1:
+        return f"^{space}*{solid}(?:{char}*{solid})?{space}*$"
+    return f"^{space}*{solid}{char}{{{min_stripped - 2},}}{solid}{space}*$"

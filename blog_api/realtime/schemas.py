@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, Strict
 
-from blog_api.core.types import JsonInt
+from blog_api.core.types import integral_number
 from blog_api.realtime.events import Subject
 from blog_api.realtime.tickets import Purpose
 
@@ -61,7 +61,10 @@ class MarkAllRead(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    up_to_id: JsonInt | None = Field(default=None, ge=1, le=MAX_BIGINT, examples=[12])
+    up_to_id: (
+        Annotated[int, Strict(), Field(ge=1, le=MAX_BIGINT), BeforeValidator(integral_number)]
+        | None
+    ) = Field(default=None, examples=[12])
 
 
 class MarkAllReadResult(BaseModel):
