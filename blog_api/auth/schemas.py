@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 
+import email_validator
 from pydantic import BaseModel, ConfigDict, EmailStr, Field, field_validator, model_validator
 
 PASSWORD_MIN = 12
@@ -26,6 +27,16 @@ def normalise_email(value: str) -> str:
     return value.strip().lower()
 
 
+def _any_case(word: str) -> str:
+    return "".join(f"[{c.lower()}{c.upper()}]" for c in word)
+
+
+# email-validator refuses special-use domains (RFC 6761: `.test`, `.localhost`...); the
+# document says so (case-insensitively, hence the character classes: ECMAScript has no (?i)).
+_SPECIAL_USE = "|".join(_any_case(name) for name in email_validator.SPECIAL_USE_DOMAIN_NAMES)
+_NO_SPECIAL_USE_DOMAIN = rf"^(?![\s\S]*[@.](?:{_SPECIAL_USE})$)"
+
+
 class RegisterRequest(BaseModel):
     """A new account. Any `role` in the body is ignored: every new account is a `user`."""
 
@@ -37,7 +48,11 @@ class RegisterRequest(BaseModel):
         }
     )
 
-    email: EmailStr = Field(description="Unique, case-insensitive; stored in lower case.")
+    email: EmailStr = Field(
+        description="Unique, case-insensitive; stored in lower case. Special-use domains "
+        "(`.test`, `.localhost`, `.invalid`...) are refused.",
+        json_schema_extra={"pattern": _NO_SPECIAL_USE_DOMAIN},
+    )
     username: str = Field(
         pattern=USERNAME_PATTERN,
         description="3-32 letters, digits, `_`, `.` or `-`; unique, case-insensitive.",

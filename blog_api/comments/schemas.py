@@ -12,7 +12,7 @@ from typing import Annotated, Literal
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
 
 from blog_api.comments.models import BODY_MAX, CLIENT_ID_MAX
-from blog_api.core.types import JsonId, text_pattern
+from blog_api.core.types import JsonId, stripped_text
 from blog_api.users.schemas import UserPublic
 
 
@@ -30,7 +30,7 @@ Body = Annotated[
     Field(
         description=f"Plain text, 1 to {BODY_MAX} characters.",
         examples=["Great post!"],
-        json_schema_extra={"pattern": text_pattern()},
+        json_schema_extra=stripped_text(max_stripped=BODY_MAX),
     ),
 ]
 ClientId = Annotated[

@@ -95,6 +95,22 @@ def _declare_no_nul(node: Any) -> None:
             _declare_no_nul(value)
 
 
+def _not_null(schema: dict[str, Any]) -> None:
+    """A parameter is sent or omitted, never null: `str | None` is documented as a string.
+
+    FastAPI writes `anyOf: [string, null]`; a client (or a fuzzer) then sends the text `null`,
+    and the rules written beside `anyOf` (a pattern) do not reach the string.
+    """
+    options = schema.get("anyOf")
+    if not isinstance(options, list):
+        return
+    kept = [option for option in options if option.get("type") != "null"]
+    if len(kept) == 1 and len(options) == 2:
+        del schema["anyOf"]
+        for key, value in kept[0].items():
+            schema.setdefault(key, value)  # what is written beside `anyOf` wins
+
+
 def declare_input_rules(schema: dict[str, Any]) -> dict[str, Any]:
     """Declare in the document the rules that core/validation.py applies to every request.
 
@@ -110,6 +126,7 @@ def declare_input_rules(schema: dict[str, Any]) -> dict[str, Any]:
             if method not in _METHODS:
                 continue
             for parameter in operation.get("parameters", []):
+                _not_null(parameter.get("schema", {}))
                 _declare_no_nul(parameter.get("schema"))
             for media in operation.get("requestBody", {}).get("content", {}).values():
                 _declare_no_nul(media.get("schema"))

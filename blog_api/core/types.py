@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from collections.abc import Callable
+from typing import Annotated, Any
 
 from fastapi import Path
 from pydantic import BeforeValidator, Field, Strict
@@ -34,12 +35,27 @@ _WHITESPACE = r"\t\n\x0b\x0c\r \x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u20
 _CONTROL = r"\x00-\x1f\x7f-\x9f"
 
 
-def text_pattern(*, min_stripped: int = 1, controls: bool = True) -> str:
-    """The OpenAPI `pattern` of a stripped text field: at least `min_stripped` characters once
-    surrounding whitespace is removed, no NUL (core/validation.py), and with `controls=False`
-    no control character inside. Documentation only: the validators stay the rule."""
+def stripped_text(
+    *, max_stripped: int, min_stripped: int = 1, controls: bool = True
+) -> Callable[[dict[str, Any]], None]:
+    """`json_schema_extra` of a text field that pydantic strips before checking its length.
+
+    The document then states the lengths of the stripped text in a pattern instead of
+    minLength/maxLength, which count the surrounding whitespace: at least `min_stripped` and at
+    most `max_stripped` characters once it is removed, no NUL (core/validation.py) and, with
+    `controls=False`, no control character inside. Documentation only: validators are the rule.
+    """
     forbidden = r"\x00" if controls else _CONTROL
     char, solid, space = f"[^{forbidden}]", f"[^{forbidden}{_WHITESPACE}]", f"[{_WHITESPACE}]"
     if min_stripped <= 1:
-        return f"^{space}*{solid}(?:{char}*{solid})?{space}*$"
-    return f"^{space}*{solid}{char}{{{min_stripped - 2},}}{solid}{space}*$"
+        inner = f"{solid}(?:{char}{{0,{max_stripped - 2}}}{solid})?"
+    else:
+        inner = f"{solid}{char}{{{min_stripped - 2},{max_stripped - 2}}}{solid}"
+    pattern = f"^{space}*{inner}{space}*$"
+
+    def extra(schema: dict[str, Any]) -> None:
+        schema.pop("minLength", None)
+        schema.pop("maxLength", None)
+        schema["pattern"] = pattern
+
+    return extra

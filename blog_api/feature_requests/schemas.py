@@ -9,7 +9,7 @@ from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
-from blog_api.core.types import text_pattern
+from blog_api.core.types import stripped_text
 from blog_api.feature_requests.models import (
     DESCRIPTION_MAX,
     RESPONSE_MAX,
@@ -24,7 +24,7 @@ Title = Annotated[
     StringConstraints(strip_whitespace=True, min_length=3, max_length=TITLE_MAX),
     Field(
         examples=["Dark mode for the editor"],
-        json_schema_extra={"pattern": text_pattern(min_stripped=3)},
+        json_schema_extra=stripped_text(min_stripped=3, max_stripped=TITLE_MAX),
     ),
 ]
 Description = Annotated[
@@ -32,7 +32,7 @@ Description = Annotated[
     StringConstraints(strip_whitespace=True, min_length=1, max_length=DESCRIPTION_MAX),
     Field(
         examples=["Writing at night is hard on the eyes."],
-        json_schema_extra={"pattern": text_pattern()},
+        json_schema_extra=stripped_text(max_stripped=DESCRIPTION_MAX),
     ),
 ]
 ResponseText = Annotated[
@@ -41,7 +41,7 @@ ResponseText = Annotated[
     Field(
         description="A public answer from the admins.",
         examples=["Planned for June."],
-        json_schema_extra={"pattern": text_pattern()},
+        json_schema_extra=stripped_text(max_stripped=RESPONSE_MAX),
     ),
 ]
 

@@ -62,8 +62,8 @@ class MarkAllRead(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     up_to_id: (
-        Annotated[int, Strict(), Field(ge=1, le=MAX_BIGINT), BeforeValidator(integral_number)]
-        | None
+        # 2**53 - 1: the largest integer every JSON parser reads exactly (ids stay far below)
+        Annotated[int, Strict(), Field(ge=1, le=2**53 - 1), BeforeValidator(integral_number)] | None
     ) = Field(default=None, examples=[12])
 
 
