@@ -4,20 +4,37 @@ from __future__ import annotations
 
 import re
 
+import email_validator
 from pydantic import BaseModel, ConfigDict, EmailStr, Field, ValidationInfo, field_validator
 
 PASSWORD_MIN = 12
 PASSWORD_MAX = 128
 PASSWORD_RULES = (
     f"{PASSWORD_MIN} to {PASSWORD_MAX} characters, with at least one letter and at least one "
-    "digit or symbol, and not containing the username"
+    "digit or symbol, at least 5 different characters, and not containing the username"
 )
 USERNAME_PATTERN = r"^[A-Za-z0-9_.-]{3,32}$"
+# The letter-and-another-character rule as a pattern, for the document (no NUL either: see
+# core/validation.py). Not containing the username, and variety, need the other fields or more
+# than a regular expression: the description says them.
+_LETTER_AND_OTHER = (
+    r"^[^\x00]*(?:[A-Za-z][^\x00]*[^A-Za-z\x00]|[^A-Za-z\x00][^\x00]*[A-Za-z])[^\x00]*$"
+)
 
 
 def normalise_email(value: str) -> str:
     """Emails are compared case-insensitively: store and look them up in lower case."""
     return value.strip().lower()
+
+
+def _any_case(word: str) -> str:
+    return "".join(f"[{c.lower()}{c.upper()}]" for c in word)
+
+
+# email-validator refuses special-use domains (RFC 6761: `.test`, `.localhost`...); the
+# document says so (case-insensitively, hence the character classes: ECMAScript has no (?i)).
+_SPECIAL_USE = "|".join(_any_case(name) for name in email_validator.SPECIAL_USE_DOMAIN_NAMES)
+_NO_SPECIAL_USE_DOMAIN = rf"^(?![\s\S]*[@.](?:{_SPECIAL_USE})$)"
 
 
 class RegisterRequest(BaseModel):
@@ -32,13 +49,20 @@ class RegisterRequest(BaseModel):
         },
     )
 
-    email: EmailStr = Field(description="Unique, case-insensitive; stored in lower case.")
+    email: EmailStr = Field(
+        description="Unique, case-insensitive; stored in lower case. Special-use domains "
+        "(`.test`, `.localhost`, `.invalid`...) are refused.",
+        json_schema_extra={"pattern": _NO_SPECIAL_USE_DOMAIN},
+    )
     username: str = Field(
         pattern=USERNAME_PATTERN,
         description="3-32 letters, digits, `_`, `.` or `-`; unique, case-insensitive.",
     )
     password: str = Field(
-        min_length=PASSWORD_MIN, max_length=PASSWORD_MAX, description=f"Password: {PASSWORD_RULES}."
+        min_length=PASSWORD_MIN,
+        max_length=PASSWORD_MAX,
+        description=f"Password: {PASSWORD_RULES}.",
+        json_schema_extra={"pattern": _LETTER_AND_OTHER},
     )
 
     @field_validator("email")

@@ -18,7 +18,7 @@ from blog_api.blogs.models import (
     BlogStatus,
     Decision,
 )
-from blog_api.core.types import MAX_ID
+from blog_api.core.types import JsonId, stripped_text
 from blog_api.users.schemas import UserPublic
 
 MAX_TAGS = 10
@@ -29,9 +29,10 @@ def _normalise_tags(tags: list[str]) -> list[str]:
     out: list[str] = []
     for raw in tags:
         tag = slugify(raw, max_length=TAG_MAX, word_boundary=True)
-        if not tag:
-            raise ValueError(f"tag {raw!r} has no letters or digits")
-        if tag not in out:
+        # A tag without a letter or digit normalises to nothing and is dropped, like a
+        # duplicate: which characters survive (unidecode makes "日本" "ri-ben") is not something
+        # a client, or the OpenAPI document, can know beforehand.
+        if tag and tag not in out:
             out.append(tag)
     if len(out) > MAX_TAGS:
         raise ValueError(f"at most {MAX_TAGS} tags per post")
@@ -55,7 +56,10 @@ Title = Annotated[
     str,
     StringConstraints(strip_whitespace=True, min_length=1, max_length=TITLE_MAX),
     AfterValidator(_no_control_chars),
-    Field(examples=["Hello, world"]),
+    Field(
+        examples=["Hello, world"],
+        json_schema_extra=stripped_text(max_stripped=TITLE_MAX, controls=False),
+    ),
 ]
 Content = Annotated[
     str,
@@ -67,15 +71,15 @@ TagList = Annotated[
     list[Annotated[str, StringConstraints(min_length=1, max_length=64)]],
     Field(
         default_factory=list,
-        max_length=50,
-        description=f"Up to {MAX_TAGS} tags; normalised to lowercase slugs, duplicates dropped.",
+        max_length=MAX_TAGS,
+        description=f"Up to {MAX_TAGS} tags; normalised to lowercase slugs; duplicates, and tags "
+        "without a letter or digit, dropped.",
         examples=[["python", "web-apis"]],
     ),
     AfterValidator(_normalise_tags),
 ]
 ImageIds = Annotated[
-    # strict: JSON `true` or "7" is not an id (lax mode would read them as 1 and 7)
-    list[Annotated[int, Field(strict=True, ge=1, le=MAX_ID)]],
+    list[JsonId],
     Field(
         default_factory=list,
         max_length=MAX_IMAGES,
@@ -119,6 +123,7 @@ class RejectRequest(BaseModel):
         str,
         StringConstraints(strip_whitespace=True, min_length=1, max_length=REASON_MAX),
         AfterValidator(_no_nul),
+        Field(json_schema_extra=stripped_text(max_stripped=REASON_MAX)),
     ] = Field(examples=["Please cite your sources."])
 
 

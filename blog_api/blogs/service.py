@@ -39,6 +39,7 @@ from tortoise.queryset import QuerySet
 
 from blog_api.blogs.models import (
     SLUG_MAX,
+    TAG_MAX,
     Blog,
     BlogRevision,
     BlogStatus,
@@ -466,7 +467,9 @@ def list_query(
     if author_id is not None:
         query = query.filter(author_id=author_id)
     if tag is not None:
-        name = slugify(tag, max_length=64)
+        # The same normalisation as when tags are written (a 63-character filter used to reach
+        # the 32-character column as is: Tortoise refused it with a 500).
+        name = slugify(tag, max_length=TAG_MAX, word_boundary=True)
         query = query.filter(tags__name=name) if name else query.filter(id=0)
     if q is not None and q.strip():
         query = _search_filter(query, q.strip())

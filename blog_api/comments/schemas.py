@@ -12,7 +12,7 @@ from typing import Annotated, Literal
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
 
 from blog_api.comments.models import BODY_MAX, CLIENT_ID_MAX
-from blog_api.core.types import MAX_ID
+from blog_api.core.types import JsonId, stripped_text
 from blog_api.users.schemas import UserPublic
 
 
@@ -27,7 +27,11 @@ Body = Annotated[
     str,
     StringConstraints(strip_whitespace=True, min_length=1, max_length=BODY_MAX),
     AfterValidator(_no_nul),
-    Field(description=f"Plain text, 1 to {BODY_MAX} characters.", examples=["Great post!"]),
+    Field(
+        description=f"Plain text, 1 to {BODY_MAX} characters.",
+        examples=["Great post!"],
+        json_schema_extra=stripped_text(max_stripped=BODY_MAX),
+    ),
 ]
 ClientId = Annotated[
     str,
@@ -39,11 +43,8 @@ ClientId = Annotated[
     ),
 ]
 ParentId = Annotated[
-    int,
-    # strict: JSON `true` or "7" is not an id (lax mode would read them as 1 and 7)
-    Field(
-        strict=True, ge=1, le=MAX_ID, description="Reply to this top-level comment.", examples=[12]
-    ),
+    JsonId,
+    Field(description="Reply to this top-level comment.", examples=[12]),
 ]
 
 

@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import logging
+import re
 from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from fastapi.routing import iter_route_contexts
 from pydantic import BaseModel, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import compile_path
 
 from blog_api.core.requestid import current_request_id
 
@@ -228,14 +231,48 @@ async def _validation_handler(request: Request, exc: Exception) -> JSONResponse:
     return problem_response(request, 422, summary or "invalid input", errors=errors)
 
 
+def _route_table(app: FastAPI) -> list[tuple[re.Pattern[str], frozenset[str]]]:
+    """(path regex, methods) of every route, included routers flattened; built once per app."""
+    table: list[tuple[re.Pattern[str], frozenset[str]]] | None = getattr(
+        app.state, "route_table", None
+    )
+    if table is None:
+        table = [
+            (compile_path(context.path)[0], frozenset(context.methods))
+            for context in iter_route_contexts(app.routes)
+            if context.path and context.methods
+        ]
+        app.state.route_table = table
+    return table
+
+
+def allowed_methods(request: Request) -> list[str]:
+    """Every method some route serves at the request's path, in a stable order.
+
+    Starlette answers a 405 from the first route whose path matched, so `Allow` named only that
+    route's methods (`GET` on `/api/blogs`, which also takes `POST`): each FastAPI route carries
+    the methods of one handler. The whole route table is asked instead.
+    """
+    path = request.scope["path"]
+    methods: set[str] = set()
+    for regex, route_methods in _route_table(request.app):
+        if regex.match(path):
+            methods |= route_methods
+    return sorted(methods)
+
+
 async def _http_exception_handler(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, StarletteHTTPException)
     detail = exc.detail if isinstance(exc.detail, str) else str(exc.detail)
     if exc.status_code == 404 and detail == "Not Found":
         detail = f"no route matches {request.method} {request.url.path}"
-    return problem_response(
-        request, exc.status_code, detail, headers=dict(exc.headers or {}) or None
-    )
+    headers = dict(exc.headers or {})
+    if exc.status_code == 405:
+        allow = allowed_methods(request)
+        headers = {k: v for k, v in headers.items() if k.lower() != "allow"}
+        headers["Allow"] = ", ".join(allow)
+        detail = f"{request.method} is not allowed here; allowed: {', '.join(allow)}"
+    return problem_response(request, exc.status_code, detail, headers=headers or None)
 
 
 async def _unhandled_handler(request: Request, exc: Exception) -> JSONResponse:

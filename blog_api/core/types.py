@@ -2,10 +2,60 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from collections.abc import Callable
+from typing import Annotated, Any
 
 from fastapi import Path
+from pydantic import BeforeValidator, Field, Strict
 
 # Ids are 32-bit in the database; bounding them here turns an absurd id into a 422, not a 500.
 MAX_ID = 2_147_483_647
 IdPath = Annotated[int, Path(ge=1, le=MAX_ID, description="Numeric id.")]
+
+
+def integral_number(value: object) -> object:
+    # JSON Schema, and so the OpenAPI document, counts 7.0 as an integer; a client that goes
+    # through floats (JavaScript, or a generator) sends it. True and "7" stay refused (strict).
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    return value
+
+
+# An integer in a JSON body is a JSON number without a fraction (7 or 7.0), never a bool or a
+# string (pydantic's lax mode would read `true` as 1 and `"7"` as 7). Bounds go before the
+# BeforeValidator so the document shows them as minimum/maximum:
+#     Annotated[int, Strict(), Field(ge=0, le=MAX_ID), BeforeValidator(integral_number)]
+JsonId = Annotated[int, Strict(), Field(ge=1, le=MAX_ID), BeforeValidator(integral_number)]
+"""A row id in a JSON body."""
+
+
+# Unicode White_Space: what pydantic's `strip_whitespace` removes. Spelled out because `\s`
+# means different sets in Python's and ECMAScript's regexes (OpenAPI patterns are ECMAScript).
+_WHITESPACE = r"\t\n\x0b\x0c\r \x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000"
+_CONTROL = r"\x00-\x1f\x7f-\x9f"
+
+
+def stripped_text(
+    *, max_stripped: int, min_stripped: int = 1, controls: bool = True
+) -> Callable[[dict[str, Any]], None]:
+    """`json_schema_extra` of a text field that pydantic strips before checking its length.
+
+    The document then states the lengths of the stripped text in a pattern instead of
+    minLength/maxLength, which count the surrounding whitespace: at least `min_stripped` and at
+    most `max_stripped` characters once it is removed, no NUL (core/validation.py) and, with
+    `controls=False`, no control character inside. Documentation only: validators are the rule.
+    """
+    forbidden = r"\x00" if controls else _CONTROL
+    char, solid, space = f"[^{forbidden}]", f"[^{forbidden}{_WHITESPACE}]", f"[{_WHITESPACE}]"
+    if min_stripped <= 1:
+        inner = f"{solid}(?:{char}{{0,{max_stripped - 2}}}{solid})?"
+    else:
+        inner = f"{solid}{char}{{{min_stripped - 2},{max_stripped - 2}}}{solid}"
+    pattern = f"^{space}*{inner}{space}*$"
+
+    def extra(schema: dict[str, Any]) -> None:
+        schema.pop("minLength", None)
+        schema.pop("maxLength", None)
+        schema["pattern"] = pattern
+
+    return extra

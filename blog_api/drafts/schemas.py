@@ -5,9 +5,9 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, Strict
 
-from blog_api.core.types import MAX_ID
+from blog_api.core.types import MAX_ID, JsonId, integral_number
 from blog_api.drafts.models import CONTENT_MAX, KEY_MAX, MAX_IMAGES, TITLE_MAX
 
 KEY_PATTERN = rf"^[a-z0-9][a-z0-9_-]{{0,{KEY_MAX - 1}}}$"
@@ -26,15 +26,14 @@ class DraftWrite(BaseModel):
 
     title: str = Field(default="", max_length=TITLE_MAX)
     content: str = Field(default="", max_length=CONTENT_MAX)
-    # strict: JSON `true` or "7" is not an id, and `false` is not revision 0 ("create only")
-    image_ids: list[Annotated[int, Field(strict=True, ge=1, le=MAX_ID)]] = Field(
+    # JsonInt: JSON `true` or "7" is not an id, and `false` is not revision 0 ("create only")
+    image_ids: list[JsonId] = Field(
         default_factory=list, max_length=MAX_IMAGES, description="Ids of your uploaded images."
     )
-    revision: int | None = Field(
+    revision: (
+        Annotated[int, Strict(), Field(ge=0, le=MAX_ID), BeforeValidator(integral_number)] | None
+    ) = Field(
         default=None,
-        strict=True,
-        ge=0,
-        le=MAX_ID,
         description=(
             "The revision this save is based on (from your last read or save); a different "
             "current revision is a 409, so two tabs never overwrite each other. 0 means "

@@ -5,10 +5,11 @@ from __future__ import annotations
 
 from datetime import datetime
 from enum import Enum
-from typing import Annotated
+from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
+from blog_api.core.types import stripped_text
 from blog_api.feature_requests.models import (
     DESCRIPTION_MAX,
     RESPONSE_MAX,
@@ -21,18 +22,45 @@ from blog_api.users.schemas import UserPublic
 Title = Annotated[
     str,
     StringConstraints(strip_whitespace=True, min_length=3, max_length=TITLE_MAX),
-    Field(examples=["Dark mode for the editor"]),
+    Field(
+        examples=["Dark mode for the editor"],
+        json_schema_extra=stripped_text(min_stripped=3, max_stripped=TITLE_MAX),
+    ),
 ]
 Description = Annotated[
     str,
     StringConstraints(strip_whitespace=True, min_length=1, max_length=DESCRIPTION_MAX),
-    Field(examples=["Writing at night is hard on the eyes."]),
+    Field(
+        examples=["Writing at night is hard on the eyes."],
+        json_schema_extra=stripped_text(max_stripped=DESCRIPTION_MAX),
+    ),
 ]
 ResponseText = Annotated[
     str,
     StringConstraints(strip_whitespace=True, min_length=1, max_length=RESPONSE_MAX),
-    Field(description="A public answer from the admins.", examples=["Planned for June."]),
+    Field(
+        description="A public answer from the admins.",
+        examples=["Planned for June."],
+        json_schema_extra=stripped_text(max_stripped=RESPONSE_MAX),
+    ),
 ]
+
+NOT_NULLABLE = ("title", "description", "status")
+
+
+def _update_schema(schema: dict[str, Any]) -> None:
+    """Document what `_something_to_change` enforces: these fields may be omitted, never null."""
+    schema["examples"] = [
+        {"status": "accepted", "priority": "high", "response": "Planned for June."},
+        {"title": "Dark mode for the editor"},
+    ]
+    schema["minProperties"] = 1
+    for name in NOT_NULLABLE:
+        field = schema["properties"][name]
+        options = [o for o in field.pop("anyOf", []) if o.get("type") != "null"]
+        if len(options) == 1:
+            field.update(options[0])
+
 
 AUTHOR_FIELDS = frozenset({"title", "description"})
 ADMIN_FIELDS = frozenset({"status", "priority", "response"})
@@ -68,15 +96,7 @@ class FeatureRequestUpdate(BaseModel):
     change `status`, `priority` (null clears it) and `response` (null clears it).
     """
 
-    model_config = ConfigDict(
-        extra="forbid",
-        json_schema_extra={
-            "examples": [
-                {"status": "accepted", "priority": "high", "response": "Planned for June."},
-                {"title": "Dark mode for the editor"},
-            ]
-        },
-    )
+    model_config = ConfigDict(extra="forbid", json_schema_extra=_update_schema)
 
     title: Title | None = None
     description: Description | None = None
@@ -88,7 +108,7 @@ class FeatureRequestUpdate(BaseModel):
     def _something_to_change(self) -> FeatureRequestUpdate:
         if not self.model_fields_set:
             raise ValueError("send at least one field to change")
-        for name in ("title", "description", "status"):
+        for name in NOT_NULLABLE:
             if name in self.model_fields_set and getattr(self, name) is None:
                 raise ValueError(f"{name} cannot be null")
         return self

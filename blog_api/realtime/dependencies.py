@@ -95,10 +95,18 @@ async def get_sse_user(
 SseUser = Annotated[User, Depends(get_sse_user)]
 
 
+# What `is_valid_id` accepts, for the document (empty: start from now).
+STREAM_ID_PATTERN = r"^([0-9]{1,20}(-[0-9]{1,20})?)?$"
+
+
 async def get_last_event_id(
     header: Annotated[
         str | None,
-        Header(alias="Last-Event-ID", description="Id of the last event received (resume)."),
+        Header(
+            alias="Last-Event-ID",
+            description="Id of the last event received (resume).",
+            json_schema_extra={"pattern": STREAM_ID_PATTERN},
+        ),
     ] = None,
     query: Annotated[
         str | None,
@@ -106,6 +114,7 @@ async def get_last_event_id(
             alias="last_event_id",
             max_length=64,
             description="Same as the `Last-Event-ID` header, for clients that cannot set it.",
+            json_schema_extra={"pattern": STREAM_ID_PATTERN},
         ),
     ] = None,
 ) -> str | None:

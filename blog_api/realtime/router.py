@@ -94,6 +94,19 @@ class EventStreamResponse(StreamingResponse):
                 await self.on_close()
 
 
+# One event of the stream, as OpenAPI 3.1 tools read `schema` for text/event-stream (3.2 calls
+# it `itemSchema`): the SSE fields, `data` being JSON text. The opening `retry:` frame has no data.
+SSE_EVENT_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "properties": {
+        "event": {"type": "string", "description": "Event type, or ready / reset / reconnect."},
+        "data": {"type": "string", "contentMediaType": "application/json"},
+        "id": {"type": "string", "description": "Stream id; send it back as Last-Event-ID."},
+        "retry": {"type": "integer", "minimum": 0},
+    },
+}
+
+
 def _frame(*, event: str, data: dict[str, Any], id: str | None = None) -> bytes:
     head = f"id: {id}\n" if id else ""
     return f"{head}event: {event}\ndata: {json.dumps(data, separators=(',', ':'))}\n\n".encode()
@@ -155,9 +168,7 @@ async def _sse_frames(sub: Subscription, user: User, settings: Settings) -> Asyn
             "description": "An endless `text/event-stream`. Event names are event types (see "
             "docs/events.md) plus `ready`, `reset` (reload: history was lost) and `reconnect` "
             "(the stream ends: reconnect with `Last-Event-ID`).",
-            "content": {
-                "text/event-stream": {"schema": {"type": "string"}, "example": SSE_EXAMPLE}
-            },
+            "content": {"text/event-stream": {"schema": SSE_EVENT_SCHEMA, "example": SSE_EXAMPLE}},
         },
         **problem_responses(401, 422, 429, 503),
     },
@@ -249,7 +260,9 @@ async def mark_all_read(user: CurrentUser, body: MarkAllRead) -> MarkAllReadResu
 
 
 @router.patch(
-    "/{notification_id}",
+    # `:int`: only a number names a notification, so PATCH on /read, /ticket or /unread-count
+    # reaches no handler and is a 405 (with their real `Allow`), not a 422 about this path.
+    "/{notification_id:int}",
     response_model=NotificationRead,
     summary="Mark one notification read or unread",
     responses=problem_responses(400, 401, 404, 422),

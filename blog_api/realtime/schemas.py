@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, Strict
 
+from blog_api.core.types import integral_number
 from blog_api.realtime.events import Subject
 from blog_api.realtime.tickets import Purpose
 
@@ -60,8 +61,10 @@ class MarkAllRead(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    # strict: JSON `true` or "7" is not an id (lax mode would read them as 1 and 7)
-    up_to_id: int | None = Field(default=None, strict=True, ge=1, le=MAX_BIGINT, examples=[12])
+    up_to_id: (
+        # 2**53 - 1: the largest integer every JSON parser reads exactly (ids stay far below)
+        Annotated[int, Strict(), Field(ge=1, le=2**53 - 1), BeforeValidator(integral_number)] | None
+    ) = Field(default=None, examples=[12])
 
 
 class MarkAllReadResult(BaseModel):

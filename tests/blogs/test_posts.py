@@ -60,7 +60,6 @@ async def test_server_managed_fields_are_refused(
         {"title": "T", "content": ""},
         {"title": "T", "content": "x" * 100_001},
         {"title": "T"},
-        {"title": "T", "content": "x", "tags": ["!!!"]},
         {"title": "T", "content": "x", "tags": [f"t{i}" for i in range(11)]},
         {"title": "T", "content": "x", "image_ids": [99_999_999_999]},
         {"title": "T", "content": "x", "image_ids": [0]},
@@ -72,6 +71,16 @@ async def test_server_managed_fields_are_refused(
 async def test_invalid_input_is_422(client: AsyncClient, user: Actor, body: dict) -> None:
     resp = await client.post("/api/blogs", json=body, headers=user.headers)
     assert resp.status_code == 422, resp.text
+
+
+async def test_a_tag_without_letters_or_digits_is_dropped(client: AsyncClient, user: Actor) -> None:
+    # Like a duplicate: which characters survive slugify is not something the OpenAPI document
+    # can state, so refusing it made schema-valid requests fail (schemathesis).
+    body = {"title": "T", "content": "x", "tags": ["!!!", "Web APIs", "\u00d7\u00f8"]}
+    resp = await client.post("/api/blogs", json=body, headers=user.headers)
+
+    assert resp.status_code == 201, resp.text
+    assert resp.json()["tags"] == ["web-apis", "xo"]
 
 
 async def test_malformed_json_is_400(client: AsyncClient, user: Actor) -> None:

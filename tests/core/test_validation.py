@@ -173,3 +173,37 @@ async def test_user_is_active_as_a_string_is_a_422(
     assert [e["loc"] for e in resp.json()["errors"]] == [["body", "is_active"]]
     me = await client.get("/api/auth/me", headers=user.headers)
     assert me.status_code == 200  # still active
+
+
+# JSON Schema (so the OpenAPI document) counts 7.0 as an integer: it is one here too, while 7.5,
+# true and "7" stay refused. Found by schemathesis' positive_data_acceptance check.
+
+
+async def test_an_integral_float_is_an_integer_in_a_json_body(
+    client: AsyncClient, user: Actor
+) -> None:
+    first = await client.put(
+        "/api/session/drafts/mine", json={"title": "A", "revision": 0.0}, headers=user.headers
+    )
+    again = await client.put(
+        "/api/session/drafts/mine",
+        json={"title": "B", "revision": float(first.json()["revision"])},
+        headers=user.headers,
+    )
+    marked = await client.post(
+        "/api/notifications/read", json={"up_to_id": 12.0}, headers=user.headers
+    )
+
+    assert first.status_code in (200, 201), first.text
+    assert again.status_code == 200, again.text
+    assert again.json()["title"] == "B"
+    assert marked.status_code == 200, marked.text
+
+
+async def test_a_fractional_number_is_not_an_integer(client: AsyncClient, user: Actor) -> None:
+    resp = await client.put(
+        "/api/session/drafts/mine", json={"title": "A", "revision": 0.5}, headers=user.headers
+    )
+
+    assert resp.status_code == 422
+    assert [e["loc"] for e in resp.json()["errors"]] == [["body", "revision"]]
