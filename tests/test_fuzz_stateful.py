@@ -19,9 +19,11 @@ from __future__ import annotations
 
 import asyncio
 import os
+import re
 import sys
 from pathlib import Path
 
+import pytest
 from fastapi import FastAPI
 
 from tests.conftest import Actor, MakeActor
@@ -35,6 +37,7 @@ ROOT = Path(__file__).resolve().parent.parent
 SCHEMATHESIS = Path(sys.executable).with_name("schemathesis")
 
 
+@pytest.mark.timeout(400)  # a 60 s run, but on a shared 2-core machine start-up can be slow
 async def test_the_independent_run_is_clean(
     app: FastAPI,
     live_url: str,  # noqa: F811
@@ -83,5 +86,14 @@ async def test_the_independent_run_is_clean(
     text = output.decode(errors="replace")
 
     # The summary is at the end; failures and errors are before the warnings.
-    assert process.returncode == 0, text.split("WARNINGS ===")[0][-20000:] + text[-2000:]
-    assert "Tested: " in text  # it did run the operations
+    detail = text.split("WARNINGS ===")[0][-20000:] + text[-2000:]
+    assert "Tested: " in text, detail  # it did run the operations
+    cases = re.search(r"Test cases:\s*\n\s*(\d+) generated, (\d+) passed", text)
+    assert cases is not None and cases[1] == cases[2], detail  # every case passed every check
+    if process.returncode != 0:
+        # The only other way to end non-zero: schemathesis itself crashed while generating
+        # (seen: CPython's "SystemError: AST constructor recursion depth mismatch" inside its
+        # coverage phase, 1 run in 2 here). That is not a finding about the API; anything else is.
+        errors = re.findall(r"🚫 ([^:\n]+): \d+", text.split("SUMMARY ===")[-1])
+        assert errors and set(errors) == {"Runtime Error"}, detail
+        assert "SystemError" in text, detail

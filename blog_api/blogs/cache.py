@@ -24,10 +24,9 @@ from datetime import datetime
 from typing import Any
 
 from fastapi import FastAPI
-from slugify import slugify
 
 from blog_api.blogs.schemas import BlogSummary
-from blog_api.blogs.service import list_position
+from blog_api.blogs.service import list_position, tag_filter_name
 from blog_api.core.pagination import Page
 from blog_api.core.response_cache import Entry, ResponseCache, mark_public
 from blog_api.realtime.bus import StreamReset
@@ -79,7 +78,7 @@ def mark_public_list(
     last = page.items[-1] if page.items and page.next_cursor else None
     window = ListWindow(
         # The list filters on the tag's normal form; events carry tags in that form.
-        tag=slugify(tag, max_length=64) if tag is not None else None,
+        tag=tag_filter_name(tag) if tag is not None else None,
         author_id=author_id,
         newest=list_position(cursor) if cursor else None,
         oldest=(last.published_at, last.id) if last and last.published_at else None,

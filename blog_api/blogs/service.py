@@ -425,6 +425,11 @@ def list_position(cursor: str, sort: str = "published_at") -> tuple[datetime, in
     return after, _cursor_id(values)
 
 
+def tag_filter_name(tag: str) -> str:
+    """The stored form of a tag filter (as tags are normalised when written); may be empty."""
+    return slugify(tag, max_length=TAG_MAX, word_boundary=True)
+
+
 def ordered(query: QuerySet[Blog], sort: str) -> QuerySet[Blog]:
     """Newest first by `sort`, ties by id: the keyset order every list and cursor uses."""
     return query.order_by(f"-{sort}", "-id")
@@ -469,7 +474,7 @@ def list_query(
     if tag is not None:
         # The same normalisation as when tags are written (a 63-character filter used to reach
         # the 32-character column as is: Tortoise refused it with a 500).
-        name = slugify(tag, max_length=TAG_MAX, word_boundary=True)
+        name = tag_filter_name(tag)
         query = query.filter(tags__name=name) if name else query.filter(id=0)
     if q is not None and q.strip():
         query = _search_filter(query, q.strip())
