@@ -31,7 +31,7 @@ from tortoise import connections
 from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.contrib.postgres.search import Comp
 from tortoise.exceptions import IntegrityError
-from tortoise.expressions import Expression, Q, ResolveContext, ResolveResult
+from tortoise.expressions import Expression, Q, ResolveContext, ResolveResult, Subquery
 from tortoise.fields import BooleanField
 from tortoise.fields.relational import ManyToManyFieldInstance
 from tortoise.functions import Count, Max
@@ -404,7 +404,11 @@ class _FullTextMatch(Expression):
 
 def _search_filter(query: Any, q: str) -> Any:
     if _is_postgres():
-        return query.annotate(fulltext_match=_FullTextMatch(q)).filter(fulltext_match=True)
+        # As a subquery of ids: annotated on the list query itself, the match would be in its
+        # SELECT list and PostgreSQL would compute the document's tsvector again for every
+        # matching post before sorting them (654 matches: ~200 ms a page instead of ~2).
+        matching = Blog.annotate(fulltext_match=_FullTextMatch(q)).filter(fulltext_match=True)
+        return query.filter(id__in=Subquery(matching.values("id")))
     # Portable fallback (SQLite): every word must appear in the title or the content.
     for term in q.split()[:MAX_SEARCH_TERMS]:
         query = query.filter(Q(title__icontains=term) | Q(content__icontains=term))

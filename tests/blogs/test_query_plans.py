@@ -9,7 +9,9 @@ from __future__ import annotations
 import pytest
 from fastapi import FastAPI
 from tortoise import connections
+from tortoise.queryset import QuerySet
 
+from blog_api.blogs.models import Blog
 from blog_api.blogs.service import list_query, ordered
 from tests.blogs.conftest import CreatePost
 from tests.conftest import IS_POSTGRES, Actor
@@ -17,14 +19,22 @@ from tests.conftest import IS_POSTGRES, Actor
 pytestmark = pytest.mark.skipif(not IS_POSTGRES, reason="query plans are PostgreSQL's")
 
 
-async def _plan(**filters: object) -> str:
-    query, sort = list_query(viewer=None, **filters)  # type: ignore[arg-type]
-    sql = ordered(query, sort).limit(21).sql(params_inline=True)
+async def _explain(query: QuerySet[Blog], sort: str, *, seqscan: bool = True) -> str:
+    """PostgreSQL's plan (VERBOSE) for the page query, with the parameters the app sends."""
+    page = ordered(query, sort).limit(21)
+    page.sql()  # builds page.query
+    sql, params = page.query.get_parameterized_sql()
     conn = connections.get("default")
     async with conn._in_transaction() as tx:  # SET LOCAL lasts for this transaction only
-        await tx.execute_script("SET LOCAL enable_seqscan = off")
-        rows = await tx.execute_query_dict("EXPLAIN " + sql)
+        if not seqscan:
+            await tx.execute_script("SET LOCAL enable_seqscan = off")
+        rows = await tx.execute_query_dict("EXPLAIN VERBOSE " + sql, params)
     return "\n".join(row["QUERY PLAN"] for row in rows)
+
+
+async def _plan(**filters: object) -> str:
+    query, sort = list_query(viewer=None, **filters)  # type: ignore[arg-type]
+    return await _explain(query, sort, seqscan=False)
 
 
 @pytest.fixture
@@ -68,6 +78,9 @@ async def test_search_for_a_rare_word_uses_the_full_text_index(user: Actor) -> N
         """
     )
     query, sort = list_query(viewer=None, cursor=None, q="zebra")
-    sql = ordered(query, sort).limit(21).sql(params_inline=True)
-    rows = await conn.execute_query_dict("EXPLAIN " + sql)
-    assert "idx_blogs_fulltext" in "\n".join(row["QUERY PLAN"] for row in rows)
+    plan = await _explain(query, sort)
+    assert "idx_blogs_fulltext" in plan
+    # The match is a condition only, never an output column: as one, PostgreSQL computed every
+    # matching document's tsvector again before sorting (~200 ms a page for 654 matches).
+    outputs = [line for line in plan.splitlines() if line.strip().startswith("Output:")]
+    assert outputs and not [line for line in outputs if "to_tsvector" in line]
