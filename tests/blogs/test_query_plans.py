@@ -12,14 +12,16 @@ from tortoise import connections
 from tortoise.queryset import QuerySet
 
 from blog_api.blogs.models import Blog
-from blog_api.blogs.service import list_query, ordered
+from blog_api.blogs.service import _search_filter, list_query, ordered
 from tests.blogs.conftest import CreatePost
 from tests.conftest import IS_POSTGRES, Actor
 
 pytestmark = pytest.mark.skipif(not IS_POSTGRES, reason="query plans are PostgreSQL's")
 
 
-async def _explain(query: QuerySet[Blog], sort: str, *, seqscan: bool = True) -> str:
+async def _explain(
+    query: QuerySet[Blog], sort: str, *, seqscan: bool = True, indexscan: bool = True
+) -> str:
     """PostgreSQL's plan (VERBOSE) for the page query, with the parameters the app sends."""
     page = ordered(query, sort).limit(21)
     page.sql()  # builds page.query
@@ -28,6 +30,8 @@ async def _explain(query: QuerySet[Blog], sort: str, *, seqscan: bool = True) ->
     async with conn._in_transaction() as tx:  # SET LOCAL lasts for this transaction only
         if not seqscan:
             await tx.execute_script("SET LOCAL enable_seqscan = off")
+        if not indexscan:
+            await tx.execute_script("SET LOCAL enable_indexscan = off")
         rows = await tx.execute_query_dict("EXPLAIN VERBOSE " + sql, params)
     return "\n".join(row["QUERY PLAN"] for row in rows)
 
@@ -61,26 +65,14 @@ async def test_a_tag_page_finds_its_posts_by_index(posts) -> None:
     assert "Seq Scan" not in plan
 
 
-async def test_search_for_a_rare_word_uses_the_full_text_index(user: Actor) -> None:
-    # On a realistic table (5,000 public posts, the word in three of them) the planner itself
-    # must choose the GIN index over walking every post in date order.
-    conn = connections.get("default")
-    await conn.execute_script(
-        f"""
-        INSERT INTO blogs (title, slug, content, content_html, excerpt, status, created_at,
-                           updated_at, submitted_at, published_at, version, author_id)
-        SELECT 'Post ' || n, 'bulk-' || n,
-               CASE WHEN n % 2000 = 7 THEN 'a zebra crossing' ELSE 'plain words ' || n END,
-               '<p>x</p>', 'x', 'approved', now(), now(), now(),
-               now() - n * interval '1 minute', 1, {user.id}
-        FROM generate_series(1, 5000) AS n;
-        ANALYZE blogs;
-        """
+async def test_search_can_use_the_full_text_index_and_vectorises_nothing(posts) -> None:
+    # The match alone (no status condition another index could serve), plain index scans off:
+    # only the GIN index can find the matching posts without reading them all.
+    match_only = _search_filter(Blog.all(), "zebra")
+    assert "idx_blogs_search_vector" in await _explain(
+        match_only, "published_at", seqscan=False, indexscan=False
     )
+    # No document is vectorised at query time (the stored column is): computing to_tsvector
+    # per post cost ~0.13 ms each, 40 ms a page when the planner walked the date index.
     query, sort = list_query(viewer=None, cursor=None, q="zebra")
-    plan = await _explain(query, sort)
-    assert "idx_blogs_fulltext" in plan
-    # The match is a condition only, never an output column: as one, PostgreSQL computed every
-    # matching document's tsvector again before sorting (~200 ms a page for 654 matches).
-    outputs = [line for line in plan.splitlines() if line.strip().startswith("Output:")]
-    assert outputs and not [line for line in outputs if "to_tsvector" in line]
+    assert "to_tsvector" not in (await _explain(query, sort)).lower()

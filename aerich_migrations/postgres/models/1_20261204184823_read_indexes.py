@@ -4,20 +4,25 @@ RUN_IN_TRANSACTION = True
 
 
 # Indexes for the public reads (EXPLAINed in tests/blogs/test_query_plans.py):
-# - full-text search (blogs.service._FullTextMatch): the expression must stay exactly the one
-#   the query uses, literals included, or the planner cannot use the index;
+# - full-text search: each post's document as a stored tsvector, kept by PostgreSQL itself, with
+#   a GIN index. Computing to_tsvector per row at query time cost ~0.13 ms a post, and the
+#   planner, not counting that, walked the date index computing it for every post it passed
+#   (40 ms for a word in 6 % of 10,000 posts). Not a model field: the ORM never writes it.
 # - a tag's posts: the many-to-many table was indexed only by (blog, tag).
 async def upgrade(db: BaseDBAsyncClient) -> str:
     return """
-        CREATE INDEX IF NOT EXISTS "idx_blogs_fulltext" ON "blogs"
-            USING GIN (TO_TSVECTOR('english'::regconfig, ("title" || ' ' || "content")));
+        ALTER TABLE "blogs" ADD COLUMN IF NOT EXISTS "search_vector" tsvector
+            GENERATED ALWAYS AS (TO_TSVECTOR('english'::regconfig, ("title" || ' ' || "content")))
+            STORED;
+        CREATE INDEX IF NOT EXISTS "idx_blogs_search_vector" ON "blogs" USING GIN ("search_vector");
         CREATE INDEX IF NOT EXISTS "idx_blog_tags_tag_blog" ON "blog_tags" ("tag_id", "blogs_id");"""
 
 
 async def downgrade(db: BaseDBAsyncClient) -> str:
     return """
         DROP INDEX IF EXISTS "idx_blog_tags_tag_blog";
-        DROP INDEX IF EXISTS "idx_blogs_fulltext";"""
+        DROP INDEX IF EXISTS "idx_blogs_search_vector";
+        ALTER TABLE "blogs" DROP COLUMN IF EXISTS "search_vector";"""
 
 
 MODELS_STATE = (

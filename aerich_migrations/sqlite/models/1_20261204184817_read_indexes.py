@@ -4,7 +4,7 @@ RUN_IN_TRANSACTION = True
 
 
 # Indexes for the public reads. A tag's posts: the many-to-many table was indexed only by
-# (blog, tag). PostgreSQL also gets a GIN index for full-text search here; SQLite searches with
+# (blog, tag). PostgreSQL also gets a stored, GIN-indexed full-text document here; SQLite searches with
 # LIKE, which no index can serve, so it has no counterpart.
 async def upgrade(db: BaseDBAsyncClient) -> str:
     return """
