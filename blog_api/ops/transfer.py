@@ -23,6 +23,7 @@ from datetime import datetime, timezone
 from typing import IO, Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, EmailStr, Field, TypeAdapter, ValidationError
+from tortoise import connections
 from tortoise.functions import Lower
 
 from blog_api.core.config import Settings
@@ -309,7 +310,18 @@ async def import_records(
         report.created["blog"], report.skipped["blog"] = await _import_blogs(
             blogs, posts_data, progress=progress
         )
+    if report.created["blog"] or report.created["user"]:
+        await _refresh_planner_statistics()
     return report
+
+
+async def _refresh_planner_statistics() -> None:
+    """ANALYZE after a bulk load (PostgreSQL): until autovacuum gets to the new rows, the
+    planner's row estimates are those of the empty tables, and it picks plans for them (seen:
+    a search walking every post, 1.4 s instead of 1 ms). SQLite plans without statistics."""
+    conn = connections.get("default")
+    if conn.capabilities.dialect == "postgres":
+        await conn.execute_script("ANALYZE")
 
 
 def _post_data(record: BlogRecord) -> object:

@@ -253,3 +253,16 @@ def test_batched_import_matches_the_per_post_service_path(
     assert f"blogs: 0 created, {POSTS} already present" in again.stdout
     assert "users: 0 created, 8 already present" in again.stdout
     assert _snapshot(batched) == expected
+
+
+def test_an_import_leaves_the_planner_statistics_fresh(
+    ops_db: Callable[[str], OpsDb], tmp_path: Path
+) -> None:
+    import pytest
+
+    db = ops_db("import_analyzed")
+    if not db.is_postgres:
+        pytest.skip("planner statistics are PostgreSQL's (this runs in the PostgreSQL pass)")
+    result = run_cli("import", str(_write(tmp_path / "all.jsonl", _records()[:40])), env=db.env)
+    assert result.returncode == 0, result.stderr
+    assert db.scalar("SELECT last_analyze FROM pg_stat_user_tables WHERE relname = 'blogs'")
