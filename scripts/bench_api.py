@@ -39,15 +39,12 @@ from bench_common import (
     Worker,
     add_run_options,
     add_server_options,
-    all_met,
     cpu_seconds,
+    finish,
     flush_redis,
-    judge,
     load_average,
     machine_info,
-    machine_line,
     new_parser,
-    print_verdicts,
     settings,
     setup_database,
     start_worker,
@@ -56,7 +53,6 @@ from bench_common import (
     use_uvloop,
     wait_until_quiet,
     worker_env,
-    write_json,
 )
 
 AUTHOR_EMAIL = "bench-author@example.com"
@@ -535,13 +531,7 @@ def main(argv: list[str] | None = None) -> int:
         load_average_after=load_average(),
         seconds=round(time.monotonic() - started, 1),
     )
-    judge(results, verdicts(results))
-    print(report(results))
-    print_verdicts(results)
-    load_after = results["load_average_after"][0]
-    print(f"{machine_line(results, load_before, load_after)}, {results['seconds']} s")
-    write_json(args.json, results)
-    return 0 if all_met(results) else 1
+    return finish(results, verdicts, report, args.json, load_before)
 
 
 if __name__ == "__main__":

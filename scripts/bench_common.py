@@ -526,6 +526,24 @@ def print_verdicts(results: dict[str, Any], note: str | None = None) -> None:
     )
 
 
+def finish(
+    results: dict[str, Any],
+    verdicts_of: Any,
+    report_of: Any,
+    json_path: str | None,
+    load_before: tuple[float, float, float],
+) -> int:
+    """Judge `results`, print the report, the verdicts and the machine line, write the JSON;
+    the exit code: 0 when every figure is met, 1 otherwise."""
+    judge(results, verdicts_of(results))
+    print(report_of(results))
+    print_verdicts(results)
+    load_after = results["load_average_after"][0]
+    print(f"{machine_line(results, load_before, load_after)}, {results['seconds']} s")
+    write_json(json_path, results)
+    return 0 if all_met(results) else 1
+
+
 def print_busy_warning(load_before: tuple[float, float, float], max_load: float) -> None:
     """The warning printed when the machine was too busy at the start to trust the figures."""
     print(

@@ -29,19 +29,15 @@ from bench_common import (
     ROOT,
     add_run_options,
     add_server_options,
-    all_met,
     base_env,
-    judge,
+    finish,
     load_average,
     machine_info,
-    machine_line,
     new_parser,
-    print_verdicts,
     settings,
     setup_database,
     table,
     wait_until_quiet,
-    write_json,
 )
 
 WORDS = [
@@ -248,13 +244,7 @@ def main(argv: list[str] | None = None) -> int:
         "load_average_after": load_average(),
         "seconds": round(time.monotonic() - started, 1),
     }
-    judge(results, verdicts(results))
-    print(report(results))
-    print_verdicts(results)
-    load_after = results["load_average_after"][0]
-    print(f"{machine_line(results, load_before, load_after)}, {results['seconds']} s")
-    write_json(args.json, results)
-    return 0 if all_met(results) else 1
+    return finish(results, verdicts, report, args.json, load_before)
 
 
 if __name__ == "__main__":
