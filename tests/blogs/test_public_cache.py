@@ -248,3 +248,21 @@ async def test_a_request_the_route_refuses_is_refused_even_when_its_answer_is_st
     await _twice(client, app, f"/api/blogs/{post['id']}")
     resp = await client.get(f"/api/blogs/{post['id']}", headers={"If-None-Match": "0" * 600})
     assert resp.status_code == 422
+
+
+@pytest.mark.parametrize(
+    "settings_overrides", [{"cors_origins": ["http://a.example", "http://b.example"]}]
+)
+async def test_cors_headers_are_per_request_not_stored(
+    client: AsyncClient, app: FastAPI, settings_overrides: dict[str, Any]
+) -> None:
+    seen = []
+    for origin in ("http://a.example", "http://b.example", "http://a.example"):
+        resp = await client.get("/api/tags", headers={"Origin": origin})
+        seen.append((resp.headers.get("x-cache"), resp.headers["access-control-allow-origin"]))
+        assert resp.headers.get_list("vary") == ["Origin"]
+    assert seen == [
+        (None, "http://a.example"),
+        ("hit", "http://b.example"),
+        ("hit", "http://a.example"),
+    ]
