@@ -18,15 +18,12 @@ import asyncio
 import json
 import random
 import shutil
-import subprocess
-import sys
 import tempfile
 import time
 from pathlib import Path
 from typing import Any
 
 from bench_common import (
-    ROOT,
     add_run_options,
     add_server_options,
     base_env,
@@ -34,6 +31,7 @@ from bench_common import (
     load_average,
     machine_info,
     new_parser,
+    run_cli,
     settings,
     setup_database,
     table,
@@ -113,15 +111,7 @@ def write_export(path: Path, posts: int, users: int, seed: int) -> dict[str, int
 def run_import(path: Path, env: dict[str, str], timeout: float) -> tuple[float, str]:
     """(seconds, stdout) of `blog-api import FILE`; raises with its output if it failed."""
     started = time.monotonic()
-    result = subprocess.run(
-        [sys.executable, "-m", "blog_api.cli", "import", str(path)],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-        check=False,
-    )
+    result = run_cli("import", str(path), env=env, timeout=timeout)
     seconds = time.monotonic() - started
     if result.returncode != 0:
         raise RuntimeError(f"blog-api import failed:\n{result.stdout}\n{result.stderr[-3000:]}")

@@ -9,9 +9,7 @@ PostgreSQL in the second; a private Redis carries the events between the workers
 from __future__ import annotations
 
 import os
-import shutil
 from collections.abc import AsyncIterator, Iterator
-from dataclasses import dataclass
 from typing import Any
 
 import httpx
@@ -19,23 +17,9 @@ import pytest
 
 from tests.conftest import IS_POSTGRES, PASSWORD, reset_postgres_schema, run_cli
 from tests.realtime.sse_client import SseStream
-from tests.realtime.test_e2e import (
-    SECRET,
-    Server,
-    ThrowawayRedis,
-    start_server,
-    stop_server,
-    wait_ready,
-)
+from tests.realtime.test_e2e import Cluster, Server, two_workers
 
 pytestmark = pytest.mark.e2e
-
-
-@dataclass
-class Workers:
-    a: Server
-    b: Server
-    env: dict[str, str]
 
 
 @pytest.fixture(scope="module")
@@ -65,33 +49,9 @@ async def cache_database(tmp_path_factory: pytest.TempPathFactory) -> str:
 
 
 @pytest.fixture(scope="module")
-def workers(cache_database: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Workers]:
-    if shutil.which("redis-server") is None:
-        pytest.skip("Redis unavailable: redis-server is not installed")
-    workdir = tmp_path_factory.mktemp("cache-workers")
-    redis = ThrowawayRedis(workdir)
-    redis.start()
-    env = {
-        "DATABASE_URL": cache_database,
-        "REDIS_URL": redis.url,
-        "SECRET_KEY": SECRET,
-        "PASSWORD_HASH_PROFILE": "fast",
-        "RATE_LIMIT_ENABLED": "false",
-        "ENVIRONMENT": "development",
-        "LOG_LEVEL": "WARNING",
-        "MEDIA_ROOT": str(workdir / "media"),
-        "CORS_ORIGINS": "",
-    }
-    a = start_server(env, workdir, "a")
-    b = start_server(env, workdir, "b")
-    try:
-        wait_ready(a)
-        wait_ready(b)
-        yield Workers(a=a, b=b, env=env)
-    finally:
-        stop_server(a)
-        stop_server(b)
-        redis.stop()
+def workers(cache_database: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Cluster]:
+    with two_workers(cache_database, tmp_path_factory.mktemp("cache-workers")) as running:
+        yield running
 
 
 @pytest.fixture
@@ -133,7 +93,7 @@ class Check:
 
 
 async def test_each_change_on_a_is_on_bs_next_read(
-    workers: Workers, http: httpx.AsyncClient
+    workers: Cluster, http: httpx.AsyncClient
 ) -> None:
     a, b = workers.a.url, workers.b.url
     email = f"boss{os.getpid()}@example.com"

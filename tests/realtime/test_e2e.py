@@ -16,7 +16,7 @@ import subprocess
 import sys
 import time
 from collections.abc import AsyncIterator, Iterator
-from contextlib import AsyncExitStack
+from contextlib import AsyncExitStack, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -169,18 +169,15 @@ async def e2e_database(postgres_url: str) -> str:
     return url
 
 
-@pytest.fixture(scope="module")
-def cluster(
-    e2e_database: str, redis_url: str, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[Cluster]:
-    """Processes A and B on the same database and the same (private) Redis."""
+@contextmanager
+def two_workers(database_url: str, workdir: Path) -> Iterator[Cluster]:
+    """Processes A and B on `database_url` and one private Redis, stopped on exit."""
     if shutil.which("redis-server") is None:
         pytest.skip("Redis unavailable: redis-server is not installed for the outage test")
-    workdir = tmp_path_factory.mktemp("e2e")
     redis = ThrowawayRedis(workdir)
     redis.start()
     env = {
-        "DATABASE_URL": e2e_database,
+        "DATABASE_URL": database_url,
         "REDIS_URL": redis.url,
         "SECRET_KEY": SECRET,
         "PASSWORD_HASH_PROFILE": "fast",
@@ -201,6 +198,15 @@ def cluster(
         stop_server(a)
         stop_server(b)
         redis.stop()
+
+
+@pytest.fixture(scope="module")
+def cluster(
+    e2e_database: str, redis_url: str, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Cluster]:
+    """Processes A and B on the same database and the same (private) Redis."""
+    with two_workers(e2e_database, tmp_path_factory.mktemp("e2e")) as running:
+        yield running
 
 
 @dataclass
