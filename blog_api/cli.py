@@ -79,6 +79,8 @@ def serve(
         reload=reload,
         loop="uvloop" if _importable("uvloop") else "asyncio",
         http="httptools" if _importable("httptools") else "h11",
+        # Uvicorn's sans-I/O WebSocket protocol holding less per idle socket (core/ws_protocol.py).
+        ws="blog_api.core.ws_protocol:LeanWebSocketProtocol",
         # X-Forwarded-For/-Proto are believed only from TRUSTED_PROXIES (addresses or CIDRs);
         # with none configured they are ignored altogether.
         proxy_headers=bool(trusted),

@@ -22,6 +22,7 @@ from blog_api.core.apidocs import install_docs
 from blog_api.core.config import Environment, Settings, get_settings
 from blog_api.core.db import ensure_sqlite_parent, tortoise_config
 from blog_api.core.errors import install_error_handlers
+from blog_api.core.handoff import HandoffMiddleware
 from blog_api.core.health import router as health_router
 from blog_api.core.idempotency import install_idempotency_purge
 from blog_api.core.middleware import BodySizeLimitMiddleware, RequestContextMiddleware
@@ -169,6 +170,8 @@ def create_app(settings: Settings | None = None, *, generate_schemas: bool = Fal
             ],
         )
     app.add_middleware(RequestContextMiddleware)
+    # Outermost: SSE streams and WebSockets live here once open (core/handoff.py).
+    app.add_middleware(HandoffMiddleware)
     install_openapi_fixes(app)
     install_openapi_contract(app)
     return app

@@ -31,7 +31,7 @@ import json
 import logging
 import secrets
 from abc import ABC, abstractmethod
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from typing import Any
@@ -43,7 +43,6 @@ from redis.exceptions import RedisError
 
 from blog_api.comments.schemas import WsPresence, WsUserTyping
 from blog_api.core.config import Settings
-from blog_api.realtime.mailbox import Mailbox
 from blog_api.realtime.redis_bus import redis_client
 from blog_api.realtime.slots import CLAIM_SCRIPT
 
@@ -65,19 +64,28 @@ return redis.call('ZCARD', KEYS[1])
 PRESENCE_DEBOUNCE_SECONDS = 0.25
 
 
-@dataclass(eq=False)
+def _no_wake() -> None:
+    return None
+
+
+@dataclass(eq=False, slots=True)
 class Viewer:
-    """One WebSocket on one post; `signals` holds presence/typing messages for it."""
+    """One WebSocket on one post; `pending` holds presence/typing messages for it, and `wake`
+    tells its socket's sending task that there are some."""
 
     blog_id: int
     user_id: int
     conn_id: str = field(default_factory=lambda: secrets.token_hex(8))
     last_presence: int | None = None
-    signals: Mailbox[dict[str, Any]] = field(default_factory=lambda: Mailbox(SIGNAL_QUEUE_SIZE))
+    pending: list[dict[str, Any]] = field(default_factory=list)
+    wake: Callable[[], None] = _no_wake
 
     def offer(self, message: dict[str, Any]) -> None:
         """Queue without waiting; when full the oldest goes (all of these are superseded soon)."""
-        self.signals.put_dropping_oldest(message)
+        if len(self.pending) >= SIGNAL_QUEUE_SIZE:
+            del self.pending[0]
+        self.pending.append(message)
+        self.wake()
 
 
 class LiveRooms(ABC):

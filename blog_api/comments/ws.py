@@ -8,10 +8,11 @@ any worker, over REST or WebSocket, arrive everywhere in the same order), plus `
 `typing` from `live.py`. Client mistakes (bad JSON, invalid input, refused writes) are `error`
 messages; only abuse (too big, too many messages) and silence (unanswered pings) close it.
 
-Three tasks per socket, all sending through one lock: the reader (client messages), the events
-task (hub subscription) and the outbound task (presence/typing signals and keepalive pings).
-Whichever decides the socket is done calls `finish(code)`, which cancels the others; the socket
-is closed once, with that code, after every task has stopped.
+Once open, the socket is handed off (core/handoff.py) and served outside the middleware stack by
+two tasks sending through one lock: the request's own task reads client messages, and one more
+sends everything the server sends unasked (the post's events from the hub subscription,
+presence/typing signals, keepalive pings). Whichever decides the socket is done calls
+`finish(code)`; the close frame goes out once, with that code.
 """
 
 from __future__ import annotations
@@ -21,13 +22,14 @@ import contextlib
 import json
 import logging
 import time
-from collections import deque
+from array import array
 from collections.abc import Awaitable, Callable
 from typing import Any
 
 import anyio
 from fastapi import APIRouter, WebSocket
 from pydantic import TypeAdapter, ValidationError
+from starlette.types import Receive, Send
 from starlette.websockets import WebSocketDisconnect, WebSocketDisconnected, WebSocketState
 
 from blog_api.blogs.models import Blog, BlogStatus
@@ -55,12 +57,13 @@ from blog_api.comments.schemas import (
 from blog_api.core import requestid
 from blog_api.core.config import Settings
 from blog_api.core.errors import AppError
+from blog_api.core.handoff import hand_off
 from blog_api.core.ratelimit import RateLimited, get_rate_limiter
 from blog_api.core.security import TokenError, TokenService
 from blog_api.core.types import MAX_ID
 from blog_api.realtime.bus import BusUnavailable
 from blog_api.realtime.events import Event
-from blog_api.realtime.hub import Closed, Reset
+from blog_api.realtime.hub import Closed, Message, Reset, Subscription
 from blog_api.realtime.runtime import Realtime
 from blog_api.users.models import User
 from blog_api.users.schemas import UserPublic
@@ -158,10 +161,13 @@ class MessageWindow:
     """Moving-window limits for one socket's messages (`WS_MESSAGE_RATE`); no storage needed,
     since a socket lives in one process."""
 
+    __slots__ = ("enabled", "windows")
+
     def __init__(self, live: LiveRooms) -> None:
         self.enabled = live.rate_limit_enabled
-        self.windows = [
-            (item.amount, float(item.get_expiry()), deque[float]()) for item in live.message_rate
+        # Short lists, not deques: a deque costs ~600 bytes even when empty, per idle socket.
+        self.windows: list[tuple[int, float, list[float]]] = [
+            (item.amount, float(item.get_expiry()), []) for item in live.message_rate
         ]
 
     def hit(self) -> bool:
@@ -170,7 +176,7 @@ class MessageWindow:
         now = time.monotonic()
         for amount, span, stamps in self.windows:
             while stamps and stamps[0] <= now - span:
-                stamps.popleft()
+                del stamps[0]
             if len(stamps) >= amount:
                 return False
         for _, _, stamps in self.windows:
@@ -179,44 +185,93 @@ class MessageWindow:
 
 
 class Connection:
-    """One accepted socket of `user` on `blog`, after authentication."""
+    """One accepted socket of a user on a post, after authentication.
+
+    It is opened by the route (accept, authenticate, subscribe, `hello`/`history`/`presence`)
+    and then handed off (core/handoff.py): `__call__` serves it outside the middleware stack
+    with the server's own `receive`/`send`. Only ids are kept, not the `User` and `Blog` rows:
+    what an idle socket holds is multiplied by thousands.
+    """
+
+    __slots__ = (
+        "_close_sent",
+        "_outbound_task",
+        "_receive",
+        "_send",
+        "_send_lock",
+        "blog_id",
+        "close_code",
+        "close_reason",
+        "history_ids",
+        "last_seen",
+        "last_typing",
+        "limiter",
+        "live",
+        "role",
+        "settings",
+        "sub",
+        "user_id",
+        "user_public",
+        "viewer",
+        "window",
+    )
 
     def __init__(
-        self, websocket: WebSocket, *, user: User, blog: Blog, settings: Settings, live: LiveRooms
+        self,
+        websocket: WebSocket,
+        *,
+        user: User,
+        blog: Blog,
+        settings: Settings,
+        live: LiveRooms,
     ) -> None:
-        self.ws = websocket
-        self.user = user
+        self._receive: Receive = websocket.receive
+        self._send: Send = websocket.send
+        self.user_id, self.role = user.id, user.role.value
         self.user_public = {"id": user.id, "username": user.username}
-        self.blog = blog
+        self.blog_id = blog.id
         self.settings = settings
         self.live = live
+        self.limiter = get_rate_limiter(websocket.app)
         self.viewer = Viewer(blog_id=blog.id, user_id=user.id)
         self.window = MessageWindow(live)
-        self.history_ids: set[int] = set()
+        # Comment ids sent in `history`, whose `comment.created` events must not be sent again.
+        self.history_ids = array("i")  # ids are at most MAX_ID (2**31 - 1)
         self.last_seen = time.monotonic()
         self.last_typing = 0.0
         self.close_code: int | None = None
         self.close_reason = ""
+        self.sub: Subscription | None = None
         # asyncio's lock, not anyio's: anyio's yields to the loop on every uncontended acquire,
         # which was a fifth of a worker's CPU when one comment goes to 500 viewers.
         self._send_lock = asyncio.Lock()
-        self._scope: anyio.CancelScope | None = None
+        self._outbound_task: asyncio.Task[None] | None = None
+        self._close_sent = False
 
     # -- lifecycle --
 
     def finish(self, code: int | None, reason: str = "") -> None:
-        """End the socket: `code` None means the client is already gone."""
+        """End the socket: `code` None means the client is already gone.
+
+        The outbound task stops; it (or, if the reader decided, the reader's side) then sends
+        the close frame, after which the client's own close ends the reader.
+        """
         if self.close_code is None and code is not None:
             self.close_code, self.close_reason = code, reason
-        if self._scope is not None:
-            self._scope.cancel()
+        task = self._outbound_task
+        if task is not None and task is not asyncio.current_task():
+            task.cancel()
 
     async def close(self) -> None:
-        """Send the close frame `finish` chose (1000 if none), unless the socket is closed."""
-        if self.close_code is not None:
-            await _close(self.ws, self.close_code, self.close_reason)
-        else:
-            await _close(self.ws, CLOSE_NORMAL, "")
+        """Send the close frame `finish` chose (1000 if none), once, unless the client is gone."""
+        if self._close_sent:
+            return
+        self._close_sent = True
+        code = CLOSE_NORMAL if self.close_code is None else self.close_code
+        message = {"type": "websocket.close", "code": code, "reason": self.close_reason[:120]}
+        # The client may already be gone.
+        with contextlib.suppress(WebSocketDisconnect, WebSocketDisconnected, OSError):
+            await self._send(message)
 
     async def send(self, message: dict[str, Any]) -> None:
         await self.send_text(json.dumps(message, separators=(",", ":"), default=str))
@@ -228,11 +283,13 @@ class Connection:
         (cheaper than a cancel scope per message) ends the socket with 4408.
         """
         async with self._send_lock:
+            if self._close_sent:
+                return
             timer = asyncio.get_running_loop().call_later(
                 SEND_TIMEOUT, self.finish, CLOSE_TIMEOUT, "client stopped reading"
             )
             try:
-                await self.ws.send_text(text)
+                await self._send({"type": "websocket.send", "text": text})
             finally:
                 timer.cancel()
 
@@ -240,13 +297,38 @@ class Connection:
         message = WsError(code=code, detail=detail, **extra)
         await self.send(message.model_dump(mode="json", exclude_none=True))
 
-    async def run(self, sub: Any) -> None:
-        """Run the three tasks until one of them finishes the socket."""
-        async with anyio.create_task_group() as tg:
-            self._scope = tg.cancel_scope
-            for task in (self._reader, self._outbound):
-                tg.start_soon(self._guard, task)
-            tg.start_soon(self._guard, lambda: self._events(sub))
+    async def __call__(self, receive: Receive, send: Send) -> None:
+        """Serve the socket (after the hand-off): the reader here, one task for the rest."""
+        self._receive, self._send = receive, send
+        self._outbound_task = asyncio.create_task(self._run_outbound())
+        try:
+            await self._guard(self._reader)
+        finally:
+            with anyio.CancelScope(shield=True):
+                self.finish(None)
+                await asyncio.wait([self._outbound_task])
+                await self.close()
+                await self.abort()
+
+    async def abort(self) -> None:
+        """Leave the post and the hub, give back the connection slot (idempotent)."""
+        sub, self.sub = self.sub, None
+        if sub is None:
+            return
+        try:
+            await self.live.leave(self.viewer)
+            await sub.__aexit__(None, None, None)
+        finally:
+            await self.live.release(self.viewer)
+
+    async def _run_outbound(self) -> None:
+        try:
+            await self._guard(self._outbound)
+        except asyncio.CancelledError:
+            if self.close_code is None:
+                return  # the reader's side ended the socket and closes it
+        # This side decided: the close frame makes the client close, which ends the reader.
+        await self.close()
 
     async def _guard(self, task: Callable[[], Awaitable[None]]) -> None:
         try:
@@ -256,7 +338,7 @@ class Connection:
         except (WebSocketDisconnect, WebSocketDisconnected, OSError):
             self.finish(None)  # the client went away
         except Exception:
-            logger.exception("websocket task failed", extra={"blog_id": self.blog.id})
+            logger.exception("websocket task failed", extra={"blog_id": self.blog_id})
             self.finish(CLOSE_INTERNAL, "internal error")
 
     # -- tasks --
@@ -264,10 +346,12 @@ class Connection:
     async def _reader(self) -> None:
         max_bytes = self.settings.ws_max_message_bytes
         while True:
-            message = await self.ws.receive()
+            message = await self._receive()
             if message["type"] == "websocket.disconnect":
                 self.finish(None)
                 return
+            if self._close_sent:
+                continue  # closing: only the client's close is awaited now
             self.last_seen = time.monotonic()
             text: str | None = message.get("text")
             data: bytes | None = message.get("bytes")
@@ -323,7 +407,7 @@ class Connection:
         # `pong` needs nothing: receiving it already refreshed `last_seen`.
 
     async def _create(self, msg: WsCommentCreate) -> None:
-        limiter, limit_key = get_rate_limiter(self.ws.app), f"user:{self.user.id}"
+        limiter, limit_key = self.limiter, f"user:{self.user_id}"
         try:
             # Tested now, counted only once the comment exists (as over REST).
             await limiter.check("comment", limit_key, count=False)
@@ -334,11 +418,11 @@ class Connection:
             return
         # Shielded: once started, the write completes (and commits) even if the socket ends.
         with anyio.CancelScope(shield=True):
-            author = await User.get_or_none(id=self.user.id)
+            author = await User.get_or_none(id=self.user_id)
             if author is None or not author.is_active:
                 self.finish(CLOSE_FORBIDDEN, "account is not active")
                 return
-            blog = await Blog.get_or_none(id=self.blog.id)
+            blog = await Blog.get_or_none(id=self.blog_id)
             if blog is None:
                 self.finish(CLOSE_NOT_FOUND, "the post was deleted")
                 return
@@ -358,40 +442,22 @@ class Connection:
         ack = WsCommentAck(client_id=msg.client_id, created=result.created, comment=result.comment)
         await self.send(ack.model_dump(mode="json"))
 
-    async def _events(self, sub: Any) -> None:
-        while True:
-            msg = await sub.next()
-            if isinstance(msg, Event):
-                if msg.subject.kind == "blog":  # blog.deleted (see `accept`)
-                    self.finish(CLOSE_NOT_FOUND, "the post was deleted")
-                    return
-                if msg.subject.kind == "user":  # user.deactivated of this user (see `accept`)
-                    self.finish(CLOSE_FORBIDDEN, "account is not active")
-                    return
-                comment_id = msg.data.get("comment_id")
-                if msg.type == "comment.created" and comment_id in self.history_ids:
-                    continue  # already sent in `history`
-                await self.send_text(msg.encoded("ws", _event_message))
-            elif isinstance(msg, Reset):
-                # Events may have been lost: the client reloads the thread over REST.
-                await self.send(WsReset(reason=msg.reason).model_dump())
-            elif isinstance(msg, Closed):
-                if msg.reason == "shutdown":
-                    self.finish(CLOSE_GOING_AWAY, "server shutting down")
-                else:
-                    self.finish(CLOSE_TRY_AGAIN, f"reconnect ({msg.reason})")
-                return
-
     async def _outbound(self) -> None:
-        """Presence/typing signals to the client, and the keepalive: one task, not two.
+        """Everything the server sends unasked, in one task: the post's events, presence and
+        typing signals, and the keepalive.
 
         A ping goes out after `ws_ping_interval_seconds` without a message from the client; no
-        message within `ws_ping_timeout_seconds` after it closes the socket (4408).
+        message within `ws_ping_timeout_seconds` after it closes the socket (4408). Signals wake
+        the task through the subscription (`Viewer.wake`), so one wait covers all three.
         """
+        sub, viewer = self.sub, self.viewer
+        assert sub is not None
         interval = self.settings.ws_ping_interval_seconds
         timeout = self.settings.ws_ping_timeout_seconds
         pinged_at: float | None = None
         while True:
+            while viewer.pending:
+                await self.send(viewer.pending.pop(0))
             now = time.monotonic()
             if pinged_at is not None and self.last_seen >= pinged_at:
                 pinged_at = None  # answered
@@ -402,9 +468,33 @@ class Connection:
                 await self.send(WsPing(type="ping").model_dump())
                 pinged_at = now = time.monotonic()
             due = pinged_at + timeout if pinged_at is not None else self.last_seen + interval
-            signal = await self.viewer.signals.take(due - now)
-            if signal is not None:
-                await self.send(signal)
+            msg = await sub.next(timeout=max(due - now, 0.0))
+            if msg is not None and not await self._deliver(msg):
+                return
+
+    async def _deliver(self, msg: Message) -> bool:
+        """Send one message of the subscription; False when it ends the socket."""
+        if isinstance(msg, Event):
+            if msg.subject.kind == "blog":  # blog.deleted (see `accept`)
+                self.finish(CLOSE_NOT_FOUND, "the post was deleted")
+                return False
+            if msg.subject.kind == "user":  # user.deactivated of this user (see `accept`)
+                self.finish(CLOSE_FORBIDDEN, "account is not active")
+                return False
+            comment_id = msg.data.get("comment_id")
+            if msg.type == "comment.created" and comment_id in self.history_ids:
+                return True  # already sent in `history`
+            await self.send_text(msg.encoded("ws", _event_message))
+        elif isinstance(msg, Reset):
+            # Events may have been lost: the client reloads the thread over REST.
+            await self.send(WsReset(reason=msg.reason).model_dump())
+        elif isinstance(msg, Closed):
+            if msg.reason == "shutdown":
+                self.finish(CLOSE_GOING_AWAY, "server shutting down")
+            else:
+                self.finish(CLOSE_TRY_AGAIN, f"reconnect ({msg.reason})")
+            return False
+        return True  # `Ready` needs nothing
 
 
 def _event_message(event: Event) -> str:
@@ -474,40 +564,39 @@ async def comments_socket(websocket: WebSocket, blog_id: str) -> None:
         )
         return
     rt: Realtime = websocket.app.state.realtime
-    joined = False
+    sub = rt.hub.subscribe(accept=_accept_for(blog.id, user))
     try:
         # Subscribe before reading the history: a comment committed in between is in one or
         # both, never in neither (`history_ids` drops the duplicates).
-        async with rt.hub.subscribe(accept=_accept_for(blog.id, user)) as sub:
-            history = await comments_service.recent_comments(
-                blog.id, limit=settings.ws_history_size
-            )
-            conn.history_ids = {c.id for c in history.items}
-            count = await live.join(conn.viewer)
-            joined = True
-            limits = WsLimits(
-                max_message_bytes=settings.ws_max_message_bytes,
-                messages=settings.ws_message_rate,
-                ping_interval_seconds=settings.ws_ping_interval_seconds,
-            )
-            user_public = UserPublic.model_validate(conn.user_public)
-            hello = WsHello(blog_id=blog.id, user=user_public, limits=limits)
-            await conn.send(hello.model_dump(mode="json"))
-            past = WsHistory(comments=history.items, next_cursor=history.next_cursor)
-            await conn.send(past.model_dump(mode="json"))
-            await conn.send(WsPresence(count=count).model_dump())
-            try:
-                await conn.run(sub)
-            finally:
-                # Close inside the subscription block: shutdown waits for these blocks to end
-                # before Uvicorn sees the signal (which would close with 1012 itself).
-                with anyio.CancelScope(shield=True):
-                    await conn.close()
-    except (WebSocketDisconnect, WebSocketDisconnected, OSError):
-        conn.finish(None)
-    finally:
+        await sub.__aenter__()
+    except BaseException:
         with anyio.CancelScope(shield=True):
-            await conn.close()  # a no-op once closed
-            if joined:
-                await live.leave(conn.viewer)
             await live.release(conn.viewer)
+        raise
+    conn.sub = sub
+    try:
+        history = await comments_service.recent_comments(blog.id, limit=settings.ws_history_size)
+        conn.history_ids.extend(c.id for c in history.items)
+        count = await live.join(conn.viewer)
+        conn.viewer.wake = sub.wake
+        limits = WsLimits(
+            max_message_bytes=settings.ws_max_message_bytes,
+            messages=settings.ws_message_rate,
+            ping_interval_seconds=settings.ws_ping_interval_seconds,
+        )
+        user_public = UserPublic.model_validate(conn.user_public)
+        hello = WsHello(blog_id=blog.id, user=user_public, limits=limits)
+        await conn.send(hello.model_dump(mode="json"))
+        past = WsHistory(comments=history.items, next_cursor=history.next_cursor)
+        await conn.send(past.model_dump(mode="json"))
+        await conn.send(WsPresence(count=count).model_dump())
+        # The rest of the socket's life runs outside the middleware stack (core/handoff.py).
+        hand_off(websocket.scope, conn)
+    except BaseException as exc:
+        with anyio.CancelScope(shield=True):
+            if not isinstance(exc, (WebSocketDisconnect, WebSocketDisconnected, OSError)):
+                await conn.close()
+            await conn.abort()
+        if isinstance(exc, (WebSocketDisconnect, WebSocketDisconnected, OSError)):
+            return
+        raise

@@ -139,6 +139,11 @@ class Subscription:
             logger.exception("subscriber filter failed; event skipped", extra={"id": event.id})
             return False
 
+    def wake(self) -> None:
+        """Make a waiting `next()` return now (None if nothing is queued): lets the consumer
+        wait on this subscription and on signals of its own with one wait."""
+        self._inbox._wake()
+
     def close(self, reason: str) -> None:
         """End this subscription now: the consumer's next message is `Closed(reason)`."""
         self.hub._evict(self, reason)

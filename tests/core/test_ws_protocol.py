@@ -1,0 +1,99 @@
+"""The lean WebSocket protocol behaves as Uvicorn's own, over a real socket."""
+
+from __future__ import annotations
+
+import asyncio
+import socket
+from collections.abc import AsyncIterator
+from typing import Any
+
+import pytest
+import uvicorn
+from websockets.asyncio.client import connect
+from websockets.exceptions import ConnectionClosed
+
+from blog_api.core.ws_protocol import LeanWebSocketProtocol
+
+BIG = "x" * (4 * 1024 * 1024)  # far over the transport's write buffer: exercises flow control
+received: list[dict[str, Any]] = []
+
+
+async def app(scope: dict[str, Any], receive: Any, send: Any) -> None:
+    """Echo; `big` sends BIG three times; `close` closes with 4408; records what it got."""
+    assert scope["type"] == "websocket"
+    assert (await receive())["type"] == "websocket.connect"
+    await send({"type": "websocket.accept"})
+    while True:
+        message = await receive()
+        received.append(message)
+        if message["type"] == "websocket.disconnect":
+            return
+        if message.get("text") == "close":
+            await send({"type": "websocket.close", "code": 4408, "reason": "bye"})
+        elif message.get("text") == "big":
+            for _ in range(3):
+                await send({"type": "websocket.send", "text": BIG})
+        else:
+            await send({"type": "websocket.send", "text": message.get("text") or ""})
+
+
+@pytest.fixture
+async def server() -> AsyncIterator[str]:
+    sock = socket.socket()
+    sock.bind(("127.0.0.1", 0))
+    config = uvicorn.Config(
+        app, ws=LeanWebSocketProtocol, log_level="warning", lifespan="off", ws_max_size=2**23
+    )
+    srv = uvicorn.Server(config)
+    task = asyncio.create_task(srv.serve(sockets=[sock]))
+    while not srv.started:
+        await asyncio.sleep(0.01)
+    received.clear()
+    yield f"ws://127.0.0.1:{sock.getsockname()[1]}/"
+    srv.should_exit = True
+    await task
+
+
+async def test_messages_go_both_ways_in_order(server: str) -> None:
+    async with connect(server) as ws:
+        for i in range(50):
+            await ws.send(f"m{i}")
+        assert [await ws.recv() for _ in range(50)] == [f"m{i}" for i in range(50)]
+
+
+async def test_a_slow_reader_gets_every_byte_of_large_messages(server: str) -> None:
+    async with connect(server, max_size=None, max_queue=1) as ws:
+        await ws.send("big")
+        await asyncio.sleep(0.5)  # the server's writes pause until we read
+        assert [await ws.recv() for _ in range(3)] == [BIG, BIG, BIG]
+
+
+async def test_the_app_close_code_reaches_the_client(server: str) -> None:
+    async with connect(server) as ws:
+        await ws.send("close")
+        with pytest.raises(ConnectionClosed) as closed:
+            await ws.recv()
+    assert closed.value.rcvd is not None
+    assert (closed.value.rcvd.code, closed.value.rcvd.reason) == (4408, "bye")
+
+
+async def test_the_client_close_reaches_the_app_as_disconnect(server: str) -> None:
+    async with connect(server) as ws:
+        await ws.send("hi")
+        await ws.recv()
+    for _ in range(100):
+        if received and received[-1]["type"] == "websocket.disconnect":
+            break
+        await asyncio.sleep(0.01)
+    assert received[-1] == {"type": "websocket.disconnect", "code": 1000, "reason": ""}
+
+
+def test_it_replaces_what_the_parent_holds() -> None:
+    """If a Uvicorn upgrade renames these, the subclass would silently stop saving memory."""
+    import inspect
+
+    from uvicorn.protocols.websockets.websockets_sansio_impl import WebSocketsSansIOProtocol
+
+    source = inspect.getsource(WebSocketsSansIOProtocol)
+    for attribute in ("self.queue = ", "self.writable = ", "self.request = ", "self.response = "):
+        assert attribute in source.replace(": asyncio.Queue[ASGIReceiveEvent]", "")
