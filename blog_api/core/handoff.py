@@ -78,4 +78,9 @@ class HandoffMiddleware:
             for key in set(scope) - before:
                 del scope[key]
             del before
+            # The request's headers and query string were read when the connection opened;
+            # kept, they would hold its credentials (bearer token, ticket) for hours. The
+            # server reads neither again once the response or the socket has started.
+            scope["headers"] = []
+            scope["query_string"] = b""
             await continuation(receive, send)

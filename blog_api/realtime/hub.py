@@ -72,6 +72,18 @@ Accept = Callable[[Event], bool]
 class Subscription:
     """One local consumer; use as `async with hub.subscribe(...) as sub`."""
 
+    # One per open SSE stream and WebSocket: no per-instance dict.
+    __slots__ = (
+        "_closed",
+        "_cursor",
+        "_inbox",
+        "_pending",
+        "_replay_from",
+        "accept",
+        "hub",
+        "requested_id",
+    )
+
     def __init__(
         self, hub: Hub, *, accept: Accept, last_event_id: str | None, queue_size: int
     ) -> None:

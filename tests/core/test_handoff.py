@@ -43,10 +43,16 @@ def route(recorder: Recorder, *, fail_after: bool = False) -> Any:
 
 async def test_the_continuation_runs_with_the_servers_own_callables_and_a_clean_scope() -> None:
     recorder = Recorder()
-    scope: dict[str, Any] = {"type": "http", "path": "/sse"}
+    scope: dict[str, Any] = {
+        "type": "http",
+        "path": "/sse",
+        "query_string": b"ticket=secret",
+        "headers": [(b"authorization", b"Bearer secret")],
+    }
     await HandoffMiddleware(route(recorder))(scope, receive, send)
     assert recorder.ran_with == (receive, send)
-    assert scope == {"type": "http", "path": "/sse"}
+    # Nothing the stack added, and no credentials of the request, outlive the opening.
+    assert scope == {"type": "http", "path": "/sse", "query_string": b"", "headers": []}
 
 
 async def test_a_failure_after_the_hand_off_aborts_the_continuation() -> None:
