@@ -44,7 +44,7 @@ from redis.exceptions import RedisError
 from blog_api.comments.schemas import WsPresence, WsUserTyping
 from blog_api.core.config import Settings
 from blog_api.realtime.redis_bus import redis_client
-from blog_api.realtime.slots import CLAIM_SCRIPT
+from blog_api.realtime.slots import CLAIM_SCRIPT, DROP_ORPHANS, OwnerHeartbeat
 
 logger = logging.getLogger("blog_api.comments.live")
 
@@ -52,12 +52,17 @@ SIGNAL_QUEUE_SIZE = 64
 
 # Drop expired members, then add/refresh a member unless the set is full; shared with the SSE cap.
 JOIN_SCRIPT = CLAIM_SCRIPT
-COUNT_SCRIPT = """
+# Presence count: expired members and those of dead workers (ARGV[1]: owner key prefix) go.
+COUNT_SCRIPT = (
+    DROP_ORPHANS
+    + """
 local t = redis.call('TIME')
 local now = tonumber(t[1]) + tonumber(t[2]) / 1000000
 redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now)
+drop_orphans(KEYS[1], ARGV[1])
 return redis.call('ZCARD', KEYS[1])
 """
+)
 
 
 # How long presence changes of a post are gathered before the viewers are told the new count.
@@ -219,10 +224,15 @@ class RedisLive(LiveRooms):
         self.client = redis_client(settings.redis_url)
         self._join = self.client.register_script(JOIN_SCRIPT)
         self._count = self.client.register_script(COUNT_SCRIPT)
+        # Members are this worker's: a crashed worker's sockets stop counting within seconds.
+        self.owner = OwnerHeartbeat(self.client, prefix=self.prefix)
         self._dirty: set[int] = set()
         self._dirty_event = asyncio.Event()
         self._tasks: list[asyncio.Task[None]] = []
         self._subscribed = asyncio.Event()
+
+    def _member(self, viewer: Viewer) -> str:
+        return self.owner.member(viewer.conn_id)
 
     def _presence_key(self, blog_id: int) -> str:
         return f"{self.prefix}:presence:{blog_id}"
@@ -231,6 +241,7 @@ class RedisLive(LiveRooms):
         return f"{self.prefix}:user:{user_id}"
 
     async def start(self) -> None:
+        await self.owner.start()
         self._tasks = [
             asyncio.create_task(self._listen(), name="ws-signals-listener"),
             asyncio.create_task(self._recount_loop(), name="ws-presence-recount"),
@@ -248,13 +259,14 @@ class RedisLive(LiveRooms):
             with contextlib.suppress(asyncio.CancelledError):
                 await task
         self._tasks = []
+        await self.owner.stop()
         await self.client.aclose()
 
     async def claim(self, viewer: Viewer) -> bool:
         try:
             count = await self._join(
                 keys=[self._user_key(viewer.user_id)],
-                args=[viewer.conn_id, self.ttl, self.max_per_user],
+                args=[self._member(viewer), self.ttl, self.max_per_user, self.owner.key_prefix],
             )
         except (RedisError, OSError):
             # Same policy as the rate limiter: a Redis outage must not lock everyone out.
@@ -264,7 +276,7 @@ class RedisLive(LiveRooms):
 
     async def release(self, viewer: Viewer) -> None:
         with contextlib.suppress(RedisError, OSError):
-            await self.client.zrem(self._user_key(viewer.user_id), viewer.conn_id)
+            await self.client.zrem(self._user_key(viewer.user_id), self._member(viewer))
 
     async def _publish(self, message: dict[str, Any]) -> None:
         try:
@@ -277,7 +289,8 @@ class RedisLive(LiveRooms):
         try:
             count = int(
                 await self._join(
-                    keys=[self._presence_key(viewer.blog_id)], args=[viewer.conn_id, self.ttl, 0]
+                    keys=[self._presence_key(viewer.blog_id)],
+                    args=[self._member(viewer), self.ttl, 0, self.owner.key_prefix],
                 )
             )
         except (RedisError, OSError):
@@ -290,7 +303,7 @@ class RedisLive(LiveRooms):
     async def leave(self, viewer: Viewer) -> None:
         self._remove_local(viewer)
         with contextlib.suppress(RedisError, OSError):
-            await self.client.zrem(self._presence_key(viewer.blog_id), viewer.conn_id)
+            await self.client.zrem(self._presence_key(viewer.blog_id), self._member(viewer))
         await self._publish({"k": "p", "b": viewer.blog_id})
 
     async def typing(self, viewer: Viewer, user: dict[str, Any]) -> None:
@@ -363,7 +376,11 @@ class RedisLive(LiveRooms):
                 if blog_id not in self.rooms:
                     continue
                 try:
-                    count = int(await self._count(keys=[self._presence_key(blog_id)]))
+                    count = int(
+                        await self._count(
+                            keys=[self._presence_key(blog_id)], args=[self.owner.key_prefix]
+                        )
+                    )
                 except (RedisError, OSError):
                     logger.warning("presence recount failed (redis)")
                     continue
@@ -381,12 +398,12 @@ class RedisLive(LiveRooms):
                     for v in viewers:
                         await self._join(
                             keys=[self._presence_key(v.blog_id)],
-                            args=[v.conn_id, self.ttl, 0],
+                            args=[self._member(v), self.ttl, 0, self.owner.key_prefix],
                             client=pipe,
                         )
                         await self._join(
                             keys=[self._user_key(v.user_id)],
-                            args=[v.conn_id, self.ttl, 0],
+                            args=[self._member(v), self.ttl, 0, self.owner.key_prefix],
                             client=pipe,
                         )
                     await pipe.execute()

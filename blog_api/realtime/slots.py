@@ -8,9 +8,17 @@ Used for SSE streams (`SSE_MAX_CONNECTIONS_PER_USER`). With Redis, the scheme of
 of live comments (comments/live.py), whose Lua script lives here: per user a sorted set
 `{prefix}:user:{user_id}` of slot ids scored by their expiry on Redis' own clock; `CLAIM_SCRIPT`
 drops expired members and admits a newcomer only while fewer than the cap are live; every worker
-refreshes its own slots every third of the TTL, so the slots of a worker that died free themselves
-within `SLOT_TTL_SECONDS`. If Redis is unreachable a claim is admitted (the policy of the rate
-limiter: an outage must not lock everyone out). Without Redis, a dict in process memory.
+refreshes its own slots every third of the TTL. A worker that dies cannot release its slots, and
+its users reconnect within seconds (SSE `retry:` is 3 s): waiting for the TTL would refuse them
+with 429 for up to a minute. So each member is `<owner>|<slot>`, where the owner is one worker's
+store, alive while its key `{prefix}:owner:<owner>` exists (`OwnerHeartbeat`: set every second,
+expiring after `OWNER_TTL_SECONDS`); when a user's set is full, the script first drops the members
+of owners that are gone. A crashed worker's slots are therefore free within about three seconds.
+If Redis is unreachable a claim is admitted (the policy of the rate limiter: an outage must not
+lock everyone out). Without Redis, a dict in process memory.
+
+The scripts read owner keys that are not in KEYS: fine on a single Redis (and Sentinel), not on
+Redis Cluster, which this project does not use.
 """
 
 from __future__ import annotations
@@ -26,23 +34,85 @@ from redis.exceptions import RedisError
 
 logger = logging.getLogger("blog_api.realtime.slots")
 
-# Drop expired members, then add/refresh ARGV[1] unless the set is full (ARGV[3] > 0 is the cap).
-# Returns the number of live members, or -1 when the cap refused the newcomer.
-CLAIM_SCRIPT = """
+# Drops the members of owners whose key (ARGV[4] .. owner) is gone; members are "<owner>|<id>".
+DROP_ORPHANS = """
+local function drop_orphans(key, owner_prefix)
+  for _, member in ipairs(redis.call('ZRANGE', key, 0, -1)) do
+    local owner = string.match(member, '^([^|]+)|')
+    if owner and redis.call('EXISTS', owner_prefix .. owner) == 0 then
+      redis.call('ZREM', key, member)
+    end
+  end
+end
+"""
+
+# Drop expired members, then add/refresh ARGV[1] unless the set is full (ARGV[3] > 0 is the cap;
+# when full, members of dead owners are dropped first). Returns the number of live members, or
+# -1 when the cap refused the newcomer.
+CLAIM_SCRIPT = (
+    DROP_ORPHANS
+    + """
 local t = redis.call('TIME')
 local now = tonumber(t[1]) + tonumber(t[2]) / 1000000
 redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now)
 local cap = tonumber(ARGV[3])
 if cap > 0 and not redis.call('ZSCORE', KEYS[1], ARGV[1]) then
-  if redis.call('ZCARD', KEYS[1]) >= cap then return -1 end
+  if redis.call('ZCARD', KEYS[1]) >= cap then
+    drop_orphans(KEYS[1], ARGV[4])
+    if redis.call('ZCARD', KEYS[1]) >= cap then return -1 end
+  end
 end
 redis.call('ZADD', KEYS[1], now + tonumber(ARGV[2]), ARGV[1])
 redis.call('EXPIRE', KEYS[1], math.ceil(tonumber(ARGV[2])) + 1)
 return redis.call('ZCARD', KEYS[1])
 """
+)
 
-# How long a slot outlives the last refresh of its worker.
+# How long a slot outlives the last refresh of its worker (the backstop behind the owner keys).
 SLOT_TTL_SECONDS = 60.0
+# An owner key is set every OWNER_BEAT_SECONDS and lives OWNER_TTL_SECONDS: a worker is taken
+# for dead about three seconds after its last beat, and a Redis stall of under two beats is not
+# mistaken for a death.
+OWNER_BEAT_SECONDS = 1.0
+OWNER_TTL_SECONDS = 3.0
+
+
+class OwnerHeartbeat:
+    """This worker's liveness for the members it adds to Redis sets (see the module docstring)."""
+
+    def __init__(self, client: Redis, *, prefix: str) -> None:
+        self.client = client
+        self.id = secrets.token_hex(6)
+        self.key_prefix = f"{prefix}:owner:"
+        self._task: asyncio.Task[None] | None = None
+
+    def member(self, local_id: str) -> str:
+        """The set member for `local_id`, tied to this owner."""
+        return f"{self.id}|{local_id}"
+
+    async def start(self) -> None:
+        await self._beat()  # before the first claim, so no one takes our members for orphans
+        self._task = asyncio.create_task(self._loop(), name="owner-heartbeat")
+
+    async def stop(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+            self._task = None
+        with contextlib.suppress(RedisError, OSError):
+            await self.client.delete(self.key_prefix + self.id)
+
+    async def _beat(self) -> None:
+        try:
+            await self.client.set(self.key_prefix + self.id, b"1", px=int(OWNER_TTL_SECONDS * 1000))
+        except (RedisError, OSError):
+            logger.warning("owner heartbeat failed (redis)")
+
+    async def _loop(self) -> None:
+        while True:
+            await asyncio.sleep(OWNER_BEAT_SECONDS)
+            await self._beat()
 
 
 class SlotStore(ABC):
@@ -108,13 +178,15 @@ class RedisSlotStore(SlotStore):
         self.prefix = prefix
         self.ttl = ttl_seconds
         self._claim = client.register_script(CLAIM_SCRIPT)
-        self._local: dict[str, int] = {}  # this worker's slots: slot id -> user id
+        self.owner = OwnerHeartbeat(client, prefix=prefix)
+        self._local: dict[str, int] = {}  # this worker's slots (members) -> user id
         self._task: asyncio.Task[None] | None = None
 
     def _key(self, user_id: int) -> str:
         return f"{self.prefix}:user:{user_id}"
 
     async def start(self) -> None:
+        await self.owner.start()
         self._task = asyncio.create_task(self._refresh_loop(), name="connection-slots-refresh")
 
     async def stop(self) -> None:
@@ -123,11 +195,15 @@ class RedisSlotStore(SlotStore):
             with contextlib.suppress(asyncio.CancelledError):
                 await self._task
             self._task = None
+        await self.owner.stop()
 
     async def claim(self, user_id: int) -> str | None:
-        slot = secrets.token_hex(8)
+        slot = self.owner.member(secrets.token_hex(8))
+        owners = self.owner.key_prefix
         try:
-            live = await self._claim(keys=[self._key(user_id)], args=[slot, self.ttl, self.cap])
+            live = await self._claim(
+                keys=[self._key(user_id)], args=[slot, self.ttl, self.cap, owners]
+            )
         except (RedisError, OSError):
             logger.warning("connection cap unavailable (redis); connection admitted", exc_info=True)
         else:
@@ -151,7 +227,9 @@ class RedisSlotStore(SlotStore):
                 async with self.client.pipeline(transaction=False) as pipe:
                     for slot, user_id in held:
                         await self._claim(
-                            keys=[self._key(user_id)], args=[slot, self.ttl, 0], client=pipe
+                            keys=[self._key(user_id)],
+                            args=[slot, self.ttl, 0, self.owner.key_prefix],
+                            client=pipe,
                         )
                     await pipe.execute()
                 # A slot released while the refresh was in flight may have been re-added.
