@@ -64,12 +64,19 @@ class BusUnavailable(Exception):
 
 
 class HistoryGone(Exception):
-    """Events after the requested id are no longer retained (or the id is unknown)."""
+    """Events after the requested id are no longer retained (or the id is unknown).
 
-    def __init__(self, last_id: str, tip: str) -> None:
+    `resume_from` is where what the stream still holds is complete: its start ("0-0") when it
+    never trimmed anything (it restarted empty since that id was issued: every event of its new
+    life is still there and is delivered after the reset), else its tip (what was trimmed the
+    client reloads; replaying thousands of retained events on top would add nothing).
+    """
+
+    def __init__(self, last_id: str, tip: str, resume_from: str | None = None) -> None:
         super().__init__(f"history after {last_id} is gone; the stream is now at {tip}")
         self.last_id = last_id
         self.tip = tip
+        self.resume_from = tip if resume_from is None else resume_from
 
 
 @dataclass(frozen=True)

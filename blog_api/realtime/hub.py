@@ -137,9 +137,12 @@ class Subscription:
         try:
             page = await self.hub.bus.read_since(self._replay_from, limit=REPLAY_PAGE)
         except HistoryGone as gone:
-            self._replay_from = None
-            self._cursor = parse_id(gone.tip)
-            self._pending.append(Reset(gone.tip, "history_gone"))
+            # Reload (the reset), then whatever the stream still holds after the resume point:
+            # after a Redis restart, every event of the new stream.
+            resume = gone.resume_from
+            self._replay_from = resume if resume != gone.tip else None
+            self._cursor = parse_id(resume)
+            self._pending.append(Reset(resume, "history_gone"))
             return
         self._replay_from = page[-1].id if len(page) == REPLAY_PAGE else None
         self._pending.extend(e for e in page if self._safe_accept(e))

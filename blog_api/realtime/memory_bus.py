@@ -76,7 +76,9 @@ class MemoryBus(EventBus):
             # this process started, so whatever followed it is gone (same rule as `RedisBus`).
             lost = bool(self._entries) and (0, 0) < wanted < parse_id(self._entries[0].id)
         if wanted > self._last or lost:
-            raise HistoryGone(normalize_id(last_id), f"{self._last[0]}-{self._last[1]}")
+            tip = f"{self._last[0]}-{self._last[1]}"
+            complete_from = ZERO_ID if self._trimmed_upto is None else tip
+            raise HistoryGone(normalize_id(last_id), tip, complete_from)
         return wanted
 
     async def read_since(self, last_id: str, *, limit: int = 500) -> list[Event]:
@@ -99,7 +101,7 @@ class MemoryBus(EventBus):
             try:
                 batch = await self.read_since(cursor)
             except HistoryGone as gone:
-                cursor = gone.tip
+                cursor = gone.resume_from
                 yield StreamReset(tip=cursor, reason="history_gone")
                 continue
             for event in batch:

@@ -173,18 +173,19 @@ class RedisBus(EventBus):
                 raise HistoryGone(normalize_id(last_id), ZERO_ID)
             return
         tip = str(info["last-generated-id"])
+        trimmed = int(info.get("entries-added", info["length"])) > int(info["length"])
+        complete_from = tip if trimmed else ZERO_ID
         if wanted > parse_id(tip):
-            raise HistoryGone(normalize_id(last_id), tip)
+            raise HistoryGone(normalize_id(last_id), tip, complete_from)
         # A reader before the first retained entry has possibly missed something: once anything
         # was trimmed (trimming is approximate and Redis does not record the newest trimmed id),
         # and also when nothing was, since then only an earlier life of the stream can have issued
         # that id (Redis restarted empty): its newer ids do not prove the gap is empty. "0-0", the
         # start of a stream, is the one id before the first entry an untrimmed stream covers.
-        trimmed = int(info.get("entries-added", info["length"])) > int(info["length"])
         first = info.get("first-entry")
         first_id = parse_id(first[0]) if first else parse_id(tip)
         if wanted < first_id and (trimmed or wanted != (0, 0)):
-            raise HistoryGone(normalize_id(last_id), tip)
+            raise HistoryGone(normalize_id(last_id), tip, complete_from)
 
     async def read_since(self, last_id: str, *, limit: int = 500) -> list[Event]:
         try:
@@ -247,7 +248,7 @@ class RedisBus(EventBus):
                                 try:
                                     self._check_retained(await self._info(reader), cursor)
                                 except HistoryGone as gone:
-                                    cursor = gone.tip
+                                    cursor = gone.resume_from
                                     yield StreamReset(tip=cursor, reason="history_gone")
                             epoch = current
                     response: Any = await reader.xread(

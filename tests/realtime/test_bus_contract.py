@@ -105,6 +105,8 @@ async def test_trimmed_history_is_reported_gone(bus: EventBus) -> None:
     with pytest.raises(HistoryGone) as gone:
         await bus.read_since(ids[0])
     assert gone.value.tip == ids[-1]
+    # What was trimmed is reloaded by the client: it goes on from the tip.
+    assert gone.value.resume_from == ids[-1]
     # Recent history is still there.
     assert [e.id for e in await bus.read_since(ids[-3])] == ids[-2:]
 
@@ -134,8 +136,10 @@ async def test_id_from_before_the_stream_was_wiped_is_reported_gone(bus: EventBu
     fresh = await wiped(bus)
     await asyncio.sleep(0.005)  # a real restart takes longer than a millisecond
     await publish(fresh, 3)
-    with pytest.raises(HistoryGone):
+    with pytest.raises(HistoryGone) as gone:
         await fresh.read_since(seen)
+    # Everything of the new life is still there: the reset resumes from its start.
+    assert gone.value.resume_from == ZERO_ID
     # The start of a stream that never trimmed anything still replays it all.
     assert [e.data["n"] for e in await fresh.read_since(ZERO_ID)] == [3]
 

@@ -51,3 +51,8 @@ async def test_resume_from_before_redis_lost_its_data_yields_reset(
     msg = await resumed.next_event()
     assert msg.event == "reset"
     assert msg.data["reason"] == "history_gone"
+    # What the new stream holds still arrives after the reset: the client reloads what was
+    # lost with Redis, and misses nothing published since.
+    after = await resumed.next_event()
+    assert after.event == "blog.submitted"
+    assert after.data["data"]["title"] == "after the restart"
