@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from typing import Annotated, Any
 
@@ -11,6 +12,19 @@ from pydantic import BeforeValidator, Field, Strict
 # Ids are 32-bit in the database; bounding them here turns an absurd id into a 422, not a 500.
 MAX_ID = 2_147_483_647
 IdPath = Annotated[int, Path(ge=1, le=MAX_ID, description="Numeric id.")]
+
+
+# `str.isdigit()` is true for "²" (which `int()` then refuses) and `int()` reads Arabic-Indic,
+# fullwidth and other Unicode digits, signs, spaces and underscores: `int("٢") == 2`. An id or a
+# number taken from an untrusted string (token subject, header, path piece) is ASCII digits only.
+_ASCII_DIGITS = re.compile(r"[0-9]+")
+
+
+def ascii_int(text: str, *, max_digits: int = 20) -> int | None:
+    """The value of `text` if it is 1 to `max_digits` ASCII digits, else None."""
+    if len(text) > max_digits or not _ASCII_DIGITS.fullmatch(text):
+        return None
+    return int(text)
 
 
 def integral_number(value: object) -> object:

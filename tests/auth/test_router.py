@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 
+import pytest
 from httpx import AsyncClient
 from joserfc import jwt
 from joserfc.jwk import OctKey
@@ -334,3 +335,24 @@ async def test_password_hash_is_upgraded_on_login_when_parameters_change(
     stored = (await User.get(email="ada@example.com")).password_hash
     assert "m=1024" in stored
     assert stored.startswith("$argon2id$")
+
+
+def _arabic_indic(number: int) -> str:
+    """`12` -> the same number in Arabic-Indic digits (which `int()` reads as 12)."""
+    return "".join(chr(0x0660 + int(digit)) for digit in str(number))
+
+
+@pytest.mark.parametrize("sub", ["\u00b2", "\u00b9", "\uff11", "+1", " 1", "1_0", "1\n"])
+async def test_subject_that_is_not_ascii_digits_is_401(
+    client: AsyncClient, app, user: Actor, sub: str
+) -> None:
+    # `str.isdigit()` is true for "²" (int() then raises: a 500) and `int()` accepts fullwidth
+    # digits, signs, spaces and underscores: only ASCII digits name a user.
+    await _assert_rejected(client, _forge(app, sub=sub))
+
+
+async def test_subject_in_arabic_indic_digits_does_not_name_the_user(
+    client: AsyncClient, app, user: Actor, other_user: Actor
+) -> None:
+    # int("٢") == 2: without the ASCII check this token would act as `other_user`.
+    await _assert_rejected(client, _forge(app, sub=_arabic_indic(other_user.id)))

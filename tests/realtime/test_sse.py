@@ -164,6 +164,18 @@ async def test_malformed_last_event_id_is_422(client: AsyncClient, user: Actor, 
     assert resp.json()["title"] == "Invalid event id"
 
 
+@pytest.mark.parametrize("bad", ["\u0661\u0667" + "\u0660" * 11 + "-\u0660", "\uff11-0"])
+async def test_last_event_id_of_non_ascii_digits_is_422(
+    client: AsyncClient, user: Actor, bad: str
+) -> None:
+    # Python's `\d` and `int()` read Arabic-Indic and fullwidth digits; a stream id is ASCII.
+    resp = await client.get(
+        "/api/notifications/sse", headers=user.headers, params={"last_event_id": bad}
+    )
+    assert resp.status_code == 422
+    assert resp.json()["title"] == "Invalid event id"
+
+
 async def test_disconnect_frees_the_subscription(open_sse, app: FastAPI, user: Actor) -> None:
     hub = app.state.realtime.hub
     sse = await open_sse(headers=user.headers)
