@@ -217,6 +217,22 @@ async def test_ticket_opens_the_stream_once(open_sse, client: AsyncClient, user:
     assert again.status_code == 401
 
 
+async def test_ticket_sent_beside_a_bearer_token_is_spent(
+    open_sse, client: AsyncClient, user: Actor
+) -> None:
+    # The bearer token authenticates; the ticket in the same URL must not stay usable (it is
+    # in the URL, so in logs and history: single use means used by this request).
+    resp = await client.post(
+        "/api/notifications/ticket", json={"purpose": "sse"}, headers=user.headers
+    )
+    ticket = resp.json()["ticket"]
+    sse = await open_sse(headers=user.headers, params={"ticket": ticket})
+    assert sse.response.status_code == 200
+    assert (await sse.next_event()).event == "ready"
+    again = await open_sse(params={"ticket": ticket})
+    assert again.response.status_code == 401
+
+
 async def test_ws_ticket_is_refused_for_sse(client: AsyncClient, user: Actor) -> None:
     resp = await client.post(
         "/api/notifications/ticket", json={"purpose": "ws"}, headers=user.headers
