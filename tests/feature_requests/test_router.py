@@ -203,6 +203,15 @@ async def test_invalid_create_is_422(client: AsyncClient, user: Actor, body: dic
     assert resp.headers["content-type"].startswith("application/problem+json")
 
 
+@pytest.mark.parametrize("title", ["\u200b\u200b\u200b\u200b", "Dark \u202emode\u202c"])
+async def test_invisible_or_bidi_title_is_422(client: AsyncClient, user: Actor, title: str) -> None:
+    resp = await client.post(
+        URL, json={"title": title, "description": "Easier."}, headers=user.headers
+    )
+    assert resp.status_code == 422, resp.text
+    assert resp.json()["errors"][0]["loc"] == ["body", "title"]
+
+
 # --- edits and triage --------------------------------------------------------------------------
 
 
