@@ -111,6 +111,49 @@ async def test_a_password_containing_the_username_is_refused_on_the_password_fie
     assert "must not contain the username" in error["msg"]
 
 
+@pytest.mark.parametrize("common", ["Password1234", "password1234", "QWERTY123456", "123456789abc"])
+async def test_a_common_password_is_refused_on_the_password_field(
+    client: AsyncClient, common: str
+) -> None:
+    # In the breached-password list zxcvbn ships (compared ignoring case): long enough and mixed,
+    # yet among the first guesses of any attacker.
+    resp = await client.post("/api/auth/register", json={**REGISTER, "password": common})
+    assert resp.status_code == 422, resp.text
+    (error,) = resp.json()["errors"]
+    assert error["loc"] == ["body", "password"]
+    assert "too common" in error["msg"]
+
+
+@pytest.mark.parametrize(
+    "password",
+    [
+        "\u043f\u0430\u0440\u043e\u043b\u044c123456",  # Cyrillic letters and digits
+        "\u03ba\u03c9\u03b4\u03b9\u03ba\u03cc\u03c2 \u03bc\u03bf\u03c5 42!",  # Greek
+        "\u79c1\u306e\u79d8\u5bc6\u306e\u5408\u8a00\u8449\u306f7\u756a\u3067\u3059",  # Japanese
+        "\u0645\u0641\u062a\u0627\u062d-\u0633\u0631\u064a-\u0669\u0669",  # Arabic
+    ],
+)
+async def test_letters_of_any_script_count_as_letters(client: AsyncClient, password: str) -> None:
+    resp = await client.post("/api/auth/register", json={**REGISTER, "password": password})
+    assert resp.status_code == 201, resp.text
+
+
+@pytest.mark.parametrize(
+    "password",
+    [
+        "\u043f\u0430\u0440\u043e\u043b\u044c\u0441\u043b\u043e\u0432\u043e\u0434\u0430",
+        "1234567890!!",
+    ],
+)
+async def test_a_password_of_only_letters_or_no_letter_is_refused(
+    client: AsyncClient, password: str
+) -> None:
+    resp = await client.post("/api/auth/register", json={**REGISTER, "password": password})
+    assert resp.status_code == 422, resp.text
+    (error,) = resp.json()["errors"]
+    assert error["loc"] == ["body", "password"]
+
+
 async def test_register_rejects_bad_email(client: AsyncClient) -> None:
     resp = await client.post("/api/auth/register", json={**REGISTER, "email": "not-an-email"})
     assert resp.status_code == 422
