@@ -97,6 +97,10 @@ class Settings(BaseSettings):
     rate_limit_feature_request: str = "10/hour"
     rate_limit_vote: str = "60/minute"
     trusted_proxies: Annotated[list[str], NoDecode] = Field(default_factory=lambda: ["127.0.0.1"])
+    # `blog-api serve` reached without the proxy: seconds to receive a request's headers, and
+    # the largest request line plus headers in bytes (core/http_protocol.py).
+    http_header_timeout_seconds: float = Field(default=10.0, gt=0, le=300)
+    http_max_header_bytes: int = Field(default=16_384, ge=4096, le=1_048_576)
 
     @field_validator("cors_origins", "trusted_proxies", mode="before")
     @classmethod
