@@ -78,7 +78,14 @@ def serve(
         workers=workers,
         reload=reload,
         loop="uvloop" if _importable("uvloop") else "asyncio",
-        http="httptools" if _importable("httptools") else "h11",
+        # httptools with a header-read timeout and a header size limit (core/http_protocol.py):
+        # stock Uvicorn has neither for httptools. h11 gets the size limit only.
+        http=(
+            "blog_api.core.http_protocol:HeaderLimitedHttpToolsProtocol"
+            if _importable("httptools")
+            else "h11"
+        ),
+        h11_max_incomplete_event_size=settings.http_max_header_bytes,
         # Uvicorn's sans-I/O WebSocket protocol holding less per idle socket (core/ws_protocol.py).
         ws="blog_api.core.ws_protocol:LeanWebSocketProtocol",
         # X-Forwarded-For/-Proto are believed only from TRUSTED_PROXIES (addresses or CIDRs);

@@ -99,9 +99,11 @@ def create_app(settings: Settings | None = None, *, generate_schemas: bool = Fal
         description="Blog platform API: auth, approval workflow, real-time notifications.",
         openapi_tags=OPENAPI_TAGS,
         lifespan=lifespan,
-        # /docs and /redoc are served with local assets by install_docs (core/apidocs.py).
+        # /docs and /redoc are served with local assets by install_docs (core/apidocs.py); all
+        # three (and /openapi.json) only with DOCS_ENABLED (default: development only).
         docs_url=None,
         redoc_url=None,
+        openapi_url="/openapi.json" if settings.docs_enabled else None,
         # NUL characters are refused for every route in one place (422): core/validation.py.
         dependencies=[Depends(refuse_nul_characters)],
         # operationId = endpoint function name (`create_blog`): core/openapi_contract.py.
@@ -126,7 +128,8 @@ def create_app(settings: Settings | None = None, *, generate_schemas: bool = Fal
     install_error_handlers(app)
     for router in ROUTERS:
         app.include_router(router)
-    install_docs(app)
+    if settings.docs_enabled:
+        install_docs(app)
     if settings.environment is Environment.development:
         settings.media_root.mkdir(parents=True, exist_ok=True)
         app.mount(settings.media_url.rstrip("/"), StaticFiles(directory=settings.media_root))

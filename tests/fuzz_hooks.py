@@ -21,7 +21,15 @@ STATE_DEPENDENT = {
     "idempotency-key-reused",
     "invalid-image",
 }
-PASSWORD_RULES = {"password must not contain the username", "password is too repetitive"}
+# Password rules the document can only describe: the username, variety, the common list, and
+# "a letter of any script" (an ECMAScript pattern without the `u` flag cannot name every letter,
+# so the documented pattern is looser than the rule).
+PASSWORD_RULES = {
+    "password must not contain the username",
+    "password is too repetitive",
+    "password is too common: it is in a list of passwords leaked in breaches",
+    "password needs at least one letter and one digit, symbol or space",
+}
 
 
 def _problem(response: Any) -> dict[str, Any]:

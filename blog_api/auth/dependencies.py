@@ -107,3 +107,11 @@ OptionalUser = Annotated[User | None, Depends(get_optional_user)]
 CurrentUser = Annotated[User, Depends(get_current_user)]
 Approver = Annotated[User, Depends(require_role(Role.l1_approver, Role.admin))]
 Admin = Annotated[User, Depends(require_role(Role.admin))]
+
+
+async def user_rate_limit_key(user: CurrentUser) -> str:
+    """Rate-limit key (for `core.ratelimit.rate_limit(..., key=...)`): the authenticated user.
+
+    It lives here, not in core, so core never imports a domain; anonymous callers get 401.
+    """
+    return f"user:{user.id}"

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 
 from tortoise.exceptions import IntegrityError
+from tortoise.expressions import Q
 
 from blog_api.auth.models import RefreshToken
 from blog_api.auth.schemas import RegisterRequest, TokenPair, normalise_email
@@ -47,19 +48,26 @@ def _now() -> datetime:
     return datetime.now(timezone.utc)
 
 
+# One wording for a taken email and a taken username: saying which one exists would let anyone
+# test whether an address has an account here (enumeration).
+ACCOUNT_EXISTS_DETAIL = "an account with this email or username already exists"
+
+
 async def register(data: RegisterRequest, *, settings: Settings, role: Role = Role.user) -> User:
-    """Create an account; email and username are unique regardless of case."""
-    if await User.filter(email=data.email).exists():
-        raise AccountExists("an account with this email already exists")
-    if await User.filter(username__iexact=data.username).exists():
-        raise AccountExists("this username is taken")
+    """Create an account; email and username are unique regardless of case.
+
+    A conflict on either answers the same 409 (one query, one wording), so the answer does not
+    tell which of the two is registered.
+    """
+    if await User.filter(Q(email=data.email) | Q(username__iexact=data.username)).exists():
+        raise AccountExists(ACCOUNT_EXISTS_DETAIL)
     password_hash = await hash_password(data.password, settings.password_hash_profile)
     try:
         return await User.create(
             email=data.email, username=data.username, password_hash=password_hash, role=role
         )
     except IntegrityError as exc:  # a concurrent registration won the race
-        raise AccountExists("an account with this email or username already exists") from exc
+        raise AccountExists(ACCOUNT_EXISTS_DETAIL) from exc
 
 
 async def authenticate(email: str, password: str, *, settings: Settings) -> User:

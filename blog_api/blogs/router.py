@@ -6,7 +6,13 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Response, status
 
-from blog_api.auth.dependencies import Approver, CurrentUser, OptionalUser, SettingsDep
+from blog_api.auth.dependencies import (
+    Approver,
+    CurrentUser,
+    OptionalUser,
+    SettingsDep,
+    user_rate_limit_key,
+)
 from blog_api.blogs import cache as blogs_cache
 from blog_api.blogs import service as blogs_service
 from blog_api.blogs.dependencies import (
@@ -34,7 +40,7 @@ from blog_api.core.config import Settings
 from blog_api.core.errors import problem_responses
 from blog_api.core.idempotency import IdempotencyKeyHeader
 from blog_api.core.pagination import DEFAULT_LIMIT, CursorParam, LimitParam, Page
-from blog_api.core.ratelimit import rate_limit, user_key
+from blog_api.core.ratelimit import rate_limit
 from blog_api.core.types import MAX_ID
 from blog_api.drafts import service as drafts_service
 from blog_api.drafts.dependencies import DraftStoreDep
@@ -104,7 +110,7 @@ async def list_blogs(
     status_code=status.HTTP_201_CREATED,
     response_model=BlogRead,
     summary="Submit a post",
-    dependencies=[Depends(rate_limit("blog_submit", key=user_key))],
+    dependencies=[Depends(rate_limit("blog_submit", key=user_rate_limit_key))],
     responses=problem_responses(400, 401, 413, 422, 429),
 )
 async def create_blog(

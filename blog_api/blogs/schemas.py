@@ -18,7 +18,7 @@ from blog_api.blogs.models import (
     BlogStatus,
     Decision,
 )
-from blog_api.core.types import JsonId, stripped_text
+from blog_api.core.types import JsonId, stripped_text, visible_line
 from blog_api.users.schemas import UserPublic
 
 MAX_TAGS = 10
@@ -56,9 +56,11 @@ Title = Annotated[
     str,
     StringConstraints(strip_whitespace=True, min_length=1, max_length=TITLE_MAX),
     AfterValidator(_no_control_chars),
+    # Something visible, and no bidi embedding/override/isolate controls (core/types.py).
+    AfterValidator(visible_line),
     Field(
         examples=["Hello, world"],
-        json_schema_extra=stripped_text(max_stripped=TITLE_MAX, controls=False),
+        json_schema_extra=stripped_text(max_stripped=TITLE_MAX, controls=False, visible=True),
     ),
 ]
 Content = Annotated[

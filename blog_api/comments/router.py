@@ -10,14 +10,14 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Path, Response, status
 
-from blog_api.auth.dependencies import CurrentUser, OptionalUser
+from blog_api.auth.dependencies import CurrentUser, OptionalUser, user_rate_limit_key
 from blog_api.blogs.dependencies import VisibleBlog
 from blog_api.comments import service as comments_service
 from blog_api.comments.models import Comment
 from blog_api.comments.schemas import CommentCreate, CommentRead, CommentUpdate
 from blog_api.core.errors import problem_responses
 from blog_api.core.pagination import DEFAULT_LIMIT, CursorParam, LimitParam, Page
-from blog_api.core.ratelimit import rate_limit, user_key
+from blog_api.core.ratelimit import rate_limit
 from blog_api.core.types import MAX_ID
 
 router = APIRouter(tags=["comments"])
@@ -51,7 +51,7 @@ async def list_comments(
     status_code=status.HTTP_201_CREATED,
     response_model=CommentRead,
     summary="Comment on a post",
-    dependencies=[Depends(rate_limit("comment", key=user_key))],
+    dependencies=[Depends(rate_limit("comment", key=user_rate_limit_key))],
     responses={
         200: {
             "description": "Retry of an earlier create with the same `client_id`: the first "

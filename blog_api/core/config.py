@@ -61,6 +61,9 @@ class Settings(BaseSettings):
     # JSON lines for log collectors in production; readable lines on a developer's terminal.
     # Unset: chosen by ENVIRONMENT (see `_log_format`).
     log_json: bool = True
+    # `/docs`, `/redoc` and `/openapi.json`. Unset: on in development, off in production (see
+    # `_docs_default` for why).
+    docs_enabled: bool = True
     # Per-worker cache of public answers (core/response_cache.py): entries (0 turns it off)
     # and the most seconds an entry lives when no event dropped it earlier.
     public_cache_entries: int = Field(default=4096, ge=0, le=1_000_000)
@@ -94,6 +97,10 @@ class Settings(BaseSettings):
     rate_limit_feature_request: str = "10/hour"
     rate_limit_vote: str = "60/minute"
     trusted_proxies: Annotated[list[str], NoDecode] = Field(default_factory=lambda: ["127.0.0.1"])
+    # `blog-api serve` reached without the proxy: seconds to receive a request's headers, and
+    # the largest request line plus headers in bytes (core/http_protocol.py).
+    http_header_timeout_seconds: float = Field(default=10.0, gt=0, le=300)
+    http_max_header_bytes: int = Field(default=16_384, ge=4096, le=1_048_576)
 
     @field_validator("cors_origins", "trusted_proxies", mode="before")
     @classmethod
@@ -119,6 +126,17 @@ class Settings(BaseSettings):
         # "address already in use" must not drown among JSON lines on a developer's terminal.
         if "log_json" not in self.model_fields_set:
             self.log_json = self.environment is Environment.production
+        return self
+
+    @model_validator(mode="after")
+    def _docs_default(self) -> Settings:
+        # Off in production unless asked for: the pages are a console for developers, not for
+        # the SPA's users; they list every route (admin ones too) to anyone scanning, and Swagger
+        # UI needs an inline script the site's CSP would otherwise not allow. The document is
+        # not a secret (every route checks its caller), so DOCS_ENABLED=true is a fine choice
+        # for a public API; clients can also take it from a development or staging instance.
+        if "docs_enabled" not in self.model_fields_set:
+            self.docs_enabled = self.environment is Environment.development
         return self
 
     @model_validator(mode="after")

@@ -13,6 +13,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from blog_api.core import requestid
 from blog_api.core.errors import problem_for_path
+from blog_api.core.types import ascii_int
 
 access_logger = logging.getLogger("blog_api.access")
 
@@ -93,8 +94,9 @@ class BodySizeLimitMiddleware:
             await self.app(scope, receive, send)
             return
         limit = self._limit_for(scope)
-        declared = Headers(scope=scope).get("content-length")
-        if declared is not None and declared.isdigit() and int(declared) > limit:
+        raw_length = Headers(scope=scope).get("content-length")
+        declared = ascii_int(raw_length) if raw_length is not None else None
+        if declared is not None and declared > limit:
             await _send_413(scope, send, limit)
             return
         received = 0

@@ -3,19 +3,21 @@
 How to use it (comments, media and blogs wire their own routes the same way)::
 
     from fastapi import Depends
-    from blog_api.core.ratelimit import rate_limit, user_key
+    from blog_api.auth.dependencies import user_rate_limit_key
+    from blog_api.core.ratelimit import rate_limit
 
-    @router.post("", dependencies=[Depends(rate_limit("comment", key=user_key))], ...)
+    @router.post("", dependencies=[Depends(rate_limit("comment", key=user_rate_limit_key))], ...)
 
 - `name` selects the limit: the setting `RATE_LIMIT_<NAME>` (`login`, `register`, `refresh`,
   `blog_submit`, `comment`, `upload`, `feature_request`, `vote`), in the `limits` notation
   (`"10/minute;100/hour"`: every limit in the list must hold). An unknown name fails when the route
   module is imported, a malformed value when the app is built, never in the middle of a request.
 - `key` is a FastAPI dependency returning the string the counter is kept for. `client_ip_key`
-  (the default) counts per client address; `user_key` per authenticated user (it depends on
-  `CurrentUser`, so it also answers 401 for anonymous callers); any other dependency works, e.g.
-  the login route counts per submitted email as well. Keys are namespaced by the limit name, so
-  the same key under two limits never shares a counter.
+  (the default) counts per client address; `blog_api.auth.dependencies.user_rate_limit_key`
+  per authenticated user (it depends on `CurrentUser`, so it also answers 401 for anonymous
+  callers); any other dependency works, e.g. the login route counts per submitted email as well.
+  Core knows no domain: the per-user key lives in `auth` and is passed in here. Keys are
+  namespaced by the limit name, so the same key under two limits never shares a counter.
 - Over the limit the request gets 429 problem+json with `Retry-After` (whole seconds until a slot
   frees up). List 429 in the route's `responses=problem_responses(...)`.
 - For WebSocket messages (no dependency per message) call
@@ -53,7 +55,6 @@ from limits.aio.strategies import MovingWindowRateLimiter
 from limits.errors import StorageError
 from limits.storage import storage_from_string
 
-from blog_api.auth.dependencies import CurrentUser
 from blog_api.core.config import Settings
 from blog_api.core.errors import TooManyRequests
 
@@ -259,11 +260,6 @@ def client_ip(request: Request) -> str:
 async def client_ip_key(request: Request) -> str:
     """Rate-limit key: the client address."""
     return "ip:" + client_ip(request)
-
-
-async def user_key(user: CurrentUser) -> str:
-    """Rate-limit key: the authenticated user (401 for anonymous callers)."""
-    return f"user:{user.id}"
 
 
 KeyDependency = Callable[..., Any]

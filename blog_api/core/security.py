@@ -18,6 +18,8 @@ from joserfc.errors import JoseError
 from joserfc.jwk import OctKey
 from joserfc.jwt import JWTClaimsRegistry
 
+from blog_api.core.types import ascii_int
+
 JWT_ALGORITHM = "HS256"
 ROLES = ("user", "l1_approver", "admin")
 
@@ -139,10 +141,11 @@ class TokenService:
             raise TokenError(f"invalid claims: {exc}") from exc
         claims = decoded.claims
         sub = claims.get("sub")
-        if not isinstance(sub, str) or not sub.isdigit():
+        user_id = ascii_int(sub) if isinstance(sub, str) else None
+        if user_id is None:
             raise TokenError("subject is not a user id")
         return AccessClaims(
-            user_id=int(sub),
+            user_id=user_id,
             role=str(claims["role"]),
             jti=str(claims["jti"]),
             expires_at=int(claims["exp"]),

@@ -6,10 +6,10 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Response, status
 
-from blog_api.auth.dependencies import CurrentUser
+from blog_api.auth.dependencies import CurrentUser, user_rate_limit_key
 from blog_api.core.errors import problem_responses
 from blog_api.core.pagination import DEFAULT_LIMIT, CursorParam, LimitParam, Page
-from blog_api.core.ratelimit import rate_limit, user_key
+from blog_api.core.ratelimit import rate_limit
 from blog_api.feature_requests import service as fr_service
 from blog_api.feature_requests.dependencies import TargetRequest
 from blog_api.feature_requests.models import FeatureRequestStatus
@@ -51,7 +51,7 @@ async def list_feature_requests(
     status_code=status.HTTP_201_CREATED,
     response_model=FeatureRequestRead,
     summary="Ask for a feature",
-    dependencies=[Depends(rate_limit("feature_request", key=user_key))],
+    dependencies=[Depends(rate_limit("feature_request", key=user_rate_limit_key))],
     responses=problem_responses(400, 401, 409, 413, 422, 429),
 )
 async def create_feature_request(
@@ -92,7 +92,7 @@ async def update_feature_request(
     "/{feature_request_id}/vote",
     response_model=FeatureRequestRead,
     summary="Vote for a feature request",
-    dependencies=[Depends(rate_limit("vote", key=user_key))],
+    dependencies=[Depends(rate_limit("vote", key=user_rate_limit_key))],
     responses=problem_responses(401, 404, 409, 422, 429),
 )
 async def vote(fr: TargetRequest, voter: CurrentUser) -> FeatureRequestRead:
@@ -105,7 +105,7 @@ async def vote(fr: TargetRequest, voter: CurrentUser) -> FeatureRequestRead:
     "/{feature_request_id}/vote",
     response_model=FeatureRequestRead,
     summary="Withdraw your vote",
-    dependencies=[Depends(rate_limit("vote", key=user_key))],
+    dependencies=[Depends(rate_limit("vote", key=user_rate_limit_key))],
     responses=problem_responses(401, 404, 422, 429),
 )
 async def unvote(fr: TargetRequest, voter: CurrentUser) -> FeatureRequestRead:

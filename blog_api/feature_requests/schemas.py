@@ -7,9 +7,16 @@ from datetime import datetime
 from enum import Enum
 from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    model_validator,
+)
 
-from blog_api.core.types import stripped_text
+from blog_api.core.types import stripped_text, visible_line
 from blog_api.feature_requests.models import (
     DESCRIPTION_MAX,
     RESPONSE_MAX,
@@ -22,9 +29,10 @@ from blog_api.users.schemas import UserPublic
 Title = Annotated[
     str,
     StringConstraints(strip_whitespace=True, min_length=3, max_length=TITLE_MAX),
+    AfterValidator(visible_line),
     Field(
         examples=["Dark mode for the editor"],
-        json_schema_extra=stripped_text(min_stripped=3, max_stripped=TITLE_MAX),
+        json_schema_extra=stripped_text(min_stripped=3, max_stripped=TITLE_MAX, visible=True),
     ),
 ]
 Description = Annotated[

@@ -6,10 +6,10 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, File, Response, UploadFile, status
 
-from blog_api.auth.dependencies import CurrentUser, SettingsDep
+from blog_api.auth.dependencies import CurrentUser, SettingsDep, user_rate_limit_key
 from blog_api.core.errors import problem_responses
 from blog_api.core.pagination import DEFAULT_LIMIT, CursorParam, LimitParam, Page
-from blog_api.core.ratelimit import rate_limit, user_key
+from blog_api.core.ratelimit import rate_limit
 from blog_api.media import service as media_service
 from blog_api.media.dependencies import VisibleImage
 from blog_api.media.schemas import ImageRead
@@ -23,7 +23,7 @@ router = APIRouter(prefix="/api/media", tags=["media"])
     response_model=ImageRead,
     summary="Upload an image",
     # Counted per user before the image is decoded, so a flood of uploads costs no image work.
-    dependencies=[Depends(rate_limit("upload", key=user_key))],
+    dependencies=[Depends(rate_limit("upload", key=user_rate_limit_key))],
     responses=problem_responses(400, 401, 413, 415, 422, 429, 503),
 )
 async def upload_image(

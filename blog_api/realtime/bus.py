@@ -54,7 +54,9 @@ from blog_api.realtime.events import Event
 ZERO_ID = "0-0"
 # Longest id a client may send: two 20-digit integers and a dash.
 MAX_ID_LENGTH = 41
-ID_PATTERN = re.compile(r"^\d{1,20}(-\d{1,20})?$")
+# ASCII digits and `fullmatch`: Python's `\d` also matches Arabic-Indic or fullwidth digits (which
+# `int()` then reads), and `$` matches before a trailing newline.
+ID_PATTERN = re.compile(r"[0-9]{1,20}(?:-[0-9]{1,20})?")
 # How long `publish(dedupe_key=...)` remembers a key; far longer than any relay retry.
 DEDUPE_TTL_SECONDS = 24 * 3600
 
@@ -95,7 +97,7 @@ def parse_id(stream_id: str) -> tuple[int, int]:
 
 def is_valid_id(value: str) -> bool:
     """Whether `value` looks like a stream id (what a client may send as Last-Event-ID)."""
-    return len(value) <= MAX_ID_LENGTH and ID_PATTERN.match(value) is not None
+    return len(value) <= MAX_ID_LENGTH and ID_PATTERN.fullmatch(value) is not None
 
 
 def normalize_id(value: str) -> str:

@@ -3,6 +3,7 @@
 - `RealtimeDep`, `HubDep`, `TicketsDep`, `SseSlotsDep`: the running app's services.
 - `authenticate_ticket(tickets, ticket, purpose=...)`: the user a ticket was issued to (for a
   WebSocket handler, which has no `Request`: pass `websocket.app.state.realtime.tickets`).
+- `spend_ticket(tickets, ticket, purpose=...)`: spend a ticket sent beside a bearer token.
 - `SseUser`: the caller of the SSE stream, by `Authorization: Bearer` or `?ticket=`.
 - `LastEventId`: `Last-Event-ID` header or `?last_event_id=`, validated.
 """
@@ -68,6 +69,17 @@ async def authenticate_ticket(tickets: TicketStore, ticket: str, *, purpose: Pur
     return user
 
 
+async def spend_ticket(tickets: TicketStore, ticket: str, *, purpose: Purpose) -> None:
+    """Spend a ticket sent beside a bearer token (which authenticates); 503 if Redis is down.
+
+    Failing closed: a ticket is never left usable behind a request that carried it.
+    """
+    try:
+        await tickets.redeem(ticket, purpose=purpose)
+    except BusUnavailable as exc:
+        raise ServiceUnavailable("real-time service unavailable; retry shortly") from exc
+
+
 async def get_sse_user(
     request: Request,
     tickets: TicketsDep,
@@ -81,8 +93,15 @@ async def get_sse_user(
         ),
     ] = None,
 ) -> User:
-    """The stream's caller: a bearer token wins; otherwise a ticket; otherwise 401."""
+    """The stream's caller: a bearer token wins; otherwise a ticket; otherwise 401.
+
+    A ticket sent beside a bearer token is spent all the same: single use means the first
+    request that carries it, whatever else that request carries (a URL with a live ticket ends up
+    in logs and history).
+    """
     if token:
+        if ticket:
+            await spend_ticket(tickets, ticket, purpose="sse")
         user = await user_from_access_token(token, request.app.state.tokens)
     elif ticket:
         user = await authenticate_ticket(tickets, ticket, purpose="sse")

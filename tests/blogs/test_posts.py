@@ -73,6 +73,76 @@ async def test_invalid_input_is_422(client: AsyncClient, user: Actor, body: dict
     assert resp.status_code == 422, resp.text
 
 
+# Titles that render as nothing: zero-width space, word joiner, BOM, soft hyphen, Hangul filler,
+# braille blank, variation selector, tag characters, around or between ordinary whitespace.
+INVISIBLE_TITLES = [
+    "\u200b",
+    "\u200b\u200c\u200d",
+    " \u2060 \ufeff ",
+    "\u00ad\u3164\u2800",
+    "\u3000\u200b\u3000",
+    "\ufe0f\u034f",
+    "\U000e0041\U000e0020",
+]
+# Bidi embedding, override and isolate controls: they reorder the text around them when the
+# title is shown (a "Trojan Source" style spoof), so they are refused, not stored.
+BIDI_TITLES = [
+    "Invoice \u202egnp.exe",
+    "\u202aLeft\u202c",
+    "\u202bRight\u202c",
+    "\u202dforced\u202c",
+    "\u2066isolate\u2069",
+    "\u2067rtl\u2069",
+    "\u2068first strong\u2069",
+]
+
+
+@pytest.mark.parametrize("title", INVISIBLE_TITLES)
+async def test_title_of_only_invisible_characters_is_422(
+    client: AsyncClient, user: Actor, title: str
+) -> None:
+    resp = await client.post(
+        "/api/blogs", json={"title": title, "content": "x"}, headers=user.headers
+    )
+    assert resp.status_code == 422, resp.text
+    [error] = resp.json()["errors"]
+    assert error["loc"] == ["body", "title"]
+    assert "visible" in error["msg"]
+
+
+@pytest.mark.parametrize("title", BIDI_TITLES)
+async def test_title_with_bidi_controls_is_422(
+    client: AsyncClient, user: Actor, title: str
+) -> None:
+    resp = await client.post(
+        "/api/blogs", json={"title": title, "content": "x"}, headers=user.headers
+    )
+    assert resp.status_code == 422, resp.text
+    [error] = resp.json()["errors"]
+    assert error["loc"] == ["body", "title"]
+    assert "bidirectional" in error["msg"]
+
+
+@pytest.mark.parametrize(
+    "title",
+    [
+        "\u05e9\u05dc\u05d5\u05dd world",  # Hebrew and Latin, no controls needed
+        "\u0645\u0631\u062d\u0628\u0627\u200f!",  # Arabic with a right-to-left mark
+        "Zero\u200bwidth inside is kept",
+        "\U0001f600",  # one emoji is visible
+        "caf\u00e9 \u2014 \u65e5\u672c",
+    ],
+)
+async def test_visible_titles_in_any_script_are_accepted(
+    client: AsyncClient, user: Actor, title: str
+) -> None:
+    resp = await client.post(
+        "/api/blogs", json={"title": title, "content": "x"}, headers=user.headers
+    )
+    assert resp.status_code == 201, resp.text
+    assert resp.json()["title"] == title
+
+
 async def test_a_tag_without_letters_or_digits_is_dropped(client: AsyncClient, user: Actor) -> None:
     # Like a duplicate: which characters survive slugify is not something the OpenAPI document
     # can state, so refusing it made schema-valid requests fail (schemathesis).
@@ -316,3 +386,17 @@ async def test_get_by_slug_follows_visibility(
 async def test_malformed_slug_is_422(client: AsyncClient) -> None:
     assert (await client.get("/api/blogs/by-slug/Not_A_Slug")).status_code == 422
     assert (await client.get(f"/api/blogs/by-slug/{'a' * 221}")).status_code == 422
+
+
+async def test_documented_title_pattern_agrees_with_the_rule(client: AsyncClient) -> None:
+    import re
+
+    spec = (await client.get("/openapi.json")).json()
+    pattern = re.compile(
+        spec["components"]["schemas"]["BlogCreate"]["properties"]["title"]["pattern"]
+    )
+    # The astral tag characters are the one case the ECMAScript pattern cannot name.
+    for title in INVISIBLE_TITLES[:-1] + BIDI_TITLES:
+        assert not pattern.search(title), title
+    for title in ["Hello", " \u200bHi ", "\u05e9\u05dc\u05d5\u05dd", "\U0001f600"]:
+        assert pattern.search(title), title

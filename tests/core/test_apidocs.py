@@ -82,3 +82,12 @@ async def test_swagger_oauth2_redirect_page_is_served(client: AsyncClient) -> No
 
     assert response.status_code == 200
     assert "oauth2" in response.text.lower()
+
+
+DOCS_PATHS = ["/docs", "/docs/oauth2-redirect", "/redoc", "/openapi.json"]
+
+
+@pytest.mark.parametrize("path", DOCS_PATHS)
+async def test_docs_are_served_when_enabled(client: AsyncClient, path: str) -> None:
+    # The test settings are development ones, where DOCS_ENABLED defaults to true.
+    assert (await client.get(path)).status_code == 200

@@ -66,3 +66,15 @@ def test_development_allows_sqlite_and_generated_secret(tmp_path, monkeypatch) -
 def test_csv_lists_are_split() -> None:
     settings = Settings(_env_file=None, cors_origins="https://a.example, https://b.example")
     assert settings.cors_origins == ["https://a.example", "https://b.example"]
+
+
+def test_docs_are_on_by_default_in_development() -> None:
+    assert Settings(_env_file=None, environment="development").docs_enabled is True
+
+
+def test_docs_are_off_by_default_in_production() -> None:
+    assert prod().docs_enabled is False
+
+
+def test_docs_can_be_turned_on_in_production() -> None:
+    assert prod(docs_enabled="true").docs_enabled is True

@@ -154,3 +154,36 @@ async def test_one_wording_for_a_body_that_is_not_json(client: AsyncClient, user
     errors = [r.json()["errors"] for r in answers]
     assert errors[0] == errors[1] == errors[2]
     assert errors[0][0]["msg"].startswith("body is not valid JSON: ")
+
+
+async def test_content_length_of_non_ascii_digits_is_not_a_500() -> None:
+    # Header values are latin-1: "²" (0xB2) passes `str.isdigit()` and then breaks `int()`.
+    # The body limit must treat it as no usable length (and let the body count decide).
+    from blog_api.core.middleware import BodySizeLimitMiddleware
+
+    seen: list[int] = []
+
+    async def endpoint(scope, receive, send) -> None:
+        message = await receive()
+        seen.append(len(message["body"]))
+        await send({"type": "http.response.start", "status": 204, "headers": []})
+        await send({"type": "http.response.body", "body": b""})
+
+    async def receive():
+        return {"type": "http.request", "body": b"{}", "more_body": False}
+
+    sent: list[dict] = []
+
+    async def send(message) -> None:
+        sent.append(message)
+
+    middleware = BodySizeLimitMiddleware(endpoint, max_body_bytes=100, max_upload_bytes=100)
+    scope = {
+        "type": "http",
+        "method": "POST",
+        "path": "/",
+        "headers": [(b"content-length", "²".encode("latin-1"))],
+    }
+    await middleware(scope, receive, send)
+    assert sent[0]["status"] == 204
+    assert seen == [2]

@@ -29,6 +29,19 @@ async def create(client: AsyncClient, actor: Actor, title: str = "Dark mode", **
 # --- role matrix ---------------------------------------------------------------------------
 
 
+@pytest.mark.parametrize(
+    "body", [{"status": "approved"}, {"status": None}, {"vote_count": 99}, {"author_id": 1}]
+)
+async def test_author_sending_an_invalid_or_unknown_field_is_422(
+    client: AsyncClient, user: Actor, body: dict
+) -> None:
+    # What README promises: the body is validated before the caller's rights are checked, so a
+    # value no one may send is 422 (while a valid `status` from the author is 403, above).
+    fr = await create(client, user)
+    resp = await client.patch(f"{URL}/{fr['id']}", json=body, headers=user.headers)
+    assert resp.status_code == 422, body
+
+
 @pytest.mark.parametrize("role", ROLES)
 async def test_list_role_matrix(client: AsyncClient, actors: dict, role: str) -> None:
     expected = 401 if role == "anonymous" else 200
@@ -188,6 +201,15 @@ async def test_invalid_create_is_422(client: AsyncClient, user: Actor, body: dic
     resp = await client.post(URL, json=body, headers=user.headers)
     assert resp.status_code == 422
     assert resp.headers["content-type"].startswith("application/problem+json")
+
+
+@pytest.mark.parametrize("title", ["\u200b\u200b\u200b\u200b", "Dark \u202emode\u202c"])
+async def test_invisible_or_bidi_title_is_422(client: AsyncClient, user: Actor, title: str) -> None:
+    resp = await client.post(
+        URL, json={"title": title, "description": "Easier."}, headers=user.headers
+    )
+    assert resp.status_code == 422, resp.text
+    assert resp.json()["errors"][0]["loc"] == ["body", "title"]
 
 
 # --- edits and triage --------------------------------------------------------------------------

@@ -164,6 +164,18 @@ async def test_malformed_last_event_id_is_422(client: AsyncClient, user: Actor, 
     assert resp.json()["title"] == "Invalid event id"
 
 
+@pytest.mark.parametrize("bad", ["\u0661\u0667" + "\u0660" * 11 + "-\u0660", "\uff11-0"])
+async def test_last_event_id_of_non_ascii_digits_is_422(
+    client: AsyncClient, user: Actor, bad: str
+) -> None:
+    # Python's `\d` and `int()` read Arabic-Indic and fullwidth digits; a stream id is ASCII.
+    resp = await client.get(
+        "/api/notifications/sse", headers=user.headers, params={"last_event_id": bad}
+    )
+    assert resp.status_code == 422
+    assert resp.json()["title"] == "Invalid event id"
+
+
 async def test_disconnect_frees_the_subscription(open_sse, app: FastAPI, user: Actor) -> None:
     hub = app.state.realtime.hub
     sse = await open_sse(headers=user.headers)
@@ -203,6 +215,22 @@ async def test_ticket_opens_the_stream_once(open_sse, client: AsyncClient, user:
     assert (await sse.next_event()).event == "ready"
     again = await client.get("/api/notifications/sse", params={"ticket": ticket})
     assert again.status_code == 401
+
+
+async def test_ticket_sent_beside_a_bearer_token_is_spent(
+    open_sse, client: AsyncClient, user: Actor
+) -> None:
+    # The bearer token authenticates; the ticket in the same URL must not stay usable (it is
+    # in the URL, so in logs and history: single use means used by this request).
+    resp = await client.post(
+        "/api/notifications/ticket", json={"purpose": "sse"}, headers=user.headers
+    )
+    ticket = resp.json()["ticket"]
+    sse = await open_sse(headers=user.headers, params={"ticket": ticket})
+    assert sse.response.status_code == 200
+    assert (await sse.next_event()).event == "ready"
+    again = await open_sse(params={"ticket": ticket})
+    assert again.response.status_code == 401
 
 
 async def test_ws_ticket_is_refused_for_sse(client: AsyncClient, user: Actor) -> None:

@@ -1,0 +1,458 @@
+"""Authorization matrix: every route of the app, every kind of caller, proved through HTTP.
+
+The table below has one row per route (method and path, WebSocket paths and static mounts
+included), and `test_every_route_has_exactly_one_row` compares it with the app's own route
+table: a new route without a row, or a row for a route that no longer exists, fails.
+
+Each row names a scenario (the state the route acts on, built fresh for every caller so that
+one caller's success cannot change what the next one sees) and the status each caller gets:
+
+- `anonymous`: no credentials;
+- `owner`: the `user` who created the resource in the scenario (for a route without a resource,
+  just a user; for `/api/users/{user_id}`, that user themself);
+- `other`: another `user`;
+- `approver`: an `l1_approver`; `admin`: an `admin` (neither owns anything here).
+
+404 where the resource exists but is not the caller's to see is deliberate (existence is not
+revealed); 403 where the caller may see it but not act on it. WebSocket rows say 101 for an
+accepted socket and the close code otherwise; the SSE stream and the WebSocket are opened on a
+live in-process server (their responses never end).
+"""
+
+from __future__ import annotations
+
+import re
+import uuid
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
+from typing import Any
+
+import httpx
+import pytest
+from fastapi import FastAPI
+from fastapi.routing import iter_route_contexts
+from httpx import AsyncClient
+from starlette.routing import Mount, WebSocketRoute
+from websockets.exceptions import InvalidStatus
+
+from tests.comments.wsclient import serve_in_process, ws_connect
+from tests.conftest import PASSWORD, Actor, auth
+from tests.media.images import image_bytes
+
+ROLES = ("anonymous", "owner", "other", "approver", "admin")
+WS_ACCEPTED = 101
+
+
+@dataclass(frozen=True)
+class Expect:
+    """Statuses for anonymous, owner, other, approver, admin (in that order)."""
+
+    anonymous: int
+    owner: int
+    other: int
+    approver: int
+    admin: int
+
+    def of(self, role: str) -> int:
+        return int(getattr(self, role))
+
+
+def every(status: int) -> Expect:
+    return Expect(status, status, status, status, status)
+
+
+def users(status: int) -> Expect:
+    """Any authenticated caller gets `status`; anonymous 401."""
+    return Expect(401, status, status, status, status)
+
+
+@dataclass(frozen=True)
+class Row:
+    scenario: str
+    expect: Expect
+    body: Any = None  # the JSON body, when the scenario's default is not the one to send
+
+
+# Paths as the route table spells them (`{notification_id:int}` included).
+MATRIX: dict[tuple[str, str], Row] = {
+    # --- operations and documents ---------------------------------------------------------
+    ("GET", "/healthz"): Row("none", every(200)),
+    ("GET", "/readyz"): Row("none", every(200)),
+    ("GET", "/openapi.json"): Row("none", every(200)),
+    ("GET", "/asyncapi.json"): Row("none", every(200)),
+    ("GET", "/docs"): Row("none", every(200)),
+    ("GET", "/docs/oauth2-redirect"): Row("none", every(200)),
+    ("GET", "/redoc"): Row("none", every(200)),
+    ("MOUNT", "/docs/assets"): Row("docs_asset", every(200)),
+    ("MOUNT", "/media"): Row("media_file", every(200)),
+    # --- auth: the body is the credential, the bearer header changes nothing --------------
+    ("POST", "/api/auth/register"): Row("new_account", every(201)),
+    ("POST", "/api/auth/login"): Row("owner_credentials", every(200)),
+    ("POST", "/api/auth/refresh"): Row("owner_refresh_token", every(200)),
+    ("POST", "/api/auth/logout"): Row("owner_refresh_token", every(204)),
+    ("GET", "/api/auth/me"): Row("none", users(200)),
+    # --- users: admins only ---------------------------------------------------------------
+    ("GET", "/api/users"): Row("none", Expect(401, 403, 403, 403, 200)),
+    ("GET", "/api/users/{user_id}"): Row("owner_account", Expect(401, 403, 403, 403, 200)),
+    ("PATCH", "/api/users/{user_id}"): Row("owner_account", Expect(401, 403, 403, 403, 200)),
+    # --- blogs ------------------------------------------------------------------------------
+    ("GET", "/api/blogs"): Row("none", every(200)),
+    ("POST", "/api/blogs"): Row("new_post", users(201)),
+    # A pending post: its author and the reviewers see it, nobody else knows it exists.
+    ("GET", "/api/blogs/by-slug/{slug}"): Row("pending_post", Expect(404, 200, 404, 200, 200)),
+    ("GET", "/api/blogs/{blog_id}"): Row("pending_post", Expect(404, 200, 404, 200, 200)),
+    ("PUT", "/api/blogs/{blog_id}"): Row(
+        "pending_post", Expect(401, 200, 404, 403, 403), {"title": "New", "content": "Text"}
+    ),
+    ("DELETE", "/api/blogs/{blog_id}"): Row("pending_post", Expect(401, 204, 404, 403, 204)),
+    ("POST", "/api/blogs/{blog_id}/approve"): Row("pending_post", Expect(401, 403, 403, 200, 200)),
+    ("POST", "/api/blogs/{blog_id}/reject"): Row(
+        "pending_post", Expect(401, 403, 403, 200, 200), {"reason": "Not yet"}
+    ),
+    ("GET", "/api/blogs/{blog_id}/reviews"): Row("pending_post", Expect(401, 200, 404, 200, 200)),
+    ("POST", "/api/blogs/{blog_id}/revisions"): Row(
+        "approved_post", Expect(401, 201, 403, 403, 403), {"title": "New", "content": "Text"}
+    ),
+    ("GET", "/api/blogs/{blog_id}/revisions"): Row("approved_post", every(200)),
+    # A pending proposal for an approved post: as visible as a pending post.
+    ("GET", "/api/blogs/{blog_id}/revisions/{revision_id}"): Row(
+        "proposed_revision", Expect(404, 200, 404, 200, 200)
+    ),
+    ("POST", "/api/blogs/{blog_id}/revisions/{revision_id}/approve"): Row(
+        "proposed_revision", Expect(401, 403, 403, 200, 200)
+    ),
+    ("POST", "/api/blogs/{blog_id}/revisions/{revision_id}/reject"): Row(
+        "proposed_revision", Expect(401, 403, 403, 200, 200)
+    ),
+    ("GET", "/api/blogs/{blog_id}/revisions/{revision_id}/diff/{other_id}"): Row(
+        "proposed_revision", Expect(404, 200, 404, 200, 200)
+    ),
+    ("GET", "/api/tags"): Row("none", every(200)),
+    # --- comments -----------------------------------------------------------------------------
+    ("GET", "/api/blogs/{blog_id}/comments"): Row("approved_post", every(200)),
+    ("POST", "/api/blogs/{blog_id}/comments"): Row(
+        "approved_post", users(201), {"body": "A comment"}
+    ),
+    ("PATCH", "/api/comments/{comment_id}"): Row("comment", Expect(401, 200, 403, 403, 403)),
+    ("DELETE", "/api/comments/{comment_id}"): Row("comment", Expect(401, 204, 403, 204, 204)),
+    ("WS", "/api/blogs/{blog_id}/ws"): Row("approved_post", Expect(4401, *(WS_ACCEPTED,) * 4)),
+    # --- media ----------------------------------------------------------------------------------
+    ("POST", "/api/media"): Row("new_image", users(201)),
+    ("GET", "/api/media"): Row("none", users(200)),
+    ("GET", "/api/media/{image_id}"): Row("image", Expect(401, 200, 404, 404, 200)),
+    ("DELETE", "/api/media/{image_id}"): Row("image", Expect(401, 204, 404, 404, 204)),
+    # --- feature requests -------------------------------------------------------------------
+    ("GET", "/api/feature-requests"): Row("none", users(200)),
+    ("POST", "/api/feature-requests"): Row("new_feature_request", users(201)),
+    ("GET", "/api/feature-requests/{feature_request_id}"): Row("feature_request", users(200)),
+    # The author's field (title): only the author; an admin triages but does not retitle.
+    ("PATCH", "/api/feature-requests/{feature_request_id}"): Row(
+        "feature_request", Expect(401, 200, 403, 403, 403)
+    ),
+    ("POST", "/api/feature-requests/{feature_request_id}/vote"): Row("feature_request", users(200)),
+    ("DELETE", "/api/feature-requests/{feature_request_id}/vote"): Row(
+        "feature_request", users(200)
+    ),
+    # --- drafts: every caller has their own namespace ------------------------------------------
+    ("GET", "/api/session/draft"): Row("none", users(200)),
+    ("POST", "/api/session/draft"): Row("draft_body", users(200)),
+    ("GET", "/api/session/drafts"): Row("none", users(200)),
+    ("GET", "/api/session/drafts/{key}"): Row("named_draft", Expect(401, 200, 404, 404, 404)),
+    ("PUT", "/api/session/drafts/{key}"): Row("named_draft", users(200)),
+    ("DELETE", "/api/session/drafts/{key}"): Row("named_draft", users(204)),
+    # --- notifications ----------------------------------------------------------------------
+    ("GET", "/api/notifications/sse"): Row("none", users(200)),
+    ("POST", "/api/notifications/ticket"): Row("ticket_body", users(201)),
+    ("GET", "/api/notifications"): Row("none", users(200)),
+    ("GET", "/api/notifications/unread-count"): Row("none", users(200)),
+    ("POST", "/api/notifications/read"): Row("none", users(200), {}),
+    ("PATCH", "/api/notifications/{notification_id:int}"): Row(
+        "notification", Expect(401, 200, 404, 404, 404)
+    ),
+}
+
+
+def route_table(app: FastAPI) -> set[tuple[str, str]]:
+    """(method, path) of every route of the app: HTTP methods (HEAD aside), `WS` for WebSocket
+    routes, `MOUNT` for mounted apps (static files)."""
+    keys: set[tuple[str, str]] = set()
+    for context in iter_route_contexts(app.routes):
+        route = context.original_route
+        path = context.path
+        if not path:
+            continue
+        if isinstance(route, Mount):
+            keys.add(("MOUNT", path))
+        elif isinstance(route, WebSocketRoute) or type(route).__name__ == "APIWebSocketRoute":
+            keys.add(("WS", path))
+        else:
+            keys.update((method, path) for method in context.methods or () if method != "HEAD")
+    return keys
+
+
+def test_every_route_has_exactly_one_row(app: FastAPI) -> None:
+    table = route_table(app)
+    assert sorted(table - MATRIX.keys()) == [], "routes without a row in MATRIX"
+    assert sorted(MATRIX.keys() - table) == [], "rows for routes the app does not have"
+
+
+def test_a_new_route_without_a_row_is_noticed(app: FastAPI) -> None:
+    @app.get("/api/matrix-probe")
+    async def matrix_probe() -> dict[str, str]:
+        return {}
+
+    @app.websocket("/api/matrix-probe/ws")
+    async def matrix_probe_socket(websocket: Any) -> None: ...
+
+    assert route_table(app) - MATRIX.keys() == {
+        ("GET", "/api/matrix-probe"),
+        ("WS", "/api/matrix-probe/ws"),
+    }
+
+
+# --- scenarios ------------------------------------------------------------------------------
+
+
+@dataclass
+class Call:
+    """What a scenario prepared: path parameters and the request's body."""
+
+    params: dict[str, Any] = field(default_factory=dict)
+    json: Any = None
+    files: Any = None
+    url: str | None = None  # a full path, for mounts
+
+
+@dataclass
+class Scenarios:
+    client: AsyncClient
+    owner: Actor
+    approver: Actor
+
+    async def _ok(self, response: httpx.Response) -> Any:
+        assert response.is_success, response.text
+        return response.json() if response.content else None
+
+    async def post(self, status: str = "pending") -> dict[str, Any]:
+        title = f"Matrix {uuid.uuid4().hex[:8]}"
+        body = {"title": title, "content": "Body"}
+        post = await self._ok(
+            await self.client.post("/api/blogs", json=body, headers=self.owner.headers)
+        )
+        if status == "approved":
+            post = await self._ok(
+                await self.client.post(
+                    f"/api/blogs/{post['id']}/approve", headers=self.approver.headers
+                )
+            )
+        return dict(post)
+
+    async def none(self) -> Call:
+        return Call()
+
+    async def docs_asset(self) -> Call:
+        return Call(url="/docs/assets/swagger-ui.css")
+
+    async def media_file(self) -> Call:
+        image = (await self.image()).params["image_id"]
+        meta = await self._ok(
+            await self.client.get(f"/api/media/{image}", headers=self.owner.headers)
+        )
+        return Call(url=str(meta["url"]))
+
+    async def new_account(self) -> Call:
+        name = f"m{uuid.uuid4().hex[:10]}"
+        return Call(json={"email": f"{name}@example.com", "username": name, "password": PASSWORD})
+
+    async def owner_credentials(self) -> Call:
+        return Call(json={"email": self.owner.user.email, "password": PASSWORD})
+
+    async def owner_refresh_token(self) -> Call:
+        tokens = await self._ok(
+            await self.client.post(
+                "/api/auth/login", json={"email": self.owner.user.email, "password": PASSWORD}
+            )
+        )
+        return Call(json={"refresh_token": tokens["refresh_token"]})
+
+    async def owner_account(self) -> Call:
+        # PATCH sends what the account already has: an admin's success changes nothing.
+        return Call(params={"user_id": self.owner.id}, json={"is_active": True})
+
+    async def new_post(self) -> Call:
+        return Call(json={"title": f"New {uuid.uuid4().hex[:8]}", "content": "Body"})
+
+    async def pending_post(self) -> Call:
+        post = await self.post()
+        return Call(params={"blog_id": post["id"], "slug": post["slug"]})
+
+    async def approved_post(self) -> Call:
+        post = await self.post("approved")
+        return Call(params={"blog_id": post["id"]})
+
+    async def proposed_revision(self) -> Call:
+        post = await self.post("approved")
+        url = f"/api/blogs/{post['id']}/revisions"
+        proposal = await self._ok(
+            await self.client.post(
+                url, json={"title": "Better", "content": "Better text"}, headers=self.owner.headers
+            )
+        )
+        history = await self._ok(await self.client.get(url))
+        return Call(
+            params={
+                "blog_id": post["id"],
+                "revision_id": proposal["id"],
+                "other_id": history["items"][0]["id"],
+            },
+            json={"reason": "Not yet"},
+        )
+
+    async def comment(self) -> Call:
+        post = await self.post("approved")
+        comment = await self._ok(
+            await self.client.post(
+                f"/api/blogs/{post['id']}/comments",
+                json={"body": "first"},
+                headers=self.owner.headers,
+            )
+        )
+        return Call(params={"comment_id": comment["id"]}, json={"body": "edited"})
+
+    async def new_image(self) -> Call:
+        return Call(files={"file": ("x.png", image_bytes("PNG"), "image/png")})
+
+    async def image(self) -> Call:
+        # A distinct image each time (content-addressed files are shared otherwise).
+        data = image_bytes("PNG", (16 + len(uuid.uuid4().hex) % 7, 16))
+        uploaded = await self._ok(
+            await self.client.post(
+                "/api/media",
+                files={"file": ("x.png", data, "image/png")},
+                headers=self.owner.headers,
+            )
+        )
+        return Call(params={"image_id": uploaded["id"]})
+
+    async def new_feature_request(self) -> Call:
+        return Call(json={"title": f"Idea {uuid.uuid4().hex}", "description": "Please."})
+
+    async def feature_request(self) -> Call:
+        body = {"title": f"Idea {uuid.uuid4().hex}", "description": "Please."}
+        created = await self._ok(
+            await self.client.post("/api/feature-requests", json=body, headers=self.owner.headers)
+        )
+        return Call(
+            params={"feature_request_id": created["id"]},
+            json={"title": f"Retitled {uuid.uuid4().hex}"},
+        )
+
+    async def draft_body(self) -> Call:
+        return Call(json={"title": "Draft", "content": "Words"})
+
+    async def named_draft(self) -> Call:
+        key = f"k{uuid.uuid4().hex[:12]}"
+        await self._ok(
+            await self.client.put(
+                f"/api/session/drafts/{key}",
+                json={"title": "Draft", "content": "Words"},
+                headers=self.owner.headers,
+            )
+        )
+        return Call(params={"key": key}, json={"title": "Draft", "content": "More words"})
+
+    async def ticket_body(self) -> Call:
+        return Call(json={"purpose": "sse"})
+
+    async def notification(self) -> Call:
+        await self.post("approved")  # the author is notified of the approval
+        listed = await self._ok(
+            await self.client.get("/api/notifications", headers=self.owner.headers)
+        )
+        return Call(params={"notification_id": listed["items"][0]["id"]}, json={"read": True})
+
+
+# --- requests -------------------------------------------------------------------------------
+
+_PARAM = re.compile(r"{(\w+)(?::\w+)?}")
+
+
+def _fill(path: str, params: dict[str, Any]) -> str:
+    return _PARAM.sub(lambda m: str(params[m.group(1)]), path)
+
+
+async def _stream_status(base: str, path: str, headers: dict[str, str]) -> int:
+    """The status of a response that never ends (SSE), read on the live server."""
+    async with (
+        httpx.AsyncClient(base_url=base, timeout=10) as live,
+        live.stream("GET", path, headers=headers) as response,
+    ):
+        return response.status_code
+
+
+async def _socket_status(base: str, path: str, actor: Actor | None) -> int:
+    """101 if the WebSocket is accepted (and stays open after a join), else its close code."""
+    url = base.replace("http://", "ws://") + path
+    try:
+        async with ws_connect(url, token=actor.token if actor else None) as ws:
+            try:
+                await ws.join()
+            except Exception:
+                code, _ = await ws.closed()
+                return code or 1006
+            return WS_ACCEPTED
+    except InvalidStatus as exc:
+        return int(exc.response.status_code)
+
+
+@pytest.fixture
+async def live_base(app: FastAPI) -> AsyncIterator[str]:
+    async with serve_in_process(app) as url:
+        yield url.replace("ws://", "http://")
+
+
+@pytest.fixture
+def callers(
+    user: Actor, other_user: Actor, approver: Actor, admin: Actor
+) -> dict[str, Actor | None]:
+    return {
+        "anonymous": None,
+        "owner": user,
+        "other": other_user,
+        "approver": approver,
+        "admin": admin,
+    }
+
+
+async def test_every_route_answers_every_caller_as_the_matrix_says(
+    app: FastAPI,
+    client: AsyncClient,
+    live_base: str,
+    callers: dict[str, Actor | None],
+    approver: Actor,
+) -> None:
+    owner = callers["owner"]
+    assert owner is not None
+    scenarios = Scenarios(client, owner, approver)
+    wrong: list[str] = []
+    for (method, path), row in sorted(MATRIX.items()):
+        for role in ROLES:
+            actor = callers[role]
+            call: Call = await getattr(scenarios, row.scenario)()
+            target = call.url or _fill(path, call.params)
+            if method == "WS":
+                status = await _socket_status(live_base, target, actor)
+            elif path == "/api/notifications/sse":
+                status = await _stream_status(live_base, target, auth(actor))
+            else:
+                response = await client.request(
+                    "GET" if method == "MOUNT" else method,
+                    target,
+                    headers=auth(actor),
+                    json=row.body if row.body is not None else call.json,
+                    files=call.files,
+                )
+                status = response.status_code
+            if status != row.expect.of(role):
+                wrong.append(f"{method} {path} as {role}: {status}, expected {row.expect.of(role)}")
+    assert not wrong, "\n" + "\n".join(wrong)
