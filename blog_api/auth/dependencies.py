@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from typing import Annotated
 
 from fastapi import Depends, Request
 from fastapi.security import OAuth2PasswordBearer
 
+from blog_api.auth import service as auth_service
 from blog_api.auth.service import AuthContext
 from blog_api.core import requestid
 from blog_api.core.config import Settings
@@ -40,24 +42,46 @@ async def get_auth_context(request: Request) -> AuthContext:
 
 SettingsDep = Annotated[Settings, Depends(get_app_settings)]
 AuthContextDep = Annotated[AuthContext, Depends(get_auth_context)]
+TokenServiceDep = Annotated[TokenService, Depends(get_token_service)]
 
 
-async def user_from_access_token(token: str, tokens: TokenService) -> User:
+@dataclass(frozen=True, slots=True)
+class Credential:
+    """The caller, and the lifetime (`exp`) and login (`sid`) of the token they sent.
+
+    Real-time sessions keep the last two: they end when the token expires or the login is
+    revoked (docs/realtime.md).
+    """
+
+    user: User
+    expires_at: int
+    session_id: str | None
+
+
+async def credential_from_access_token(token: str, tokens: TokenService) -> Credential:
     """Validate an access token and load its user; any failure is a 401.
 
-    The user row is read on every request so deactivation and role changes apply at once.
+    The user row is read on every request so deactivation and role changes apply at once, and
+    in the same query the token's login is looked up: a logged-out or revoked one is refused.
     """
     try:
         claims = tokens.validate(token)
     except TokenError as exc:
         logger.info("rejected access token", extra={"reason": str(exc).split(":")[0]})
         raise Unauthorized("access token is invalid or expired") from exc
-    user = await User.get_or_none(id=claims.user_id)
+    user, revoked = await auth_service.session_user(claims)
     if user is None or not user.is_active:
         raise Unauthorized("account is not active")
+    if revoked:
+        raise Unauthorized("this login has ended (logout or revoked refresh token); log in again")
     if user.role.value != claims.role:
         raise Unauthorized("your role changed since this token was issued; refresh it")
-    return user
+    return Credential(user=user, expires_at=claims.expires_at, session_id=claims.session_id)
+
+
+async def user_from_access_token(token: str, tokens: TokenService) -> User:
+    """`credential_from_access_token`, for callers that need only the user."""
+    return (await credential_from_access_token(token, tokens)).user
 
 
 async def get_optional_user(
@@ -90,6 +114,17 @@ async def get_current_user(
     return user
 
 
+async def get_current_credential(
+    token: Annotated[str | None, Depends(oauth2_scheme)], tokens: TokenServiceDep
+) -> Credential:
+    """The authenticated caller with their token's lifetime and login (stream tickets)."""
+    if not token:
+        raise Unauthorized("send an access token as 'Authorization: Bearer <token>'")
+    credential = await credential_from_access_token(token, tokens)
+    requestid.set_current_user_id(credential.user.id)
+    return credential
+
+
 def require_role(*roles: Role) -> Callable[..., Awaitable[User]]:
     """A dependency admitting only callers whose role is one of `roles` (403 otherwise)."""
     allowed = frozenset(roles)
@@ -105,6 +140,7 @@ def require_role(*roles: Role) -> Callable[..., Awaitable[User]]:
 
 OptionalUser = Annotated[User | None, Depends(get_optional_user)]
 CurrentUser = Annotated[User, Depends(get_current_user)]
+CurrentCredential = Annotated[Credential, Depends(get_current_credential)]
 Approver = Annotated[User, Depends(require_role(Role.l1_approver, Role.admin))]
 Admin = Annotated[User, Depends(require_role(Role.admin))]
 

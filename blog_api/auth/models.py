@@ -27,3 +27,21 @@ class RefreshToken(Model):
 
     class Meta:
         table = "refresh_tokens"
+
+
+class RevokedSession(Model):
+    """A login (refresh-token family) ended by logout or reuse detection.
+
+    Access tokens carry their family as `sid`; every authenticated request looks its `sid` up
+    here (a primary-key probe in the same query that loads the user), so a logged-out access
+    token is refused at once instead of working until it expires. A row is needed only while an
+    access token of that family can still be unexpired, so rows older than the longest possible
+    access-token lifetime are deleted when new ones are written.
+    """
+
+    family_id = fields.CharField(max_length=32, primary_key=True)
+    user_id = fields.IntField()
+    revoked_at = fields.DatetimeField()
+
+    class Meta:
+        table = "revoked_sessions"

@@ -7,21 +7,27 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 
 from tortoise.exceptions import IntegrityError
-from tortoise.expressions import Q
+from tortoise.expressions import Q, Subquery
 
-from blog_api.auth.models import RefreshToken
+from blog_api.auth.models import RefreshToken, RevokedSession
 from blog_api.auth.schemas import RegisterRequest, TokenPair, normalise_email
 from blog_api.core.config import Settings
 from blog_api.core.db import transaction
 from blog_api.core.errors import Conflict, Unauthorized
 from blog_api.core.security import (
+    AccessClaims,
     TokenService,
     hash_password,
     new_opaque_token,
     token_digest,
     verify_password,
 )
+from blog_api.realtime.events import Audience, record_event
 from blog_api.users.models import Role, User
+
+# A revoked session must be remembered while an access token of it can still be unexpired: at
+# most the longest ACCESS_TOKEN_MINUTES the settings accept (a day), plus the validation leeway.
+REVOKED_SESSION_RETENTION = timedelta(days=1, minutes=5)
 
 
 class InvalidCredentials(Unauthorized):
@@ -85,14 +91,19 @@ async def authenticate(email: str, password: str, *, settings: Settings) -> User
 
 
 async def issue_tokens(user: User, *, ctx: AuthContext, family_id: str | None = None) -> TokenPair:
-    """A fresh access token plus a refresh token (a new family unless one is given)."""
-    access, lifetime = ctx.tokens.issue(user_id=user.id, role=user.role.value)
+    """A fresh access token plus a refresh token (a new family unless one is given).
+
+    The access token names the family (`sid`): revoking the family refuses it over REST and
+    ends the real-time sessions opened with it.
+    """
+    family_id = family_id or secrets.token_hex(16)
+    access, lifetime = ctx.tokens.issue(user_id=user.id, role=user.role.value, session_id=family_id)
     refresh = new_opaque_token()
     refresh_lifetime = timedelta(days=ctx.settings.refresh_token_days)
     await RefreshToken.create(
         user_id=user.id,
         token_hash=token_digest(refresh),
-        family_id=family_id or secrets.token_hex(16),
+        family_id=family_id,
         expires_at=_now() + refresh_lifetime,
     )
     return TokenPair(
@@ -103,8 +114,63 @@ async def issue_tokens(user: User, *, ctx: AuthContext, family_id: str | None = 
     )
 
 
-async def _revoke_family(family_id: str) -> None:
-    await RefreshToken.filter(family_id=family_id, revoked_at=None).update(revoked_at=_now())
+async def _revoke_family(family_id: str, *, user_id: int) -> None:
+    """End one login: its refresh tokens, its access tokens (REST) and its open real-time
+    sessions on every worker (the `session.revoked` event, in the same transaction)."""
+    now = _now()
+    async with transaction() as conn:
+        await (
+            RefreshToken.filter(family_id=family_id, revoked_at=None)
+            .using_db(conn)
+            .update(revoked_at=now)
+        )
+        if await RevokedSession.filter(family_id=family_id).using_db(conn).exists():
+            return  # already ended (a second logout, or reuse after logout): nothing is open
+        # Two logouts at once: the second insert is a no-op, and a second event is harmless.
+        await RevokedSession.bulk_create(
+            [RevokedSession(family_id=family_id, user_id=user_id, revoked_at=now)],
+            ignore_conflicts=True,
+            using_db=conn,
+        )
+        # Old rows can no longer match an unexpired access token: keep the table small.
+        await (
+            RevokedSession.filter(revoked_at__lt=now - REVOKED_SESSION_RETENTION)
+            .using_db(conn)
+            .delete()
+        )
+        await record_event(
+            "session.revoked",
+            subject_kind="user",
+            subject_id=user_id,
+            # Internal: no audience, so no notification row and nobody's stream shows it; the
+            # user's own SSE streams and WebSockets look for it (by subject) to end that login.
+            audience=Audience(),
+            data={"sid": family_id},
+            using_db=conn,
+        )
+
+
+async def session_user(claims: AccessClaims) -> tuple[User | None, bool]:
+    """The user an access token names and whether its login was revoked, in one query.
+
+    Tokens without `sid` (issued before it existed) are never reported revoked; they expire
+    within ACCESS_TOKEN_MINUTES.
+    """
+    return await user_of_session(claims.user_id, claims.session_id)
+
+
+async def user_of_session(user_id: int, session_id: str | None) -> tuple[User | None, bool]:
+    """`session_user` for a user id and login id (a ticket carries both)."""
+    query = User.filter(id=user_id)
+    if session_id is None:
+        return await query.first(), False
+    # The revocation probe rides in the user's query (a primary-key lookup as a subquery), so
+    # checking it costs no extra round trip per request.
+    revoked = RevokedSession.filter(family_id=session_id).values("family_id")
+    user = await query.annotate(revoked_sid=Subquery(revoked)).first()
+    if user is None:
+        return None, False
+    return user, getattr(user, "revoked_sid", None) is not None
 
 
 async def rotate(refresh_token: str, *, ctx: AuthContext) -> TokenPair:
@@ -114,7 +180,7 @@ async def rotate(refresh_token: str, *, ctx: AuthContext) -> TokenPair:
         raise InvalidRefreshToken("refresh token is not recognised")
     if row.revoked_at is not None:
         # A revoked token came back: someone holds a copy. Kill every token of that login.
-        await _revoke_family(row.family_id)
+        await _revoke_family(row.family_id, user_id=row.user_id)
         raise InvalidRefreshToken("refresh token was already used; please log in again")
     if row.expires_at <= _now():
         raise InvalidRefreshToken("refresh token has expired; please log in again")
@@ -126,11 +192,11 @@ async def rotate(refresh_token: str, *, ctx: AuthContext) -> TokenPair:
             .update(revoked_at=_now())
         )
     if not won:
-        await _revoke_family(row.family_id)
+        await _revoke_family(row.family_id, user_id=row.user_id)
         raise InvalidRefreshToken("refresh token was already used; please log in again")
     user = await User.get_or_none(id=row.user_id)
     if user is None or not user.is_active:
-        await _revoke_family(row.family_id)
+        await _revoke_family(row.family_id, user_id=row.user_id)
         raise InvalidRefreshToken("account is not active")
     return await issue_tokens(user, ctx=ctx, family_id=row.family_id)
 
@@ -139,4 +205,4 @@ async def logout(refresh_token: str) -> None:
     """Revoke the session the refresh token belongs to. Idempotent: unknown tokens are ignored."""
     row = await RefreshToken.get_or_none(token_hash=token_digest(refresh_token))
     if row is not None:
-        await _revoke_family(row.family_id)
+        await _revoke_family(row.family_id, user_id=row.user_id)

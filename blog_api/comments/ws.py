@@ -32,6 +32,8 @@ from pydantic import TypeAdapter, ValidationError
 from starlette.types import Receive, Send
 from starlette.websockets import WebSocketDisconnect, WebSocketDisconnected, WebSocketState
 
+from blog_api.auth import service as auth_service
+from blog_api.auth.dependencies import Credential
 from blog_api.blogs.models import Blog, BlogStatus
 from blog_api.comments import service as comments_service
 from blog_api.comments.live import LiveRooms, Viewer, get_live
@@ -112,8 +114,9 @@ def _bearer(websocket: WebSocket) -> str | None:
     return token.strip() or None
 
 
-async def authenticate(websocket: WebSocket) -> User:
-    """The caller, by `Authorization: Bearer` (wins) or `?ticket=`; 4401/4403 otherwise."""
+async def authenticate(websocket: WebSocket) -> Credential:
+    """The caller, by `Authorization: Bearer` (wins) or `?ticket=`, with the expiry and login of
+    that credential (the socket closes with them); 4401/4403 otherwise."""
     token = _bearer(websocket)
     ticket = websocket.query_params.get("ticket")
     if token:
@@ -122,27 +125,33 @@ async def authenticate(websocket: WebSocket) -> User:
             claims = tokens.validate(token)
         except TokenError as exc:
             raise CloseSocket(CLOSE_UNAUTHENTICATED, "access token is invalid or expired") from exc
-        user = await User.get_or_none(id=claims.user_id)
+        user, revoked = await auth_service.session_user(claims)
         if user is not None and user.is_active and user.role.value != claims.role:
             raise CloseSocket(CLOSE_UNAUTHENTICATED, "role changed; refresh the token")
+        expires_at, session_id = claims.expires_at, claims.session_id
     elif ticket:
         rt: Realtime = websocket.app.state.realtime
         try:
-            user_id = await rt.tickets.redeem(ticket, purpose="ws")
+            grant = await rt.tickets.redeem(ticket, purpose="ws")
         except BusUnavailable as exc:
             raise CloseSocket(CLOSE_TRY_AGAIN, "real-time service unavailable") from exc
-        if user_id is None:
+        if grant is None:
             raise CloseSocket(
                 CLOSE_UNAUTHENTICATED, "ticket is invalid, expired, used or not for ws"
             )
-        user = await User.get_or_none(id=user_id)
+        user, revoked = await auth_service.user_of_session(grant.user_id, grant.session_id)
+        # A ticket from before tickets carried `exp`: the ticket's own lifetime stands in.
+        expires_at = grant.expires_at or int(time.time()) + rt.tickets.ttl_seconds
+        session_id = grant.session_id
     else:
         raise CloseSocket(CLOSE_UNAUTHENTICATED, "send ?ticket= or Authorization: Bearer")
     if user is None:
         raise CloseSocket(CLOSE_UNAUTHENTICATED, "account does not exist")
     if not user.is_active:
         raise CloseSocket(CLOSE_FORBIDDEN, "account is not active")
-    return user
+    if revoked:
+        raise CloseSocket(CLOSE_UNAUTHENTICATED, "session revoked")
+    return Credential(user=user, expires_at=expires_at, session_id=session_id)
 
 
 async def approved_blog(raw_id: str) -> Blog:
@@ -202,6 +211,7 @@ class Connection:
         "blog_id",
         "close_code",
         "close_reason",
+        "expires_at",
         "history_ids",
         "last_seen",
         "last_typing",
@@ -224,6 +234,7 @@ class Connection:
         blog: Blog,
         settings: Settings,
         live: LiveRooms,
+        expires_at: int,
     ) -> None:
         self._receive: Receive = websocket.receive
         self._send: Send = websocket.send
@@ -238,6 +249,9 @@ class Connection:
         # Comment ids sent in `history`, whose `comment.created` events must not be sent again.
         self.history_ids = array("i")  # ids are at most MAX_ID (2**31 - 1)
         self.last_seen = time.monotonic()
+        # When the credential the socket was opened with expires (`exp`, on the monotonic
+        # clock): the socket closes then with 4401 (`_outbound`).
+        self.expires_at = self.last_seen + (expires_at - time.time())
         self.last_typing = 0.0
         self.close_code: int | None = None
         self.close_reason = ""
@@ -444,11 +458,13 @@ class Connection:
 
     async def _outbound(self) -> None:
         """Everything the server sends unasked, in one task: the post's events, presence and
-        typing signals, and the keepalive.
+        typing signals, the keepalive, and the end of the credential's lifetime.
 
         A ping goes out after `ws_ping_interval_seconds` without a message from the client; no
-        message within `ws_ping_timeout_seconds` after it closes the socket (4408). Signals wake
-        the task through the subscription (`Viewer.wake`), so one wait covers all three.
+        message within `ws_ping_timeout_seconds` after it closes the socket (4408). When the
+        token the socket was opened with (or that asked for its ticket) expires, it closes with
+        4401 "token expired": the wait below never runs past that time, so no timer is needed.
+        Signals wake the task through the subscription (`Viewer.wake`), so one wait covers all.
         """
         sub, viewer = self.sub, self.viewer
         assert sub is not None
@@ -459,6 +475,9 @@ class Connection:
             while viewer.pending:
                 await self.send(viewer.pending.pop(0))
             now = time.monotonic()
+            if now >= self.expires_at:
+                self.finish(CLOSE_UNAUTHENTICATED, "token expired")
+                return
             if pinged_at is not None and self.last_seen >= pinged_at:
                 pinged_at = None  # answered
             if pinged_at is not None and now - pinged_at >= timeout:
@@ -468,6 +487,7 @@ class Connection:
                 await self.send(WsPing(type="ping").model_dump())
                 pinged_at = now = time.monotonic()
             due = pinged_at + timeout if pinged_at is not None else self.last_seen + interval
+            due = min(due, self.expires_at)
             msg = await sub.next(timeout=max(due - now, 0.0))
             if msg is not None and not await self._deliver(msg):
                 return
@@ -478,8 +498,14 @@ class Connection:
             if msg.subject.kind == "blog":  # blog.deleted (see `accept`)
                 self.finish(CLOSE_NOT_FOUND, "the post was deleted")
                 return False
-            if msg.subject.kind == "user":  # user.deactivated of this user (see `accept`)
-                self.finish(CLOSE_FORBIDDEN, "account is not active")
+            if msg.subject.kind == "user":  # about this user or their login (see `accept`)
+                if msg.type == "user.deactivated":
+                    self.finish(CLOSE_FORBIDDEN, "account is not active")
+                elif msg.type == "user.role_changed":
+                    # The token the socket was opened with names the old role.
+                    self.finish(CLOSE_UNAUTHENTICATED, "role changed; sign in again")
+                else:  # session.revoked: the login it was opened with ended (logout, reuse)
+                    self.finish(CLOSE_UNAUTHENTICATED, "session revoked")
                 return False
             comment_id = msg.data.get("comment_id")
             if msg.type == "comment.created" and comment_id in self.history_ids:
@@ -511,8 +537,13 @@ def _event_message(event: Event) -> str:
     return message.model_dump_json()
 
 
-def _accept_for(blog_id: int, user: User) -> Callable[[Event], bool]:
-    """The hub filter (runs in the reader for every event: keep it cheap)."""
+def _accept_for(blog_id: int, user: User, session_id: str | None) -> Callable[[Event], bool]:
+    """The hub filter (runs in the reader for every event: keep it cheap).
+
+    Besides the post's events: this user's deactivation and role change, and the internal
+    `session.revoked` of the login the socket was opened with (none for a token without `sid`,
+    whose socket ends at its expiry instead).
+    """
     user_id, role = user.id, user.role.value
 
     def accept(event: Event) -> bool:
@@ -523,7 +554,11 @@ def _accept_for(blog_id: int, user: User) -> Callable[[Event], bool]:
                 and event.visible_to(user_id=user_id, role=role)
             )
         if event.subject.kind == "user":
-            return event.type == "user.deactivated" and event.subject.id == user_id
+            if event.subject.id != user_id:
+                return False
+            if event.type == "session.revoked":
+                return session_id is not None and event.data.get("sid") == session_id
+            return event.type in ("user.deactivated", "user.role_changed")
         return (
             event.type == "blog.deleted"
             and event.subject.kind == "blog"
@@ -549,13 +584,21 @@ async def comments_socket(websocket: WebSocket, blog_id: str) -> None:
     settings: Settings = websocket.app.state.settings
     live = get_live(websocket.app)
     try:
-        user = await authenticate(websocket)
+        caller = await authenticate(websocket)
+        user = caller.user
         requestid.set_current_user_id(user.id)
         blog = await approved_blog(blog_id)
     except CloseSocket as refused:
         await _close(websocket, refused.code, refused.reason)
         return
-    conn = Connection(websocket, user=user, blog=blog, settings=settings, live=live)
+    conn = Connection(
+        websocket,
+        user=user,
+        blog=blog,
+        settings=settings,
+        live=live,
+        expires_at=caller.expires_at,
+    )
     if not await live.claim(conn.viewer):
         await _close(
             websocket,
@@ -564,7 +607,7 @@ async def comments_socket(websocket: WebSocket, blog_id: str) -> None:
         )
         return
     rt: Realtime = websocket.app.state.realtime
-    sub = rt.hub.subscribe(accept=_accept_for(blog.id, user))
+    sub = rt.hub.subscribe(accept=_accept_for(blog.id, user, caller.session_id))
     try:
         # Subscribe before reading the history: a comment committed in between is in one or
         # both, never in neither (`history_ids` drops the duplicates).

@@ -89,6 +89,9 @@ class AccessClaims:
     role: str
     jti: str
     expires_at: int
+    # The login (refresh-token family) the token was issued for; None in tokens issued before
+    # the `sid` claim existed, which stay valid until they expire.
+    session_id: str | None = None
 
 
 class TokenService:
@@ -100,8 +103,14 @@ class TokenService:
         self.audience = audience
         self.lifetime_seconds = lifetime_seconds
 
-    def issue(self, *, user_id: int, role: str, now: int | None = None) -> tuple[str, int]:
-        """Return a signed access token and its lifetime in seconds."""
+    def issue(
+        self, *, user_id: int, role: str, now: int | None = None, session_id: str | None = None
+    ) -> tuple[str, int]:
+        """Return a signed access token and its lifetime in seconds.
+
+        `session_id` (the refresh-token family) becomes the `sid` claim: logging out or a
+        revoked family then refuses the token, and ends the real-time sessions opened with it.
+        """
         issued = int(time.time()) if now is None else now
         claims: dict[str, Any] = {
             "sub": str(user_id),
@@ -113,6 +122,8 @@ class TokenService:
             "exp": issued + self.lifetime_seconds,
             "jti": uuid.uuid4().hex,
         }
+        if session_id is not None:
+            claims["sid"] = session_id
         token = jwt.encode({"alg": JWT_ALGORITHM, "typ": "JWT"}, claims, self._key)
         return token, self.lifetime_seconds
 
@@ -149,4 +160,5 @@ class TokenService:
             role=str(claims["role"]),
             jti=str(claims["jti"]),
             expires_at=int(claims["exp"]),
+            session_id=sid if isinstance(sid := claims.get("sid"), str) and sid else None,
         )

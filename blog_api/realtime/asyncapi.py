@@ -65,8 +65,8 @@ EVENT_CATALOGUE: dict[str, str] = {
     "feature request. To the requester. `data`: `title`, `old_status`, `new_status`, "
     "`response`.",
     "user.role_changed": "An admin changed a user's role. Subject: the user. To admins and that "
-    "user, whose stream then ends with `reconnect` (`reauthenticate`). `data`: `old_role`, "
-    "`new_role`.",
+    "user, whose stream then ends with `reconnect` (`reauthenticate`) and whose WebSockets close "
+    "with 4401. `data`: `old_role`, `new_role`.",
     "user.deactivated": "An admin deactivated an account. Subject: the user. To admins and that "
     "user, whose streams end with `reconnect` (`deactivated`) and whose WebSockets close with "
     "4403. `data`: empty.",
@@ -97,7 +97,8 @@ text frame with a `type`; the message names here are those types.
 
 Authentication: `Authorization: Bearer <access token>`, or `?ticket=` with a single-use ticket
 from `POST /api/notifications/ticket {{"purpose": "ws"}}`. The handshake is always accepted; a
-socket that may not stay is closed at once with a code: 4401 (credentials), 4403 (account not
+socket that may not stay is closed at once with a code: 4401 (credentials; also while open when
+the token it was opened with expires, its login is revoked, or the role changes), 4403 (account not
 active), 4404 (no such approved post), 4408 (no answer to `ping`), 4429 (too many messages or
 sockets), 1009 (message too big), 1013 (fell behind or backend down: reconnect), 1001 (server
 shutting down: reconnect). Order: `hello`, `history`, `presence`, then live messages. Details:

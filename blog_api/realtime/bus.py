@@ -7,10 +7,10 @@ transaction; the outbox relay (`relay.py`) publishes committed rows here. Consum
 bus per client either: each process runs ONE reader (inside `Hub`, see `hub.py`) that fans events
 out to local subscribers. A new real-time endpoint (e.g. the WebSocket for live comments) needs:
 
-    from blog_api.realtime.dependencies import authenticate_ticket       # ?ticket= -> User
+    from blog_api.realtime.dependencies import authenticate_ticket       # ?ticket= -> Credential
     from blog_api.realtime.hub import Closed, Ready, Reset
     rt = websocket.app.state.realtime                                    # a runtime.Realtime
-    user = await authenticate_ticket(rt.tickets, ticket, purpose="ws")  # 401/503 AppErrors
+    user = (await authenticate_ticket(rt.tickets, ticket, purpose="ws")).user  # 401/503
     accept = lambda e: e.subject == Subject(kind="blog", id=blog_id) and e.visible_to(
         user_id=user.id, role=user.role.value)
     async with rt.hub.subscribe(accept=accept, last_event_id=resume_from) as sub:

@@ -1,20 +1,23 @@
 """Dependencies of the real-time routes, also meant for the WebSocket endpoints.
 
 - `RealtimeDep`, `HubDep`, `TicketsDep`, `SseSlotsDep`: the running app's services.
-- `authenticate_ticket(tickets, ticket, purpose=...)`: the user a ticket was issued to (for a
-  WebSocket handler, which has no `Request`: pass `websocket.app.state.realtime.tickets`).
+- `authenticate_ticket(tickets, ticket, purpose=...)`: the credential a ticket was issued for
+  (for a WebSocket handler, which has no `Request`: pass `websocket.app.state.realtime.tickets`).
 - `spend_ticket(tickets, ticket, purpose=...)`: spend a ticket sent beside a bearer token.
-- `SseUser`: the caller of the SSE stream, by `Authorization: Bearer` or `?ticket=`.
+- `SseCaller`: the caller of the SSE stream, by `Authorization: Bearer` or `?ticket=`, with the
+  expiry and login of the credential (the stream ends with them).
 - `LastEventId`: `Last-Event-ID` header or `?last_event_id=`, validated.
 """
 
 from __future__ import annotations
 
+import time
 from typing import Annotated
 
 from fastapi import Depends, Header, Query, Request
 
-from blog_api.auth.dependencies import oauth2_scheme, user_from_access_token
+from blog_api.auth import service as auth_service
+from blog_api.auth.dependencies import Credential, credential_from_access_token, oauth2_scheme
 from blog_api.core import requestid
 from blog_api.core.errors import ServiceUnavailable, Unauthorized, UnprocessableEntity
 from blog_api.realtime.bus import BusUnavailable, is_valid_id, normalize_id
@@ -22,7 +25,6 @@ from blog_api.realtime.hub import Hub
 from blog_api.realtime.runtime import Realtime
 from blog_api.realtime.slots import SlotStore
 from blog_api.realtime.tickets import Purpose, TicketStore
-from blog_api.users.models import User
 
 
 class InvalidEventId(UnprocessableEntity):
@@ -55,18 +57,24 @@ TicketsDep = Annotated[TicketStore, Depends(get_tickets)]
 SseSlotsDep = Annotated[SlotStore, Depends(get_sse_slots)]
 
 
-async def authenticate_ticket(tickets: TicketStore, ticket: str, *, purpose: Purpose) -> User:
-    """Redeem a ticket (spending it) and load its user: 401 if unusable, 503 if Redis is down."""
+async def authenticate_ticket(tickets: TicketStore, ticket: str, *, purpose: Purpose) -> Credential:
+    """Redeem a ticket (spending it) and load its user: 401 if unusable (also when the login
+    that asked for it has since been revoked), 503 if Redis is down."""
     try:
-        user_id = await tickets.redeem(ticket, purpose=purpose)
+        grant = await tickets.redeem(ticket, purpose=purpose)
     except BusUnavailable as exc:
         raise ServiceUnavailable("real-time service unavailable; retry shortly") from exc
-    if user_id is None:
+    if grant is None:
         raise Unauthorized(f"ticket is invalid, expired, already used or not for {purpose}")
-    user = await User.get_or_none(id=user_id)
+    user, revoked = await auth_service.user_of_session(grant.user_id, grant.session_id)
     if user is None or not user.is_active:
         raise Unauthorized("account is not active")
-    return user
+    if revoked:
+        raise Unauthorized("the login this ticket was issued to has ended; log in again")
+    # A ticket issued before tickets carried `exp` (an upgrade in between): the stream ends as
+    # if the ticket's own lifetime were the token's, and the client fetches a new ticket.
+    expires_at = grant.expires_at or int(time.time()) + tickets.ttl_seconds
+    return Credential(user=user, expires_at=expires_at, session_id=grant.session_id)
 
 
 async def spend_ticket(tickets: TicketStore, ticket: str, *, purpose: Purpose) -> None:
@@ -92,7 +100,7 @@ async def get_sse_user(
             " for clients that cannot send `Authorization` (browser EventSource).",
         ),
     ] = None,
-) -> User:
+) -> Credential:
     """The stream's caller: a bearer token wins; otherwise a ticket; otherwise 401.
 
     A ticket sent beside a bearer token is spent all the same: single use means the first
@@ -102,16 +110,16 @@ async def get_sse_user(
     if token:
         if ticket:
             await spend_ticket(tickets, ticket, purpose="sse")
-        user = await user_from_access_token(token, request.app.state.tokens)
+        caller = await credential_from_access_token(token, request.app.state.tokens)
     elif ticket:
-        user = await authenticate_ticket(tickets, ticket, purpose="sse")
+        caller = await authenticate_ticket(tickets, ticket, purpose="sse")
     else:
         raise Unauthorized("send 'Authorization: Bearer <token>' or '?ticket=<ticket>'")
-    requestid.set_current_user_id(user.id)
-    return user
+    requestid.set_current_user_id(caller.user.id)
+    return caller
 
 
-SseUser = Annotated[User, Depends(get_sse_user)]
+SseCaller = Annotated[Credential, Depends(get_sse_user)]
 
 
 # What `is_valid_id` accepts, for the document (empty: start from now).

@@ -49,6 +49,13 @@ EVENT_TYPES = frozenset(
     }
 )
 
+# Events for the server only, never sent to a client nor written as notifications (they are
+# recorded with an empty audience): they travel the same outbox and stream so that every
+# worker sees them. `session.revoked` (subject: the user; `data.sid`: the login) ends the
+# SSE streams and WebSockets opened with that login (docs/events.md, "Internal events").
+INTERNAL_EVENT_TYPES = frozenset({"session.revoked"})
+RECORDABLE_EVENT_TYPES = EVENT_TYPES | INTERNAL_EVENT_TYPES
+
 
 T = TypeVar("T")
 
@@ -166,7 +173,7 @@ async def record_event(
     Also writes the addressees' notifications, and registers the after-commit hook that
     publishes the event once the transaction has committed.
     """
-    if event_type not in EVENT_TYPES:
+    if event_type not in RECORDABLE_EVENT_TYPES:
         raise ValueError(f"unknown event type {event_type!r}: add it to EVENT_TYPES and docs")
     row = OutboxEvent(
         type=event_type,
@@ -268,7 +275,7 @@ async def record_events(events: Sequence[NewEvent], *, using_db: BaseDBAsyncClie
     instead of one or two round trips per event."""
     if not events:
         return
-    unknown = {e.type for e in events} - EVENT_TYPES
+    unknown = {e.type for e in events} - RECORDABLE_EVENT_TYPES
     if unknown:
         raise ValueError(f"unknown event types {sorted(unknown)}: add them to EVENT_TYPES and docs")
     now = datetime.now(timezone.utc)

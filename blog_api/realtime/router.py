@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import time
 from collections.abc import Awaitable, Callable
 from typing import Annotated, Any
 
@@ -12,7 +13,7 @@ from fastapi import APIRouter, Query
 from starlette.responses import Response
 from starlette.types import Receive, Scope, Send
 
-from blog_api.auth.dependencies import CurrentUser, SettingsDep
+from blog_api.auth.dependencies import CurrentCredential, CurrentUser, SettingsDep
 from blog_api.core.config import Settings
 from blog_api.core.errors import ServiceUnavailable, TooManyRequests, problem_responses
 from blog_api.core.handoff import hand_off
@@ -20,7 +21,13 @@ from blog_api.core.pagination import DEFAULT_LIMIT, CursorParam, LimitParam, Pag
 from blog_api.core.types import IdPath
 from blog_api.realtime import service as rt_service
 from blog_api.realtime.bus import BusUnavailable
-from blog_api.realtime.dependencies import HubDep, LastEventId, SseSlotsDep, SseUser, TicketsDep
+from blog_api.realtime.dependencies import (
+    HubDep,
+    LastEventId,
+    SseCaller,
+    SseSlotsDep,
+    TicketsDep,
+)
 from blog_api.realtime.events import Event
 from blog_api.realtime.hub import Closed, Ready, Reset, Subscription
 from blog_api.realtime.schemas import (
@@ -90,23 +97,26 @@ async def _until_disconnect(receive: Receive) -> None:
 class SseStream:
     """The life of one stream once open: what it holds is all an idle stream costs.
 
-    Only the caller's id is kept (not the `User`), and one task besides the request's own
-    watches for the client leaving, so the subscription is freed at once rather than at the
-    next heartbeat's failed write.
+    Only the caller's id and the expiry (`exp`) of the credential it was opened with are kept
+    (not the `User`), and one task besides the request's own watches for the client leaving,
+    so the subscription is freed at once rather than at the next heartbeat's failed write. The
+    credential's login is matched by the subscription's filter (`_accept_for`), not kept here.
     """
 
-    __slots__ = ("release", "settings", "sub", "user_id")
+    __slots__ = ("expires_at", "release", "settings", "sub", "user_id")
 
     def __init__(
         self,
         sub: Subscription,
         *,
         user_id: int,
+        expires_at: int,
         settings: Settings,
         release: Callable[[], Awaitable[None]],
     ) -> None:
         self.sub = sub
         self.user_id = user_id
+        self.expires_at = expires_at
         self.settings = settings
         self.release = release
 
@@ -136,11 +146,17 @@ class SseStream:
         """Ready/reset, events, heartbeats, and a final `reconnect`."""
         sub, settings = self.sub, self.settings
         loop = asyncio.get_running_loop()
+        # The stream ends at its maximum lifetime, or when the token it was opened with (or that
+        # asked for its ticket) expires, whichever comes first: no timer, the wait is bounded.
         deadline = loop.time() + settings.sse_max_seconds
+        expiry = loop.time() + (self.expires_at - time.time())
+        end_reason = "max_lifetime"
+        if expiry < deadline:
+            deadline, end_reason = expiry, "token_expired"
         while True:
             remaining = deadline - loop.time()
             if remaining <= 0:
-                msg: Any = Closed("max_lifetime")
+                msg: Any = Closed(end_reason)
             else:
                 msg = await sub.next(timeout=min(settings.sse_heartbeat_seconds, remaining))
             frame = HEARTBEAT
@@ -150,6 +166,10 @@ class SseStream:
             elif isinstance(msg, Reset):
                 reset = SseReset(reason=msg.reason, last_event_id=msg.last_event_id)
                 frame = _frame(event="reset", id=msg.last_event_id, data=reset.model_dump())
+            elif isinstance(msg, Event) and msg.type == "session.revoked":
+                # Internal, never sent: the login this stream was opened with has ended (logout,
+                # refresh-token reuse); `_accept_for` lets through only that login's event.
+                msg = Closed("revoked")
             elif isinstance(msg, Event):
                 frame = msg.encoded("sse", _event_frame)
                 if msg.subject.kind == "user" and msg.subject.id == self.user_id:
@@ -198,9 +218,22 @@ def _event_frame(event: Event) -> bytes:
 HEARTBEAT = b": heartbeat\n\n"
 
 
-def _accept_for(user: User) -> Callable[[Event], bool]:
+def _accept_for(user: User, session_id: str | None) -> Callable[[Event], bool]:
+    """The hub filter: events addressed to the user or their role, plus the internal
+    `session.revoked` of the login this stream was opened with (none for a token without
+    `sid`, which ends at its expiry instead)."""
     user_id, role = user.id, user.role.value
-    return lambda event: event.addressed_to(user_id=user_id, role=role)
+
+    def accept(event: Event) -> bool:
+        if event.type == "session.revoked":
+            return (
+                session_id is not None
+                and event.subject.id == user_id
+                and event.data.get("sid") == session_id
+            )
+        return event.addressed_to(user_id=user_id, role=role)
+
+    return accept
 
 
 @router.get(
@@ -220,20 +253,21 @@ def _accept_for(user: User) -> Callable[[Event], bool]:
     },
 )
 async def notifications_stream(
-    user: SseUser,
+    caller: SseCaller,
     hub: HubDep,
     slots: SseSlotsDep,
     settings: SettingsDep,
     last_event_id: LastEventId,
 ) -> EventStreamResponse:
     """Stream the caller's events live, replaying from `Last-Event-ID` first."""
+    user = caller.user
     slot = await slots.claim(user.id)
     if slot is None:
         raise TooManyStreams(
             f"at most {settings.sse_max_connections_per_user} open streams per user; "
             "close one (another tab?) first"
         )
-    sub = hub.subscribe(accept=_accept_for(user), last_event_id=last_event_id)
+    sub = hub.subscribe(accept=_accept_for(user, caller.session_id), last_event_id=last_event_id)
     try:
         await sub.__aenter__()
     except BaseException as exc:
@@ -247,7 +281,10 @@ async def notifications_stream(
         await slots.release(user_id, slot)
 
     user_id = user.id
-    return EventStreamResponse(SseStream(sub, user_id=user_id, settings=settings, release=release))
+    stream = SseStream(
+        sub, user_id=user_id, expires_at=caller.expires_at, settings=settings, release=release
+    )
+    return EventStreamResponse(stream)
 
 
 @router.post(
@@ -257,9 +294,17 @@ async def notifications_stream(
     summary="Get a single-use stream ticket",
     responses=problem_responses(400, 401, 422, 503),
 )
-async def create_ticket(user: CurrentUser, tickets: TicketsDep, body: TicketCreate) -> TicketRead:
+async def create_ticket(
+    caller: CurrentCredential, tickets: TicketsDep, body: TicketCreate
+) -> TicketRead:
     """Issue a short-lived, single-use ticket for `?ticket=` on the SSE stream or WebSocket."""
-    return await rt_service.issue_ticket(tickets, user=user, purpose=body.purpose)
+    return await rt_service.issue_ticket(
+        tickets,
+        user=caller.user,
+        purpose=body.purpose,
+        expires_at=caller.expires_at,
+        session_id=caller.session_id,
+    )
 
 
 @router.get(

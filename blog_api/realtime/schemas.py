@@ -101,8 +101,10 @@ class SseReconnect(BaseModel):
 
     reason: str = Field(
         examples=["shutdown"],
-        description="`shutdown`, `slow_consumer`, `max_lifetime`, `unavailable`, `reauthenticate` "
-        "(refresh the token first), `deactivated` (do not reconnect).",
+        description="`shutdown`, `slow_consumer`, `max_lifetime`, `unavailable`, `token_expired` "
+        "(the credential the stream was opened with expired: refresh the token, get a new ticket, "
+        "resume), `revoked` (that login ended: log in again), `reauthenticate` (refresh the token "
+        "first), `deactivated` (do not reconnect).",
     )
     last_event_id: str | None = Field(
         examples=["1732450001000-0"], description="The last event delivered: resume after it."

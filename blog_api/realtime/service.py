@@ -88,10 +88,20 @@ async def unread_count(user: User) -> int:
     return int(await Notification.filter(user_id=user.id, read_at__isnull=True).count())
 
 
-async def issue_ticket(tickets: TicketStore, *, user: User, purpose: Purpose) -> TicketRead:
-    """A single-use stream ticket for `user`; 503 if the ticket store is down."""
+async def issue_ticket(
+    tickets: TicketStore,
+    *,
+    user: User,
+    purpose: Purpose,
+    expires_at: int | None = None,
+    session_id: str | None = None,
+) -> TicketRead:
+    """A single-use stream ticket for `user`, carrying the expiry and login of the access
+    token that asked for it (the stream ends with them); 503 if the ticket store is down."""
     try:
-        ticket = await tickets.issue(user_id=user.id, purpose=purpose)
+        ticket = await tickets.issue(
+            user_id=user.id, purpose=purpose, expires_at=expires_at, session_id=session_id
+        )
     except BusUnavailable as exc:
         raise ServiceUnavailable("real-time service unavailable; retry shortly") from exc
     return TicketRead(ticket=ticket, purpose=purpose, expires_in=tickets.ttl_seconds)

@@ -1,9 +1,11 @@
 """Short-lived, single-use tickets for clients that cannot send headers (EventSource, WebSocket).
 
-    ticket = await tickets.issue(user_id=7, purpose="ws")      # from POST /api/notifications/ticket
-    user_id = await tickets.redeem(ticket, purpose="ws")       # None: unknown, expired, used, or
+    ticket = await tickets.issue(user_id=7, purpose="ws", expires_at=exp, session_id=sid)
+    grant = await tickets.redeem(ticket, purpose="ws")         # None: unknown, expired, used, or
                                                                 # issued for the other purpose
-A ticket is 256 random bits, valid `ttl_seconds`, bound to one user and one purpose. Only its
+A ticket is 256 random bits, valid `ttl_seconds`, bound to one user and one purpose, and carries
+the expiry (`exp`) and login (`sid`) of the access token that requested it: a stream opened with
+it ends when that token would have expired or that login is revoked. Only its
 SHA-256 is stored (Redis `GETDEL`, or a dict in embedded mode), so a leaked store leaks nothing
 usable; redeeming removes it whatever the outcome, so it can never be replayed.
 """
@@ -15,6 +17,7 @@ import json
 import secrets
 import time
 from abc import ABC, abstractmethod
+from dataclasses import dataclass
 from typing import Literal
 
 from redis.asyncio import Redis
@@ -24,6 +27,16 @@ from blog_api.realtime.bus import BusUnavailable
 
 Purpose = Literal["sse", "ws"]
 PURPOSES: tuple[Purpose, ...] = ("sse", "ws")
+
+
+@dataclass(frozen=True, slots=True)
+class TicketGrant:
+    """What a redeemed ticket vouches for: the user, and the lifetime and login of the access
+    token it was requested with (`expires_at` None: a ticket issued before it was recorded)."""
+
+    user_id: int
+    expires_at: int | None
+    session_id: str | None
 
 
 def _digest(ticket: str) -> str:
@@ -36,14 +49,23 @@ class TicketStore(ABC):
     def __init__(self, *, ttl_seconds: int) -> None:
         self.ttl_seconds = ttl_seconds
 
-    async def issue(self, *, user_id: int, purpose: Purpose) -> str:
-        """A new ticket for `user_id`, usable once for `purpose` within `ttl_seconds`."""
+    async def issue(
+        self,
+        *,
+        user_id: int,
+        purpose: Purpose,
+        expires_at: int | None = None,
+        session_id: str | None = None,
+    ) -> str:
+        """A new ticket for `user_id`, usable once for `purpose` within `ttl_seconds`;
+        `expires_at` and `session_id` are those of the requesting access token."""
         ticket = secrets.token_urlsafe(32)
-        await self._put(_digest(ticket), json.dumps({"user_id": user_id, "purpose": purpose}))
+        value = {"user_id": user_id, "purpose": purpose, "exp": expires_at, "sid": session_id}
+        await self._put(_digest(ticket), json.dumps(value, separators=(",", ":")))
         return ticket
 
-    async def redeem(self, ticket: str, *, purpose: Purpose) -> int | None:
-        """The ticket's user id if it is valid for `purpose`; the ticket is spent either way."""
+    async def redeem(self, ticket: str, *, purpose: Purpose) -> TicketGrant | None:
+        """What the ticket grants if it is valid for `purpose`; it is spent either way."""
         if not ticket or len(ticket) > 128:
             return None
         raw = await self._take(_digest(ticket))
@@ -52,7 +74,12 @@ class TicketStore(ABC):
         value = json.loads(raw)
         if value.get("purpose") != purpose:
             return None
-        return int(value["user_id"])
+        exp, sid = value.get("exp"), value.get("sid")
+        return TicketGrant(
+            user_id=int(value["user_id"]),
+            expires_at=exp if isinstance(exp, int) else None,
+            session_id=sid if isinstance(sid, str) else None,
+        )
 
     @abstractmethod
     async def _put(self, key: str, value: str) -> None: ...

@@ -289,6 +289,37 @@ async def test_ticket_from_one_worker_works_on_the_other(
         assert (await ws.recv())["user"]["username"] == "bob"
 
 
+async def test_logout_on_a_closes_that_logins_sockets_on_b(
+    cluster: Cluster, members: dict[str, Member]
+) -> None:
+    post_id = await new_post(cluster, members)
+    async with httpx.AsyncClient(base_url=cluster.http(cluster.a), timeout=10) as http:
+        # A login of its own: the module's members keep theirs.
+        resp = await http.post(
+            "/api/auth/login", json={"email": "bob@example.com", "password": PASSWORD}
+        )
+        login = resp.json()
+        headers = {"Authorization": f"Bearer {login['access_token']}"}
+        resp = await http.post("/api/notifications/ticket", json={"purpose": "ws"}, headers=headers)
+        ticket = resp.json()["ticket"]
+        async with (
+            ws_connect(cluster.ws(cluster.b, post_id), token=login["access_token"]) as by_bearer,
+            ws_connect(cluster.ws(cluster.b, post_id), ticket=ticket) as by_ticket,
+            ws_connect(cluster.ws(cluster.b, post_id), token=members["bob"].token) as other,
+        ):
+            for ws in (by_bearer, by_ticket, other):
+                await ws.join()
+            out = await http.post(
+                "/api/auth/logout", json={"refresh_token": login["refresh_token"]}
+            )
+            assert out.status_code == 204
+            assert await by_bearer.closed(timeout=10) == (4401, "session revoked")
+            assert await by_ticket.closed(timeout=10) == (4401, "session revoked")
+            # bob's other login keeps its socket.
+            await other.send({"type": "ping"})
+            await other.expect("pong")
+
+
 async def test_not_approved_post_closes_4404(cluster: Cluster, members: dict[str, Member]) -> None:
     post_id = await new_post(cluster, members, approve=False)
     async with ws_connect(cluster.ws(cluster.b, post_id), token=members["alice"].token) as ws:

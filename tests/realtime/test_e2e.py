@@ -275,10 +275,14 @@ async def http(
 
 
 async def open_stream(
-    stack: AsyncExitStack, client: httpx.AsyncClient, server: Server, headers: dict[str, str]
+    stack: AsyncExitStack,
+    client: httpx.AsyncClient,
+    server: Server,
+    headers: dict[str, str],
+    params: dict[str, str] | None = None,
 ) -> SseStream:
     response = await stack.enter_async_context(
-        client.stream("GET", server.url + "/api/notifications/sse", headers=headers)
+        client.stream("GET", server.url + "/api/notifications/sse", headers=headers, params=params)
     )
     assert response.status_code == 200
     return SseStream(response)
@@ -323,6 +327,38 @@ async def test_role_change_on_a_reaches_admin_on_b(cluster: Cluster, http, admin
     assert resp.status_code == 200
     msg = await stream.next_event(timeout=1.0)
     assert (msg.event, msg.data["subject"]["id"]) == ("user.role_changed", target.id)
+
+
+async def test_logout_on_a_ends_that_logins_streams_on_b(cluster: Cluster, http) -> None:
+    client, accounts, stack = http
+    account = await accounts.user()
+    me = await client.get(cluster.a.url + "/api/auth/me", headers=account.headers)
+    email = me.json()["email"]
+    resp = await client.post(
+        cluster.a.url + "/api/auth/login", json={"email": email, "password": PASSWORD}
+    )
+    login = resp.json()
+    headers = {"Authorization": f"Bearer {login['access_token']}"}
+    ticket = await client.post(
+        cluster.a.url + "/api/notifications/ticket", json={"purpose": "sse"}, headers=headers
+    )
+    by_bearer = await open_stream(stack, client, cluster.b, headers)
+    by_ticket = await open_stream(
+        stack, client, cluster.b, {}, params={"ticket": ticket.json()["ticket"]}
+    )
+    for stream in (by_bearer, by_ticket):
+        assert (await stream.next_event()).event == "ready"
+    out = await client.post(
+        cluster.a.url + "/api/auth/logout", json={"refresh_token": login["refresh_token"]}
+    )
+    assert out.status_code == 204
+    for stream in (by_bearer, by_ticket):
+        end = await stream.next_event(timeout=10.0)
+        assert (end.event, end.data["reason"]) == ("reconnect", "revoked")
+    # Over REST too, on either worker; the user's other login is unaffected.
+    assert (await client.get(cluster.b.url + "/api/auth/me", headers=headers)).status_code == 401
+    other = await client.get(cluster.b.url + "/api/auth/me", headers=account.headers)
+    assert other.status_code == 200
 
 
 async def test_user_does_not_receive_another_users_private_events(cluster: Cluster, http) -> None:
