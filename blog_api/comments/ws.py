@@ -62,7 +62,7 @@ from blog_api.core.errors import AppError
 from blog_api.core.handoff import hand_off
 from blog_api.core.ratelimit import RateLimited, get_rate_limiter
 from blog_api.core.security import TokenError, TokenService
-from blog_api.core.types import MAX_ID
+from blog_api.core.types import MAX_ID, ascii_int
 from blog_api.realtime.bus import BusUnavailable
 from blog_api.realtime.events import Event
 from blog_api.realtime.hub import Closed, Message, Reset, Subscription
@@ -119,7 +119,15 @@ async def authenticate(websocket: WebSocket) -> Credential:
     that credential (the socket closes with them); 4401/4403 otherwise."""
     token = _bearer(websocket)
     ticket = websocket.query_params.get("ticket")
+    rt: Realtime = websocket.app.state.realtime
     if token:
+        if ticket:
+            # Spent all the same: single use means the first socket that carries it (a URL
+            # with a live ticket ends up in logs and history). Failing closed if Redis is down.
+            try:
+                await rt.tickets.redeem(ticket, purpose="ws")
+            except BusUnavailable as exc:
+                raise CloseSocket(CLOSE_TRY_AGAIN, "real-time service unavailable") from exc
         tokens: TokenService = websocket.app.state.tokens
         try:
             claims = tokens.validate(token)
@@ -130,7 +138,6 @@ async def authenticate(websocket: WebSocket) -> Credential:
             raise CloseSocket(CLOSE_UNAUTHENTICATED, "role changed; refresh the token")
         expires_at, session_id = claims.expires_at, claims.session_id
     elif ticket:
-        rt: Realtime = websocket.app.state.realtime
         try:
             grant = await rt.tickets.redeem(ticket, purpose="ws")
         except BusUnavailable as exc:
@@ -156,7 +163,7 @@ async def authenticate(websocket: WebSocket) -> Credential:
 
 async def approved_blog(raw_id: str) -> Blog:
     """The approved post named in the path; 4404 for anything else (also bad ids)."""
-    blog_id = int(raw_id) if raw_id.isdigit() and len(raw_id) <= 10 else 0
+    blog_id = ascii_int(raw_id, max_digits=10) or 0
     blog = await Blog.get_or_none(id=blog_id) if 1 <= blog_id <= MAX_ID else None
     if blog is None or blog.status is not BlogStatus.approved:
         raise CloseSocket(CLOSE_NOT_FOUND, f"no approved post {raw_id[:20]}")

@@ -108,6 +108,18 @@ async def test_spent_ticket_closes_4401(
     assert code == 4401
 
 
+async def test_a_ticket_sent_beside_a_bearer_token_is_spent(
+    live_url: str, user: Actor, post: dict[str, Any], ticket_for: Ticket
+) -> None:
+    ticket = await ticket_for(user)
+    url = f"{ws_url(live_url, post)}?ticket={ticket}"
+    async with ws_connect(url, token=user.token) as ws:
+        assert (await ws.recv())["type"] == "hello"
+    async with ws_connect(ws_url(live_url, post), ticket=ticket) as ws:
+        code, _ = await ws.closed()
+    assert code == 4401
+
+
 async def test_sse_ticket_is_not_a_ws_ticket(
     client: AsyncClient, live_url: str, user: Actor, post: dict[str, Any]
 ) -> None:
@@ -171,7 +183,9 @@ async def test_post_not_approved_closes_4404(
     assert code == 4404
 
 
-@pytest.mark.parametrize("post_id", ["424242", "abc", "0", "99999999999999"])
+@pytest.mark.parametrize(
+    "post_id", ["424242", "abc", "0", "99999999999999", "%C2%B2", "%D9%A2", "%EF%BC%91"]
+)
 async def test_no_such_post_closes_4404(live_url: str, user: Actor, post_id: str) -> None:
     async with ws_connect(ws_url(live_url, post_id), token=user.token) as ws:
         code, _ = await ws.closed()
