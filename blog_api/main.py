@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack, asynccontextmanager
 
@@ -186,4 +187,22 @@ def app_factory() -> FastAPI:
 
     settings = get_settings()
     configure_logging(settings.log_level, json_lines=settings.log_json)
-    return create_app(settings)
+    app = create_app(settings)
+    app.state.lifespan_hooks.append(freeze_startup_objects)
+    return app
+
+
+@asynccontextmanager
+async def freeze_startup_objects(_app: FastAPI) -> AsyncIterator[None]:
+    """After start-up, exclude everything allocated so far from the cyclic garbage collector.
+
+    A worker's modules, app, routes and pools (hundreds of thousands of objects) live until it
+    exits, yet every full collection walked them all again: a pause of tens of milliseconds that
+    every live connection waited through. `gc.freeze()` moves them to a permanent generation;
+    collections then walk only what requests and connections allocate. Last of the lifespan
+    hooks, so that it runs after everything else has started; worker processes only (tests build
+    many apps in one process and must be able to collect them).
+    """
+    gc.collect()
+    gc.freeze()
+    yield
