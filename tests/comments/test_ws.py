@@ -5,7 +5,9 @@ Cross-worker behaviour (two processes on PostgreSQL and Redis) is in test_ws_wor
 
 from __future__ import annotations
 
+import asyncio
 import json
+import logging
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -275,6 +277,23 @@ async def test_oversize_message_closes_1009(
         await ws.send(json.dumps({"type": "typing", "pad": "x" * 20_000}))
         code, _ = await ws.closed()
     assert code == 1009
+
+
+async def test_an_oversize_frame_right_after_an_invalid_one_logs_no_error(
+    live_url: str, user: Actor, post: dict[str, Any], caplog: pytest.LogCaptureFixture
+) -> None:
+    # The protocol closes (1009) while the handler is still answering the invalid message: the
+    # client's mistake is not a server error.
+    caplog.set_level(logging.WARNING)
+    async with ws_connect(ws_url(live_url, post), token=user.token) as ws:
+        await ws.join()
+        await ws.conn.send("{not json")
+        await ws.conn.send(json.dumps({"type": "typing", "pad": "x" * 20_000}))
+        code, _ = await ws.closed()
+    assert code == 1009
+    await asyncio.sleep(0.2)
+    errors = [r for r in caplog.records if r.levelno >= logging.ERROR]
+    assert errors == []
 
 
 # --- comments ---------------------------------------------------------------------------------

@@ -14,6 +14,7 @@ from fastapi import FastAPI
 from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed
 
+from blog_api.core.ws_protocol import LeanWebSocketProtocol
 from tests.e2e.servers import free_port
 
 TIMEOUT = 5.0
@@ -93,6 +94,8 @@ async def serve_in_process(app: FastAPI) -> AsyncIterator[str]:
         lifespan="off",
         log_level="warning",
         timeout_graceful_shutdown=1,
+        # The WebSocket protocol `blog-api serve` runs.
+        ws=LeanWebSocketProtocol,
     )
     server = uvicorn.Server(config)
     # Not `serve()`: that installs signal handlers, which belong to pytest here.
