@@ -14,11 +14,14 @@ It leans on three attributes of the parent (`queue`, `writable`, `request`/`resp
 from __future__ import annotations
 
 import asyncio
+import logging
 from typing import Any, Generic, TypeVar
 
 from uvicorn.protocols.websockets.websockets_sansio_impl import WebSocketsSansIOProtocol
 
 T = TypeVar("T")
+
+logger = logging.getLogger("blog_api.ws_protocol")
 
 
 class SmallQueue(Generic[T]):
@@ -102,6 +105,22 @@ class LeanWebSocketProtocol(WebSocketsSansIOProtocol):
         super().handle_connect(event)
         # The scope has been built from it; nothing reads the request again.
         self.request = None  # type: ignore[assignment]
+
+    def send_receive_event_to_app(self) -> None:
+        # A text message that is not UTF-8 is the client's mistake: Uvicorn closes with 1007
+        # (RFC 6455), and so do we, but it also logs an ERROR with a traceback, which let any
+        # client write errors into the server's log at will.
+        if self.curr_msg_data_type == "text":
+            data = self.frames[0] if len(self.frames) == 1 else b"".join(self.frames)
+            try:
+                data.decode()
+            except UnicodeDecodeError:
+                self.frames = []
+                logger.info("invalid UTF-8 in a WebSocket text message; closing with 1007")
+                self.conn.send_close(1007)
+                self.handle_parser_exception()
+                return
+        super().send_receive_event_to_app()
 
     async def send(self, message: Any) -> None:
         await super().send(message)

@@ -3,7 +3,11 @@
 from __future__ import annotations
 
 import asyncio
+import base64
+import logging
+import os
 import socket
+import struct
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -86,6 +90,42 @@ async def test_the_client_close_reaches_the_app_as_disconnect(server: str) -> No
             break
         await asyncio.sleep(0.01)
     assert received[-1] == {"type": "websocket.disconnect", "code": 1000, "reason": ""}
+
+
+def masked_frame(payload: bytes, opcode: int = 1) -> bytes:
+    """A client frame (masked), FIN set."""
+    mask = os.urandom(4)
+    n = len(payload)
+    if n < 126:
+        head = bytes([0x80 | opcode, 0x80 | n])
+    elif n < 65536:
+        head = bytes([0x80 | opcode, 0x80 | 126]) + struct.pack("!H", n)
+    else:
+        head = bytes([0x80 | opcode, 0x80 | 127]) + struct.pack("!Q", n)
+    return head + mask + bytes(b ^ mask[i % 4] for i, b in enumerate(payload))
+
+
+@pytest.mark.parametrize("then_oversize", [False, True])
+async def test_invalid_utf8_closes_1007_without_logging_an_error(
+    server: str, caplog: pytest.LogCaptureFixture, then_oversize: bool
+) -> None:
+    caplog.set_level(logging.INFO)
+    host, port = server[len("ws://") :].rstrip("/").split(":")
+    reader, writer = await asyncio.open_connection(host, int(port))
+    key = base64.b64encode(os.urandom(16)).decode()
+    writer.write(
+        f"GET / HTTP/1.1\r\nHost: {host}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+        f"Sec-WebSocket-Key: {key}\r\nSec-WebSocket-Version: 13\r\n\r\n".encode()
+    )
+    await reader.readuntil(b"\r\n\r\n")
+    oversize = masked_frame(b"x" * (2**23 + 10)) if then_oversize else b""
+    writer.write(masked_frame(b"\xff\xfe") + oversize)
+    close = await asyncio.wait_for(reader.read(4), 5)
+    writer.close()
+    # Alone: 1007. Followed at once by an oversize frame, the parser may fail first: 1009.
+    expected = (1007, 1009) if then_oversize else (1007,)
+    assert close[:1] == b"\x88" and struct.unpack("!H", close[2:4])[0] in expected
+    assert [r.getMessage() for r in caplog.records if r.levelno >= logging.ERROR] == []
 
 
 def test_it_replaces_what_the_parent_holds() -> None:
