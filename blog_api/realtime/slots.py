@@ -77,6 +77,14 @@ OWNER_BEAT_SECONDS = 1.0
 OWNER_TTL_SECONDS = 3.0
 
 
+async def cancelled(task: asyncio.Task[None] | None) -> None:
+    """Cancel a background task and wait for it to end; None, for `self._task = await ...`."""
+    if task is not None:
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+
+
 class OwnerHeartbeat:
     """This worker's liveness for the members it adds to Redis sets (see the module docstring)."""
 
@@ -95,11 +103,7 @@ class OwnerHeartbeat:
         self._task = asyncio.create_task(self._loop(), name="owner-heartbeat")
 
     async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-            self._task = None
+        self._task = await cancelled(self._task)
         with contextlib.suppress(RedisError, OSError):
             await self.client.delete(self.key_prefix + self.id)
 
@@ -190,11 +194,7 @@ class RedisSlotStore(SlotStore):
         self._task = asyncio.create_task(self._refresh_loop(), name="connection-slots-refresh")
 
     async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-            self._task = None
+        self._task = await cancelled(self._task)
         await self.owner.stop()
 
     async def claim(self, user_id: int) -> str | None:
