@@ -78,7 +78,7 @@ OWNER_TTL_SECONDS = 3.0
 
 
 async def cancelled(task: asyncio.Task[None] | None) -> None:
-    """Cancel a background task and wait for it to end; None, for `self._task = await ...`."""
+    """Cancel a background task (if any) and wait for it to end."""
     if task is not None:
         task.cancel()
         with contextlib.suppress(asyncio.CancelledError):
@@ -103,7 +103,8 @@ class OwnerHeartbeat:
         self._task = asyncio.create_task(self._loop(), name="owner-heartbeat")
 
     async def stop(self) -> None:
-        self._task = await cancelled(self._task)
+        task, self._task = self._task, None
+        await cancelled(task)
         with contextlib.suppress(RedisError, OSError):
             await self.client.delete(self.key_prefix + self.id)
 
@@ -194,7 +195,8 @@ class RedisSlotStore(SlotStore):
         self._task = asyncio.create_task(self._refresh_loop(), name="connection-slots-refresh")
 
     async def stop(self) -> None:
-        self._task = await cancelled(self._task)
+        task, self._task = self._task, None
+        await cancelled(task)
         await self.owner.stop()
 
     async def claim(self, user_id: int) -> str | None:
