@@ -14,7 +14,7 @@ from fastapi import FastAPI
 from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed
 
-from tests.e2e.servers import free_port
+from tests.harness import free_port
 
 TIMEOUT = 5.0
 
