@@ -97,15 +97,22 @@ class _Follower:
 
 
 class SseFollower(_Follower):
-    """Follows `GET /api/notifications/sse`, counting `blog.submitted` events by post id."""
+    """Follows `GET /api/notifications/sse`, counting events of one type by subject id."""
 
-    def __init__(self, name: str, account: Account, workers: list[Worker]) -> None:
+    def __init__(
+        self,
+        name: str,
+        account: Account,
+        workers: list[Worker],
+        event_type: str = "blog.submitted",
+    ) -> None:
         super().__init__(name, account, workers)
-        self.live: list[int] = []  # post ids of blog.submitted, as received (live or resumed)
+        self.event_type = event_type
+        self.live: list[int] = []  # subject ids of `event_type`, as received (live or resumed)
         self.last_id: str | None = None
         self.resets = 0
-        self.backfilled: set[int] = set()  # post ids the REST reload after a reset returned
-        self.shutdowns = 0
+        self.backfilled: set[int] = set()  # subject ids the REST reload after a reset returned
+        self.reconnect_reasons: list[str] = []
 
     async def _connect_once(self, worker: Worker) -> None:
         params = {"ticket": await self._ticket(worker, "sse")}
@@ -126,12 +133,12 @@ class SseFollower(_Follower):
                 if msg.data is None:
                     continue
                 if msg.event == "reconnect":
-                    self.shutdowns += msg.data["reason"] == "shutdown"
+                    self.reconnect_reasons.append(msg.data["reason"])
                     return
                 if msg.event == "reset":
                     self.resets += 1
                     await self._reload(worker)
-                elif msg.event == "blog.submitted":
+                elif msg.event == self.event_type:
                     self.live.append(int(msg.data["subject"]["id"]))
                 if msg.id:
                     self.last_id = msg.id
@@ -147,7 +154,7 @@ class SseFollower(_Follower):
             assert resp.status_code == 200, resp.text
             page = resp.json()
             for item in page["items"]:
-                if item["type"] == "blog.submitted":
+                if item["type"] == self.event_type:
                     self.backfilled.add(int(item["subject"]["id"]))
             cursor = page.get("next_cursor")
             if not cursor:
