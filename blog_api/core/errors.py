@@ -275,6 +275,36 @@ async def _http_exception_handler(request: Request, exc: Exception) -> JSONRespo
     return problem_response(request, exc.status_code, detail, headers=headers or None)
 
 
+def _database_unreachable_errors() -> tuple[type[Exception], ...]:
+    """What the database driver raises, unwrapped (the ORM translates only query errors), when the
+    database cannot be reached: a refused or reset connection, a server shutting down or
+    starting, a connection lost mid-query."""
+    import asyncpg
+    from tortoise.exceptions import DBConnectionError
+
+    return (
+        ConnectionError,  # refused, reset, aborted (builtin OSError subclasses)
+        DBConnectionError,
+        asyncpg.exceptions.PostgresConnectionError,
+        asyncpg.exceptions.OperatorInterventionError,  # admin shutdown, cannot connect now
+        asyncpg.exceptions.ConnectionDoesNotExistError,
+    )
+
+
+async def _database_unreachable_handler(request: Request, exc: Exception) -> JSONResponse:
+    # An outage, not a bug: 503 with Retry-After (clients and proxies retry) instead of a 500,
+    # and one log line without a traceback per request. Handled here, inside the app, rather
+    # than by the catch-all, so the connection stays usable and Uvicorn logs no traceback.
+    logger.warning(
+        "database unreachable: %s",
+        type(exc).__name__,
+        extra={"request_id": current_request_id(), "path": request.url.path},
+    )
+    return await _app_error_handler(
+        request, ServiceUnavailable("database unreachable; retry later")
+    )
+
+
 async def _unhandled_handler(request: Request, exc: Exception) -> JSONResponse:
     # The traceback goes to the log with the request id; the client gets only the id.
     logger.exception(
@@ -295,6 +325,8 @@ def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(AppError, _app_error_handler)
     app.add_exception_handler(RequestValidationError, _validation_handler)
     app.add_exception_handler(StarletteHTTPException, _http_exception_handler)
+    for unreachable in _database_unreachable_errors():
+        app.add_exception_handler(unreachable, _database_unreachable_handler)
     app.add_exception_handler(Exception, _unhandled_handler)
 
 

@@ -15,9 +15,9 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.conftest import IS_POSTGRES, PASSWORD, reset_postgres_schema, run_cli
+from tests.conftest import IS_POSTGRES, PASSWORD, TEST_DATABASE_URL, run_cli
+from tests.harness import Cluster, Worker, fresh_database, migrate, two_workers
 from tests.realtime.sse_client import SseStream
-from tests.realtime.test_e2e import Cluster, Server, two_workers
 
 pytestmark = pytest.mark.e2e
 
@@ -26,25 +26,9 @@ pytestmark = pytest.mark.e2e
 async def cache_database(tmp_path_factory: pytest.TempPathFactory) -> str:
     """The pass's kind of database, of its own, migrated by `blog-api migrate`."""
     if IS_POSTGRES:
-        import asyncpg
-
-        from tests.conftest import TEST_DATABASE_URL
-
-        base, _, name = TEST_DATABASE_URL.rpartition("/")
-        url = f"{base}/{name}_cache"
-        admin = await asyncpg.connect(f"{base}/postgres".replace("postgres://", "postgresql://"))
-        try:
-            if not await admin.fetchval(
-                "SELECT 1 FROM pg_database WHERE datname=$1", f"{name}_cache"
-            ):
-                await admin.execute(f'CREATE DATABASE "{name}_cache"')
-        finally:
-            await admin.close()
-        await reset_postgres_schema(url)
-    else:
-        url = f"sqlite://{tmp_path_factory.mktemp('cache-db') / 'blog.sqlite3'}"
-    result = run_cli("migrate", env={"DATABASE_URL": url})
-    assert result.returncode == 0, result.stderr
+        return await fresh_database(TEST_DATABASE_URL, "cache")
+    url = f"sqlite://{tmp_path_factory.mktemp('cache-db') / 'blog.sqlite3'}"
+    migrate(url)
     return url
 
 
@@ -69,7 +53,7 @@ async def _login(http: httpx.AsyncClient, url: str, email: str) -> dict[str, str
 class Check:
     """Reads on B, compared with what B renders afresh for the same content."""
 
-    def __init__(self, http: httpx.AsyncClient, b: Server) -> None:
+    def __init__(self, http: httpx.AsyncClient, b: Worker) -> None:
         self.http, self.b, self.n = http, b, 0
 
     async def get(self, path: str) -> httpx.Response:

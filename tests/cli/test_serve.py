@@ -15,7 +15,7 @@ import pytest
 from tests.cli.conftest import CliDb
 from tests.comments.wsclient import ws_connect
 from tests.conftest import PASSWORD, ROOT, run_cli
-from tests.e2e.servers import free_port
+from tests.harness import free_port
 
 
 def test_several_workers_need_redis(cli_db: CliDb) -> None:

@@ -23,7 +23,7 @@ import pytest
 
 from tests.cli.conftest import CliDb
 from tests.conftest import PASSWORD, ROOT, run_cli
-from tests.e2e.servers import free_port
+from tests.harness import free_port
 
 HEADER_TIMEOUT = 1.0
 MAX_HEADER_BYTES = 16_384

@@ -2,28 +2,27 @@
 
 Process A and process B are separate workers (own hub reader, own outbox relay, own presence
 listener); a client on one must see what happens on the other, in the same order. Servers come
-from tests/e2e/servers.py; the database is this module's own (`<test db>_comments_ws`).
+from tests/harness.py (`blog-api serve`); the database is this module's own
+(`<test db>_comments_ws`) and Redis a private one, so the module runs in the SQLite pass only.
 """
 
 from __future__ import annotations
 
-import secrets
+import asyncio
 import signal
 import time
 import uuid
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import asyncpg
 import httpx
 import pytest
-import redis
 
 from tests.comments.wsclient import ws_connect
-from tests.conftest import PASSWORD, run_cli
-from tests.e2e.servers import Proc, app_env, start_uvicorn
+from tests.conftest import PASSWORD
+from tests.harness import Cluster, Worker, fresh_database, once_per_suite, start_worker, two_workers
 
 pytestmark = [pytest.mark.e2e, pytest.mark.postgres, pytest.mark.redis]
 
@@ -39,71 +38,33 @@ class Member:
         return {"Authorization": f"Bearer {self.token}"}
 
 
-@dataclass
-class Cluster:
-    a: Proc
-    b: Proc
-    env: dict[str, str]
-    work_dir: Path
-
-    def http(self, proc: Proc) -> str:
-        return f"http://127.0.0.1:{proc.port}"
-
-    def ws(self, proc: Proc, post_id: int) -> str:
-        return f"ws://127.0.0.1:{proc.port}/api/blogs/{post_id}/ws"
+@pytest.fixture(autouse=True)
+def _once_per_suite() -> None:
+    once_per_suite()
 
 
 @pytest.fixture(scope="module")
-async def ws_database_url(postgres_url: str) -> AsyncIterator[str]:
+async def ws_database_url(postgres_url: str) -> str:
     """A database of this module's own, migrated by `blog-api migrate`."""
-    base, _, name = postgres_url.rpartition("/")
-    db_name = f"{name.split('?')[0]}_comments_ws"
-    admin = await asyncpg.connect(f"{base}/postgres".replace("postgres://", "postgresql://", 1))
-    try:
-        await admin.execute(f'DROP DATABASE IF EXISTS "{db_name}" WITH (FORCE)')
-        await admin.execute(f'CREATE DATABASE "{db_name}"')
-    finally:
-        await admin.close()
-    url = f"{base}/{db_name}"
-    result = run_cli("migrate", env={"DATABASE_URL": url})
-    assert result.returncode == 0, result.stderr
-    yield url
+    return await fresh_database(postgres_url, "comments_ws")
 
 
 @pytest.fixture(scope="module")
-def cluster(
-    ws_database_url: str, redis_url: str, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[Cluster]:
-    """Process A and process B on the same PostgreSQL database and Redis."""
-    # Leftovers of an earlier run (presence of post 1, the stream) must not leak in.
-    client = redis.Redis.from_url(redis_url)
-    client.flushdb()
-    client.close()
-    work_dir = tmp_path_factory.mktemp("comments-ws")
-    env = app_env(
-        database_url=ws_database_url,
-        redis_url=redis_url,
-        secret_key=secrets.token_urlsafe(48),
-        media_root=work_dir / "media",
-    )
-    a = start_uvicorn("worker-a", env, work_dir)
-    try:
-        b = start_uvicorn("worker-b", env, work_dir)
-    except BaseException:
-        a.stop()
-        raise
-    try:
-        yield Cluster(a, b, env, work_dir)
-    finally:
-        a.stop()
-        b.stop()
+def cluster(ws_database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Cluster]:
+    """Worker A and worker B on the same PostgreSQL database and a private Redis."""
+    with two_workers(ws_database_url, tmp_path_factory.mktemp("comments-ws")) as running:
+        yield running
+
+
+def post_ws(worker: Worker, post_id: int) -> str:
+    return f"{worker.ws_url}/api/blogs/{post_id}/ws"
 
 
 @pytest.fixture(scope="module")
 async def members(cluster: Cluster, ws_database_url: str) -> dict[str, Member]:
     """alice and bob (users) and mod (an l1_approver), signed in on process A."""
     out: dict[str, Member] = {}
-    async with httpx.AsyncClient(base_url=cluster.http(cluster.a), timeout=10) as http:
+    async with httpx.AsyncClient(base_url=cluster.a.url, timeout=10) as http:
         for name in ("alice", "bob", "mod"):
             body = {"email": f"{name}@example.com", "username": name, "password": PASSWORD}
             resp = await http.post("/api/auth/register", json=body)
@@ -127,7 +88,7 @@ async def members(cluster: Cluster, ws_database_url: str) -> dict[str, Member]:
 
 async def new_post(cluster: Cluster, members: dict[str, Member], *, approve: bool = True) -> int:
     """A fresh post by alice (approved by mod unless `approve=False`), so tests do not share."""
-    async with httpx.AsyncClient(base_url=cluster.http(cluster.a), timeout=10) as http:
+    async with httpx.AsyncClient(base_url=cluster.a.url, timeout=10) as http:
         resp = await http.post(
             "/api/blogs",
             json={"title": f"Post {uuid.uuid4().hex[:6]}", "content": "text"},
@@ -149,7 +110,7 @@ async def test_comment_sent_on_a_reaches_a_viewer_on_b_persisted_in_order(
     cluster: Cluster, members: dict[str, Member]
 ) -> None:
     post_id = await new_post(cluster, members)
-    url_a, url_b = cluster.ws(cluster.a, post_id), cluster.ws(cluster.b, post_id)
+    url_a, url_b = post_ws(cluster.a, post_id), post_ws(cluster.b, post_id)
     async with (
         ws_connect(url_a, token=members["alice"].token) as sender,
         ws_connect(url_b, token=members["bob"].token) as viewer,
@@ -163,7 +124,7 @@ async def test_comment_sent_on_a_reaches_a_viewer_on_b_persisted_in_order(
     assert [m["comment"]["body"] for m in received] == [f"message {i}" for i in range(5)]
     assert [m["comment"]["id"] for m in received] == [a["comment"]["id"] for a in acks]
     assert [m["event_id"] for m in received] == sorted(m["event_id"] for m in received)
-    async with httpx.AsyncClient(base_url=cluster.http(cluster.b), timeout=10) as http:
+    async with httpx.AsyncClient(base_url=cluster.b.url, timeout=10) as http:
         stored = (await http.get(f"/api/blogs/{post_id}/comments")).json()["items"]
     assert [c["body"] for c in stored] == [f"message {i}" for i in range(5)]
 
@@ -173,14 +134,14 @@ async def test_retried_create_is_stored_once_even_across_workers(
 ) -> None:
     post_id = await new_post(cluster, members)
     message = create("retry-me", "only once")
-    async with ws_connect(cluster.ws(cluster.b, post_id), token=members["bob"].token) as viewer:
+    async with ws_connect(post_ws(cluster.b, post_id), token=members["bob"].token) as viewer:
         await viewer.join()
         # The first try on A; the client "reconnects" to B and retries.
-        async with ws_connect(cluster.ws(cluster.a, post_id), token=members["alice"].token) as a:
+        async with ws_connect(post_ws(cluster.a, post_id), token=members["alice"].token) as a:
             await a.join()
             await a.send(message)
             first = await a.expect("comment.ack")
-        async with ws_connect(cluster.ws(cluster.b, post_id), token=members["alice"].token) as b:
+        async with ws_connect(post_ws(cluster.b, post_id), token=members["alice"].token) as b:
             await b.join()
             await b.send(message)
             second = await b.expect("comment.ack")
@@ -189,7 +150,7 @@ async def test_retried_create_is_stored_once_even_across_workers(
     assert (first["created"], second["created"]) == (True, False)
     assert first["comment"]["id"] == second["comment"]["id"]
     assert not [m for m in later if m["type"] == "comment.created"]
-    async with httpx.AsyncClient(base_url=cluster.http(cluster.a), timeout=10) as http:
+    async with httpx.AsyncClient(base_url=cluster.a.url, timeout=10) as http:
         stored = (await http.get(f"/api/blogs/{post_id}/comments")).json()["items"]
     assert len(stored) == 1
 
@@ -199,14 +160,14 @@ async def test_moderator_delete_reaches_every_viewer(
 ) -> None:
     post_id = await new_post(cluster, members)
     async with (
-        ws_connect(cluster.ws(cluster.a, post_id), token=members["alice"].token) as on_a,
-        ws_connect(cluster.ws(cluster.b, post_id), token=members["bob"].token) as on_b,
+        ws_connect(post_ws(cluster.a, post_id), token=members["alice"].token) as on_a,
+        ws_connect(post_ws(cluster.b, post_id), token=members["bob"].token) as on_b,
     ):
         await on_a.join()
         await on_b.join()
         await on_b.send(create("to-remove", "off topic"))
         comment_id = (await on_b.expect("comment.ack"))["comment"]["id"]
-        async with httpx.AsyncClient(base_url=cluster.http(cluster.a), timeout=10) as http:
+        async with httpx.AsyncClient(base_url=cluster.a.url, timeout=10) as http:
             resp = await http.delete(f"/api/comments/{comment_id}", headers=members["mod"].headers)
             assert resp.status_code == 204
         deleted = [await ws.expect("comment.deleted") for ws in (on_a, on_b)]
@@ -220,7 +181,7 @@ async def test_presence_counts_viewers_on_both_workers(
     cluster: Cluster, members: dict[str, Member]
 ) -> None:
     post_id = await new_post(cluster, members)
-    url_a, url_b = cluster.ws(cluster.a, post_id), cluster.ws(cluster.b, post_id)
+    url_a, url_b = post_ws(cluster.a, post_id), post_ws(cluster.b, post_id)
     async with ws_connect(url_a, token=members["alice"].token) as first:
         await first.join()
         async with ws_connect(url_b, token=members["bob"].token) as second:
@@ -239,8 +200,8 @@ async def test_presence_counts_viewers_on_both_workers(
 async def test_typing_crosses_workers(cluster: Cluster, members: dict[str, Member]) -> None:
     post_id = await new_post(cluster, members)
     async with (
-        ws_connect(cluster.ws(cluster.a, post_id), token=members["alice"].token) as typist,
-        ws_connect(cluster.ws(cluster.b, post_id), token=members["bob"].token) as reader,
+        ws_connect(post_ws(cluster.a, post_id), token=members["alice"].token) as typist,
+        ws_connect(post_ws(cluster.b, post_id), token=members["bob"].token) as reader,
     ):
         await typist.join()
         await reader.join()
@@ -253,7 +214,7 @@ async def test_bad_json_is_an_error_and_the_socket_stays_open(
     cluster: Cluster, members: dict[str, Member]
 ) -> None:
     post_id = await new_post(cluster, members)
-    async with ws_connect(cluster.ws(cluster.b, post_id), token=members["bob"].token) as ws:
+    async with ws_connect(post_ws(cluster.b, post_id), token=members["bob"].token) as ws:
         await ws.join()
         await ws.send("{oops")
         assert (await ws.expect("error"))["code"] == "bad-json"
@@ -263,7 +224,7 @@ async def test_bad_json_is_an_error_and_the_socket_stays_open(
 
 async def test_oversize_frame_closes_1009(cluster: Cluster, members: dict[str, Member]) -> None:
     post_id = await new_post(cluster, members)
-    async with ws_connect(cluster.ws(cluster.a, post_id), token=members["bob"].token) as ws:
+    async with ws_connect(post_ws(cluster.a, post_id), token=members["bob"].token) as ws:
         await ws.join()
         await ws.send(create("big", "x" * 30_000))
         code, _ = await ws.closed()
@@ -272,7 +233,7 @@ async def test_oversize_frame_closes_1009(cluster: Cluster, members: dict[str, M
 
 async def test_unauthenticated_closes_4401(cluster: Cluster, members: dict[str, Member]) -> None:
     post_id = await new_post(cluster, members)
-    async with ws_connect(cluster.ws(cluster.a, post_id)) as ws:
+    async with ws_connect(post_ws(cluster.a, post_id)) as ws:
         code, _ = await ws.closed()
     assert code == 4401
 
@@ -281,11 +242,11 @@ async def test_ticket_from_one_worker_works_on_the_other(
     cluster: Cluster, members: dict[str, Member]
 ) -> None:
     post_id = await new_post(cluster, members)
-    async with httpx.AsyncClient(base_url=cluster.http(cluster.a), timeout=10) as http:
+    async with httpx.AsyncClient(base_url=cluster.a.url, timeout=10) as http:
         resp = await http.post(
             "/api/notifications/ticket", json={"purpose": "ws"}, headers=members["bob"].headers
         )
-    async with ws_connect(cluster.ws(cluster.b, post_id), ticket=resp.json()["ticket"]) as ws:
+    async with ws_connect(post_ws(cluster.b, post_id), ticket=resp.json()["ticket"]) as ws:
         assert (await ws.recv())["user"]["username"] == "bob"
 
 
@@ -293,7 +254,7 @@ async def test_logout_on_a_closes_that_logins_sockets_on_b(
     cluster: Cluster, members: dict[str, Member]
 ) -> None:
     post_id = await new_post(cluster, members)
-    async with httpx.AsyncClient(base_url=cluster.http(cluster.a), timeout=10) as http:
+    async with httpx.AsyncClient(base_url=cluster.a.url, timeout=10) as http:
         # A login of its own: the module's members keep theirs.
         resp = await http.post(
             "/api/auth/login", json={"email": "bob@example.com", "password": PASSWORD}
@@ -303,9 +264,9 @@ async def test_logout_on_a_closes_that_logins_sockets_on_b(
         resp = await http.post("/api/notifications/ticket", json={"purpose": "ws"}, headers=headers)
         ticket = resp.json()["ticket"]
         async with (
-            ws_connect(cluster.ws(cluster.b, post_id), token=login["access_token"]) as by_bearer,
-            ws_connect(cluster.ws(cluster.b, post_id), ticket=ticket) as by_ticket,
-            ws_connect(cluster.ws(cluster.b, post_id), token=members["bob"].token) as other,
+            ws_connect(post_ws(cluster.b, post_id), token=login["access_token"]) as by_bearer,
+            ws_connect(post_ws(cluster.b, post_id), ticket=ticket) as by_ticket,
+            ws_connect(post_ws(cluster.b, post_id), token=members["bob"].token) as other,
         ):
             for ws in (by_bearer, by_ticket, other):
                 await ws.join()
@@ -322,7 +283,7 @@ async def test_logout_on_a_closes_that_logins_sockets_on_b(
 
 async def test_not_approved_post_closes_4404(cluster: Cluster, members: dict[str, Member]) -> None:
     post_id = await new_post(cluster, members, approve=False)
-    async with ws_connect(cluster.ws(cluster.b, post_id), token=members["alice"].token) as ws:
+    async with ws_connect(post_ws(cluster.b, post_id), token=members["alice"].token) as ws:
         code, _ = await ws.closed()
     assert code == 4404
 
@@ -331,7 +292,7 @@ async def test_worker_shutdown_closes_sockets_1001(
     cluster: Cluster, members: dict[str, Member]
 ) -> None:
     post_id = await new_post(cluster, members)
-    extra = start_uvicorn("worker-c", cluster.env, cluster.work_dir)
+    extra = await asyncio.to_thread(start_worker, "worker-c", cluster.env, cluster.log_dir)
     try:
         async with ws_connect(
             f"ws://127.0.0.1:{extra.port}/api/blogs/{post_id}/ws", token=members["bob"].token

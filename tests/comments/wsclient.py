@@ -15,7 +15,7 @@ from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed
 
 from blog_api.core.ws_protocol import LeanWebSocketProtocol
-from tests.e2e.servers import free_port
+from tests.harness import free_port
 
 TIMEOUT = 5.0
 

@@ -187,3 +187,26 @@ async def test_content_length_of_non_ascii_digits_is_not_a_500() -> None:
     await middleware(scope, receive, send)
     assert sent[0]["status"] == 204
     assert seen == [2]
+
+
+async def test_unreachable_database_is_503_with_retry_after_not_500(app: FastAPI, caplog) -> None:
+    import asyncpg
+
+    @app.get("/db-down-test")
+    async def db_down() -> None:
+        try:
+            raise ConnectionRefusedError(111, "Connection refused")
+        except ConnectionRefusedError as exc:  # as the driver raises it: wrapped, or not
+            raise asyncpg.exceptions.CannotConnectNowError("shutting down") from exc
+
+    transport = ASGITransport(app=app, raise_app_exceptions=False)
+    async with AsyncClient(transport=transport, base_url="http://test") as c:
+        with caplog.at_level(logging.WARNING, logger="blog_api.errors"):
+            resp = await c.get("/db-down-test")
+    assert resp.status_code == 503
+    assert resp.headers["content-type"] == "application/problem+json"
+    assert resp.headers["retry-after"]
+    assert resp.json()["request_id"] == resp.headers["x-request-id"]
+    assert "shutting down" not in resp.text and "asyncpg" not in resp.text
+    record = next(r for r in caplog.records if r.name == "blog_api.errors")
+    assert record.levelno == logging.WARNING and record.exc_info is None

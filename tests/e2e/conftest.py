@@ -6,22 +6,15 @@ from __future__ import annotations
 import secrets
 from collections.abc import AsyncIterator
 
-import asyncpg
 import pytest
 
-from tests.conftest import IN_CI, IS_POSTGRES, run_cli
-from tests.e2e.servers import CaddyMissing, app_env, caddy_binary
+from tests.harness import app_env, caddy_or_skip, fresh_database, once_per_suite
 
 
 @pytest.fixture(scope="session")
 def caddy_bin() -> str:
     """The Caddy binary (installed with apt-get when missing and possible)."""
-    try:
-        return caddy_binary()
-    except CaddyMissing as exc:
-        if IN_CI:
-            pytest.fail(f"CI=true: {exc}")
-        pytest.skip(str(exc))
+    return caddy_or_skip()
 
 
 @pytest.fixture(scope="session")
@@ -30,19 +23,7 @@ async def e2e_database_url(postgres_url: str) -> AsyncIterator[str]:
 
     Separate so app processes outside the test's transaction handling never see truncations.
     """
-    base, _, name = postgres_url.rpartition("/")
-    db_name = f"{name.split('?')[0]}_e2e"
-    admin_url = f"{base}/postgres".replace("postgres://", "postgresql://", 1)
-    conn = await asyncpg.connect(admin_url)
-    try:
-        await conn.execute(f'DROP DATABASE IF EXISTS "{db_name}" WITH (FORCE)')
-        await conn.execute(f'CREATE DATABASE "{db_name}"')
-    finally:
-        await conn.close()
-    url = f"{base}/{db_name}"
-    result = run_cli("migrate", env={"DATABASE_URL": url})
-    assert result.returncode == 0, result.stderr
-    yield url
+    yield await fresh_database(postgres_url, "e2e")
 
 
 @pytest.fixture(scope="session")
@@ -71,7 +52,6 @@ def e2e_env(
 
 @pytest.fixture(autouse=True)
 def _once_per_suite() -> None:
-    """Run in the first (SQLite) pass only: these tests always use real PostgreSQL and Redis, so the PostgreSQL pass would
-    repeat exactly the same work."""
-    if IS_POSTGRES:
-        pytest.skip("independent of the pass's backend; runs in the SQLite pass")
+    """Run in the first (SQLite) pass only: these tests always use real PostgreSQL and Redis, so
+    the PostgreSQL pass would repeat exactly the same work."""
+    once_per_suite()

@@ -1,6 +1,6 @@
 """Through Caddy with TLS in front of two app processes on PostgreSQL and Redis.
 
-Caddy runs the real Caddyfile (plus `local_certs`) on free localhost ports; see tests/e2e/servers.py.
+Caddy runs the real Caddyfile (plus `local_certs`) on free localhost ports; see tests/harness.py.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.e2e.servers import Stack, start_stack
+from tests.harness import Stack, start_stack
 
 pytestmark = [pytest.mark.e2e, pytest.mark.postgres, pytest.mark.redis]
 

@@ -15,7 +15,7 @@ import httpx
 import pytest
 
 from tests.conftest import run_cli
-from tests.e2e.servers import Stack, start_stack
+from tests.harness import Stack, start_stack
 
 pytestmark = [pytest.mark.e2e, pytest.mark.postgres, pytest.mark.redis]
 

@@ -14,7 +14,7 @@ import pytest
 from websockets.asyncio.client import connect
 
 from tests.conftest import PASSWORD, run_cli
-from tests.e2e.servers import Stack, start_stack
+from tests.harness import Stack, start_stack
 
 pytestmark = [pytest.mark.e2e, pytest.mark.postgres, pytest.mark.redis]
 

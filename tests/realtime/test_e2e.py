@@ -1,210 +1,45 @@
-"""End to end over real sockets: two Uvicorn processes sharing PostgreSQL and a Redis.
+"""End to end over real sockets: two `blog-api serve` workers sharing PostgreSQL and a Redis.
 
-Redis here is a throwaway `redis-server` started by this module (no persistence), so the test
-that stops and restarts it disturbs nobody else. PostgreSQL is a dedicated database next to the
-pass's test database, migrated with the real `blog-api migrate`.
+Redis here is a private `redis-server` (tests/harness.py, no persistence), so the test that stops
+and restarts it disturbs nobody else. PostgreSQL is a dedicated database next to the pass's test
+database, migrated with the real `blog-api migrate`. Both are the test's own, so the module runs
+in the SQLite pass only (the PostgreSQL pass would repeat the same work).
 """
 
 from __future__ import annotations
 
 import asyncio
 import os
-import shutil
 import signal
-import socket
-import subprocess
-import sys
 import time
 from collections.abc import AsyncIterator, Iterator
-from contextlib import AsyncExitStack, contextmanager
+from contextlib import AsyncExitStack
 from dataclasses import dataclass
-from pathlib import Path
 
 import httpx
 import pytest
 
-from tests.conftest import PASSWORD, ROOT, reset_postgres_schema, run_cli
+from tests.conftest import PASSWORD, run_cli
+from tests.harness import Cluster, Worker, fresh_database, once_per_suite, start_worker, two_workers
 from tests.realtime.sse_client import SseStream
 
 pytestmark = pytest.mark.e2e
-SECRET = "e2e-" + "k" * 40
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-class ThrowawayRedis:
-    """A private redis-server without persistence; `stop()`/`start()` simulate an outage."""
-
-    def __init__(self, workdir: Path) -> None:
-        self.port = free_port()
-        self.workdir = workdir
-        self.proc: subprocess.Popen[bytes] | None = None
-
-    @property
-    def url(self) -> str:
-        return f"redis://127.0.0.1:{self.port}/0"
-
-    def start(self) -> None:
-        self.proc = subprocess.Popen(
-            [
-                "redis-server",
-                "--port",
-                str(self.port),
-                "--bind",
-                "127.0.0.1",
-                "--save",
-                "",
-                "--appendonly",
-                "no",
-                "--dir",
-                str(self.workdir),
-            ],
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
-        deadline = time.monotonic() + 10
-        while time.monotonic() < deadline:
-            with socket.socket() as s:
-                if s.connect_ex(("127.0.0.1", self.port)) == 0:
-                    return
-            time.sleep(0.02)
-        raise RuntimeError("redis-server did not start")
-
-    def stop(self) -> None:
-        if self.proc is not None:
-            self.proc.terminate()
-            self.proc.wait(10)
-            self.proc = None
-
-
-@dataclass
-class Server:
-    """One `uvicorn --factory blog_api.main:app_factory` process."""
-
-    url: str
-    proc: subprocess.Popen[bytes]
-    log: Path
-
-
-def start_server(env: dict[str, str], log_dir: Path, name: str) -> Server:
-    port = free_port()
-    log = log_dir / f"{name}.log"
-    proc = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "uvicorn",
-            "--factory",
-            "blog_api.main:app_factory",
-            "--host",
-            "127.0.0.1",
-            "--port",
-            str(port),
-            "--timeout-graceful-shutdown",
-            "5",
-            "--log-level",
-            "warning",
-        ],
-        cwd=ROOT,
-        env={**os.environ, **env},
-        stdout=log.open("wb"),
-        stderr=subprocess.STDOUT,
-    )
-    return Server(url=f"http://127.0.0.1:{port}", proc=proc, log=log)
-
-
-def wait_ready(server: Server) -> None:
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        if server.proc.poll() is not None:
-            raise RuntimeError(f"server exited: {server.log.read_text()[-2000:]}")
-        try:
-            if httpx.get(server.url + "/readyz", timeout=1).status_code == 200:
-                return
-        except httpx.HTTPError:
-            pass
-        time.sleep(0.05)
-    raise RuntimeError(f"server not ready: {server.log.read_text()[-2000:]}")
-
-
-def stop_server(server: Server) -> None:
-    if server.proc.poll() is None:
-        server.proc.terminate()
-        try:
-            server.proc.wait(10)
-        except subprocess.TimeoutExpired:
-            server.proc.kill()
-
-
-@dataclass
-class Cluster:
-    a: Server
-    b: Server
-    redis: ThrowawayRedis
-    env: dict[str, str]
-    log_dir: Path
+@pytest.fixture(autouse=True)
+def _once_per_suite() -> None:
+    once_per_suite()
 
 
 @pytest.fixture(scope="module")
 async def e2e_database(postgres_url: str) -> str:
     """A dedicated PostgreSQL database, migrated by `blog-api migrate`."""
-    import asyncpg
-
-    base, _, name = postgres_url.rpartition("/")
-    url = f"{base}/{name}_e2e"
-    admin = await asyncpg.connect(f"{base}/postgres".replace("postgres://", "postgresql://"))
-    try:
-        exists = await admin.fetchval("SELECT 1 FROM pg_database WHERE datname=$1", f"{name}_e2e")
-        if not exists:
-            await admin.execute(f'CREATE DATABASE "{name}_e2e"')
-    finally:
-        await admin.close()
-    await reset_postgres_schema(url)
-    result = run_cli("migrate", env={"DATABASE_URL": url})
-    assert result.returncode == 0, result.stderr
-    return url
-
-
-@contextmanager
-def two_workers(database_url: str, workdir: Path) -> Iterator[Cluster]:
-    """Processes A and B on `database_url` and one private Redis, stopped on exit."""
-    if shutil.which("redis-server") is None:
-        pytest.skip("Redis unavailable: redis-server is not installed for the outage test")
-    redis = ThrowawayRedis(workdir)
-    redis.start()
-    env = {
-        "DATABASE_URL": database_url,
-        "REDIS_URL": redis.url,
-        "SECRET_KEY": SECRET,
-        "PASSWORD_HASH_PROFILE": "fast",
-        "RATE_LIMIT_ENABLED": "false",
-        "ENVIRONMENT": "development",
-        "LOG_JSON": "false",
-        "LOG_LEVEL": "WARNING",
-        "MEDIA_ROOT": str(workdir / "media"),
-        "CORS_ORIGINS": "",
-    }
-    a = start_server(env, workdir, "a")
-    b = start_server(env, workdir, "b")
-    try:
-        wait_ready(a)
-        wait_ready(b)
-        yield Cluster(a=a, b=b, redis=redis, env=env, log_dir=workdir)
-    finally:
-        stop_server(a)
-        stop_server(b)
-        redis.stop()
+    return await fresh_database(postgres_url, "e2e_rt")
 
 
 @pytest.fixture(scope="module")
-def cluster(
-    e2e_database: str, redis_url: str, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[Cluster]:
-    """Processes A and B on the same database and the same (private) Redis."""
+def cluster(e2e_database: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Cluster]:
+    """Workers A and B on the same database and the same (private) Redis."""
     with two_workers(e2e_database, tmp_path_factory.mktemp("e2e")) as running:
         yield running
 
@@ -277,7 +112,7 @@ async def http(
 async def open_stream(
     stack: AsyncExitStack,
     client: httpx.AsyncClient,
-    server: Server,
+    server: Worker,
     headers: dict[str, str],
     params: dict[str, str] | None = None,
 ) -> SseStream:
@@ -289,7 +124,7 @@ async def open_stream(
 
 
 async def submit_blog(
-    client: httpx.AsyncClient, server: Server, author: Account, title: str
+    client: httpx.AsyncClient, server: Worker, author: Account, title: str
 ) -> int:
     resp = await client.post(
         server.url + "/api/blogs",
@@ -428,16 +263,15 @@ async def test_sigterm_ends_open_streams_and_the_worker_exits_promptly(
 ) -> None:
     client, accounts, stack = http
     user = await accounts.user()
-    server = start_server(cluster.env, cluster.log_dir, "c")
+    server = await asyncio.to_thread(start_worker, "c", cluster.env, cluster.log_dir)
     try:
-        await asyncio.to_thread(wait_ready, server)
         stream = await open_stream(stack, client, server, user.headers)
         await stream.next_event()
         started = time.monotonic()
-        server.proc.send_signal(signal.SIGTERM)
+        server.popen.send_signal(signal.SIGTERM)
         msg = await stream.next_event(timeout=3.0)
         assert (msg.event, msg.data["reason"]) == ("reconnect", "shutdown")
-        await asyncio.to_thread(server.proc.wait, 5)
+        await asyncio.to_thread(server.popen.wait, 5)
         assert time.monotonic() - started < 3.0
     finally:
-        stop_server(server)
+        server.stop()
