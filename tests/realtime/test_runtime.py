@@ -14,6 +14,7 @@ from blog_api.main import create_app
 from blog_api.realtime.models import OutboxEvent
 from blog_api.realtime.redis_bus import RedisBus
 from tests.conftest import IS_POSTGRES, PASSWORD
+from tests.private_redis import private_redis
 
 
 def closed_port_url() -> str:
@@ -61,11 +62,47 @@ async def redis_down(settings: Settings) -> AsyncIterator[tuple[AsyncClient, dic
         yield client, {"Authorization": f"Bearer {token}"}
 
 
-async def test_readyz_is_503_while_redis_is_down(redis_down) -> None:
+async def test_readyz_is_200_degraded_while_redis_is_down(redis_down) -> None:
+    # Posting, reading and logging in still work without Redis: a readiness probe that pulled
+    # the pod would take the whole API down with Redis.
     client, _ = redis_down
     resp = await client.get("/readyz")
-    assert resp.status_code == 503
-    assert resp.json()["detail"] == "redis unreachable"
+    assert resp.status_code == 200
+    assert resp.json() == {
+        "status": "degraded",
+        "checks": {"database": "ok", "redis": "unreachable"},
+    }
+
+
+async def test_readyz_follows_a_redis_outage_and_its_end(settings: Settings, tmp_path) -> None:
+    with private_redis(tmp_path / "redis") as redis:
+        app = create_app(
+            settings.model_copy(update={"redis_url": redis.url}), generate_schemas=not IS_POSTGRES
+        )
+        async with (
+            LifespanManager(app),
+            AsyncClient(transport=ASGITransport(app=app), base_url="http://t") as c,
+        ):
+            assert (await c.get("/readyz")).json()["status"] == "ok"
+            redis.stop()
+            down = await c.get("/readyz")
+            assert (down.status_code, down.json()["checks"]["redis"]) == (200, "unreachable")
+            redis.start()
+            back = await c.get("/readyz")
+            assert (back.status_code, back.json()) == (
+                200,
+                {"status": "ok", "checks": {"database": "ok", "redis": "ok"}},
+            )
+
+
+async def test_readyz_documents_the_degraded_answer(settings: Settings) -> None:
+    app = create_app(settings, generate_schemas=not IS_POSTGRES)
+    ok = app.openapi()["paths"]["/readyz"]["get"]["responses"]["200"]["content"]
+    examples = ok["application/json"]["examples"]
+    assert examples["degraded"]["value"] == {
+        "status": "degraded",
+        "checks": {"database": "ok", "redis": "unreachable"},
+    }
 
 
 async def test_state_change_succeeds_while_redis_is_down_and_its_event_waits(redis_down) -> None:
