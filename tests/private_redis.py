@@ -86,3 +86,11 @@ def private_redis(workdir: Path) -> Iterator[PrivateRedis]:
         yield server
     finally:
         server.stop()
+
+
+@pytest.fixture
+def redis_server(tmp_path: Path) -> Iterator[PrivateRedis]:
+    """A private Redis for this test; pair with `settings_overrides` returning
+    `{"redis_url": redis_server.url}` to give the test app this Redis."""
+    with private_redis(tmp_path / "redis") as server:
+        yield server
