@@ -205,9 +205,11 @@ class Subscription:
                     if remaining is not None and remaining <= 0:
                         return None
                     pause = retry_in * random.uniform(0.5, 1.0)  # noqa: S311  (jitter)
-                    woken = await self._inbox.wait(
-                        pause if remaining is None else min(pause, remaining)
-                    )
+                    woken = True
+                    if not isinstance(self._inbox.peek(), Closed):  # closed during the read
+                        woken = await self._inbox.wait(
+                            pause if remaining is None else min(pause, remaining)
+                        )
                     head = self._inbox.peek()
                     if isinstance(head, Closed):
                         self._closed = head
