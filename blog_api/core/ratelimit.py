@@ -27,8 +27,12 @@ How to use it (comments, media and blogs wire their own routes the same way)::
 Storage: Redis (`async+redis://`, through redis-py) when `REDIS_URL` is set, so every worker and
 every host shares the counters; process memory otherwise (one worker). The strategy is the
 moving window: exact, no burst at window edges, and it gives a precise `Retry-After`. If Redis
-is unreachable the limiter fails open (logs a warning and lets the request through): losing rate
-limiting for a moment is better than refusing every login while Redis restarts.
+is unreachable, each check falls back to a moving window in this process's memory (for every
+limit): weaker, since each worker counts only what it sees (with N workers a client may get up to
+N times a limit), but never open, so password guessing stays throttled while Redis restarts; and
+no request is refused because Redis is down. The outage is logged once (a warning) and its end
+once (info), not per request. When Redis is back the Redis counters apply again (hits counted in
+memory meanwhile are not carried over).
 
 Client address: the direct peer, unless the peer is one of `TRUSTED_PROXIES` (addresses or
 CIDRs); then the `X-Forwarded-For` list is walked from the right, skipping trusted proxies, and the
@@ -50,7 +54,7 @@ from typing import Any
 
 from fastapi import Depends, FastAPI, Request
 from limits import RateLimitItem, parse_many
-from limits.aio.storage import Storage
+from limits.aio.storage import MemoryStorage, Storage
 from limits.aio.strategies import MovingWindowRateLimiter
 from limits.errors import StorageError
 from limits.storage import storage_from_string
@@ -65,6 +69,8 @@ LIMIT_NAMES = frozenset(
     {"login", "register", "refresh", "blog_submit", "comment", "upload", "feature_request", "vote"}
 )
 KEY_PREFIX = "blog_api:ratelimit"
+# While Redis is unreachable, how often a check tries it again (the others count in memory).
+STORAGE_RETRY_SECONDS = 1.0
 
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
@@ -91,6 +97,12 @@ class RateLimiter:
         self.storage = storage
         self.strategy = MovingWindowRateLimiter(storage)
         self.enabled = enabled
+        # Counts while `storage` (Redis) is unreachable: per worker, but never fail open.
+        self.fallback = MovingWindowRateLimiter(MemoryStorage())
+        self._storage_down = False
+        # While it is down, `storage` is tried again at most every STORAGE_RETRY_SECONDS: a
+        # Redis that times out (rather than refusing) must not add its timeout to every request.
+        self._retry_at = 0.0
 
     @classmethod
     def from_settings(cls, settings: Settings) -> RateLimiter:
@@ -128,30 +140,66 @@ class RateLimiter:
         if not self.enabled:
             return
         identifier = f"{name}:{key}"
+        if self._skip_storage():
+            await self._check(self.fallback, name, identifier, count=count)
+            return
         try:
-            for item in self.limits[name]:
-                allowed = (
-                    await self.strategy.hit(item, identifier)
-                    if count
-                    else await self.strategy.test(item, identifier)
-                )
-                if not allowed:
-                    stats = await self.strategy.get_window_stats(item, identifier)
-                    retry_after = max(1, math.ceil(stats.reset_time - time.time()))
-                    raise RateLimited(name, retry_after)
-        except StorageError:
-            logger.warning("rate-limit storage unavailable; request allowed", exc_info=True)
+            await self._check(self.strategy, name, identifier, count=count)
+        except StorageError as exc:
+            self._storage_failed(exc)
+            await self._check(self.fallback, name, identifier, count=count)
+        else:
+            self._storage_answered()
+
+    async def _check(
+        self, strategy: MovingWindowRateLimiter, name: str, identifier: str, *, count: bool
+    ) -> None:
+        for item in self.limits[name]:
+            allowed = (
+                await strategy.hit(item, identifier)
+                if count
+                else await strategy.test(item, identifier)
+            )
+            if not allowed:
+                stats = await strategy.get_window_stats(item, identifier)
+                retry_after = max(1, math.ceil(stats.reset_time - time.time()))
+                raise RateLimited(name, retry_after)
 
     async def record(self, name: str, key: str) -> None:
         """Count one hit of work that was accepted (after `check(..., count=False)`)."""
         if not self.enabled:
             return
         identifier = f"{name}:{key}"
-        try:
-            for item in self.limits[name]:
-                await self.strategy.hit(item, identifier)
-        except StorageError:
-            logger.warning("rate-limit storage unavailable; hit not counted", exc_info=True)
+        if not self._skip_storage():
+            try:
+                for item in self.limits[name]:
+                    await self.strategy.hit(item, identifier)
+            except StorageError as exc:
+                self._storage_failed(exc)
+            else:
+                self._storage_answered()
+                return
+        for item in self.limits[name]:
+            await self.fallback.hit(item, identifier)
+
+    def _skip_storage(self) -> bool:
+        return self._storage_down and time.monotonic() < self._retry_at
+
+    def _storage_failed(self, exc: StorageError) -> None:
+        """Log the start of an outage once, not once per request."""
+        self._retry_at = time.monotonic() + STORAGE_RETRY_SECONDS
+        if not self._storage_down:
+            self._storage_down = True
+            logger.warning(
+                "rate-limit storage unavailable; counting in this worker's memory until it is "
+                "back (%s)",
+                exc,
+            )
+
+    def _storage_answered(self) -> None:
+        if self._storage_down:
+            self._storage_down = False
+            logger.info("rate-limit storage reachable again; counting in it again")
 
     async def reset(self) -> None:
         """Forget every counter (operators, and tests)."""

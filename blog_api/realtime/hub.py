@@ -17,12 +17,20 @@ only those for which `accept(event)` is true. A subscriber whose queue is full i
 (its queue is dropped and replaced by `Closed("slow_consumer")`): it never delays the others, and
 the client loses nothing because it resumes from the last id it received. On shutdown every
 subscription gets `Closed("shutdown")`.
+
+A resume while Redis is down does not fail: the subscription opens (`Ready` with the requested
+id), and `next()` retries the replay with a short backoff (0.25 s doubling to 2 s, jittered),
+returning None at its timeout meanwhile (heartbeats); once Redis answers, the replay is delivered
+before any live event, with the same order and exactly-once guarantees. `close()` (shutdown,
+disconnect, eviction) ends the wait at once.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
+import random
 from collections.abc import Callable
 from dataclasses import dataclass
 from types import TracebackType
@@ -41,6 +49,10 @@ from blog_api.realtime.mailbox import Mailbox
 logger = logging.getLogger("blog_api.realtime.hub")
 
 REPLAY_PAGE = 500
+# While Redis is down, a pending replay is tried again after this long, doubling up to the max
+# (each wait jittered down to half, so the streams of a worker do not retry in step).
+REPLAY_RETRY_FIRST = 0.25
+REPLAY_RETRY_MAX = 2.0
 
 
 @dataclass(frozen=True)
@@ -113,7 +125,9 @@ class Subscription:
             else:
                 self._cursor = parse_id(self.requested_id)
                 self._replay_from = self.requested_id
-                await self._replay_page()
+                # Redis down: the stream opens all the same and `next()` replays once it is back.
+                with contextlib.suppress(BusUnavailable):
+                    await self._replay_page()
                 if not self._pending or not isinstance(self._pending[0], Reset):
                     self._pending.insert(0, Ready(self.requested_id))
         except BaseException:
@@ -178,13 +192,32 @@ class Subscription:
             return self._closed
         loop = asyncio.get_running_loop()
         deadline = None if timeout is None else loop.time() + timeout
+        retry_in = REPLAY_RETRY_FIRST
         while True:
             if not self._pending and self._replay_from is not None:
                 try:
                     await self._replay_page()
                 except BusUnavailable:
-                    self._closed = Closed("unavailable")
-                    return self._closed
+                    # Keep the resume point and try again shortly. Live events wait in the
+                    # inbox meanwhile (they must not overtake the replay); only a `Closed`
+                    # there (close(), shutdown, eviction) ends the wait, at once.
+                    remaining = None if deadline is None else deadline - loop.time()
+                    if remaining is not None and remaining <= 0:
+                        return None
+                    pause = retry_in * random.uniform(0.5, 1.0)  # noqa: S311  (jitter)
+                    woken = True
+                    if not isinstance(self._inbox.peek(), Closed):  # closed during the read
+                        woken = await self._inbox.wait(
+                            pause if remaining is None else min(pause, remaining)
+                        )
+                    head = self._inbox.peek()
+                    if isinstance(head, Closed):
+                        self._closed = head
+                        return head
+                    if woken:
+                        return None  # `wake()`, or live events: let the consumer look
+                    retry_in = min(retry_in * 2, REPLAY_RETRY_MAX)
+                    continue
             if self._pending:
                 item: Message = self._pending.pop(0)
             else:

@@ -74,6 +74,18 @@ class Mailbox(_Waitable, Generic[T]):
         self._items = [item]
         self._wake()
 
+    def peek(self) -> T | None:
+        """The oldest item without taking it (None when empty)."""
+        return self._items[0] if self._items else None
+
+    async def wait(self, timeout: float) -> bool:
+        """Sleep until an item is put, `_wake` is called or `timeout` seconds pass, taking
+        nothing; True when woken before the timeout."""
+        loop = asyncio.get_running_loop()
+        end = loop.time() + timeout
+        await self._sleep(timeout)
+        return loop.time() < end
+
     async def take(self, timeout: float | None = None) -> T | None:
         """The oldest item, waiting up to `timeout` seconds (None: forever); None on timeout."""
         if not self._items:

@@ -15,12 +15,11 @@ from starlette.types import Receive, Scope, Send
 
 from blog_api.auth.dependencies import CurrentCredential, CurrentUser, SettingsDep
 from blog_api.core.config import Settings
-from blog_api.core.errors import ServiceUnavailable, TooManyRequests, problem_responses
+from blog_api.core.errors import TooManyRequests, problem_responses
 from blog_api.core.handoff import hand_off
 from blog_api.core.pagination import DEFAULT_LIMIT, CursorParam, LimitParam, Page
 from blog_api.core.types import IdPath
 from blog_api.realtime import service as rt_service
-from blog_api.realtime.bus import BusUnavailable
 from blog_api.realtime.dependencies import (
     HubDep,
     LastEventId,
@@ -269,11 +268,10 @@ async def notifications_stream(
         )
     sub = hub.subscribe(accept=_accept_for(user, caller.session_id), last_event_id=last_event_id)
     try:
+        # Never `BusUnavailable`: a resume while Redis is down opens and replays later (hub.py).
         await sub.__aenter__()
-    except BaseException as exc:
+    except BaseException:
         await slots.release(user.id, slot)
-        if isinstance(exc, BusUnavailable):
-            raise ServiceUnavailable("real-time service unavailable; retry shortly") from exc
         raise
 
     async def release() -> None:

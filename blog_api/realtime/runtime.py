@@ -25,7 +25,12 @@ from blog_api.realtime.memory_bus import MemoryBus
 from blog_api.realtime.redis_bus import RedisBus
 from blog_api.realtime.relay import OutboxRelay
 from blog_api.realtime.slots import MemorySlotStore, RedisSlotStore, SlotStore
-from blog_api.realtime.tickets import MemoryTicketStore, RedisTicketStore, TicketStore
+from blog_api.realtime.tickets import (
+    MemoryTicketStore,
+    RedisTicketStore,
+    TicketSigner,
+    TicketStore,
+)
 
 logger = logging.getLogger("blog_api.realtime")
 
@@ -47,13 +52,16 @@ def build_realtime(settings: Settings) -> Realtime:
     tickets: TicketStore
     sse_slots: SlotStore
     cap = settings.sse_max_connections_per_user
+    # Signed tickets stand in for stored ones while Redis is down (realtime/tickets.py).
+    signer = TicketSigner(settings.effective_secret_key())
+    ttl = settings.ticket_ttl_seconds
     if settings.uses_redis:
         bus = RedisBus(settings.redis_url, maxlen=settings.stream_maxlen)
-        tickets = RedisTicketStore(bus.client, ttl_seconds=settings.ticket_ttl_seconds)
+        tickets = RedisTicketStore(bus.client, ttl_seconds=ttl, signer=signer)
         sse_slots = RedisSlotStore(bus.client, cap=cap, prefix="blog_api:sse")
     else:
         bus = MemoryBus(maxlen=settings.stream_maxlen)
-        tickets = MemoryTicketStore(ttl_seconds=settings.ticket_ttl_seconds)
+        tickets = MemoryTicketStore(ttl_seconds=ttl, signer=signer)
         sse_slots = MemorySlotStore(cap=cap)
     hub = Hub(bus, queue_size=settings.subscriber_queue_size)
     return Realtime(bus=bus, hub=hub, relay=OutboxRelay(bus), tickets=tickets, sse_slots=sse_slots)

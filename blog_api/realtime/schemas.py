@@ -101,7 +101,7 @@ class SseReconnect(BaseModel):
 
     reason: str = Field(
         examples=["shutdown"],
-        description="`shutdown`, `slow_consumer`, `max_lifetime`, `unavailable`, `token_expired` "
+        description="`shutdown`, `slow_consumer`, `max_lifetime`, `token_expired` "
         "(the credential the stream was opened with expired: refresh the token, get a new ticket, "
         "resume), `revoked` (that login ended: log in again), `reauthenticate` (refresh the token "
         "first), `deactivated` (do not reconnect).",
