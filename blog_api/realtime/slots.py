@@ -93,6 +93,7 @@ class OwnerHeartbeat:
         self.id = secrets.token_hex(6)
         self.key_prefix = f"{prefix}:owner:"
         self._task: asyncio.Task[None] | None = None
+        self._failing = False
 
     def member(self, local_id: str) -> str:
         """The set member for `local_id`, tied to this owner."""
@@ -112,7 +113,14 @@ class OwnerHeartbeat:
         try:
             await self.client.set(self.key_prefix + self.id, b"1", px=int(OWNER_TTL_SECONDS * 1000))
         except (RedisError, OSError):
-            logger.warning("owner heartbeat failed (redis)")
+            # Once per outage, not every second.
+            if not self._failing:
+                logger.warning("owner heartbeat failed (redis); retrying every second")
+            self._failing = True
+        else:
+            if self._failing:
+                logger.info("owner heartbeat restored (redis)")
+            self._failing = False
 
     async def _loop(self) -> None:
         while True:
