@@ -21,6 +21,10 @@ _BODY_ERRORS = {
     "422": "Validation error: `errors` lists each invalid field",
 }
 _METHODS = {"get", "put", "post", "patch", "delete", "head", "options"}
+# Every other operation reads or writes the database, so it answers 503 when the database
+# cannot be reached (core/errors.py: a problem with Retry-After, never a 500).
+_NO_DATABASE = {"/healthz", "/asyncapi.json"}
+_UNAVAILABLE = "Service unavailable (the database cannot be reached): retry after `Retry-After`"
 
 
 def _problem_content() -> dict[str, Any]:
@@ -36,11 +40,13 @@ def fix_error_responses(schema: dict[str, Any]) -> dict[str, Any]:
     components.setdefault(
         "Problem", Problem.model_json_schema(ref_template="#/components/schemas/{model}")
     )
-    for path_item in schema.get("paths", {}).values():
+    for path, path_item in schema.get("paths", {}).items():
         for method, operation in path_item.items():
             if method not in _METHODS:
                 continue
             responses = operation.setdefault("responses", {})
+            if path not in _NO_DATABASE:
+                responses.setdefault("503", {"description": _UNAVAILABLE})
             has_params = bool(operation.get("parameters"))
             if "requestBody" in operation:
                 for status, description in _BODY_ERRORS.items():

@@ -112,6 +112,17 @@ async def test_openapi_points_to_the_asyncapi_document(app: FastAPI) -> None:
     assert "/asyncapi.json" in doc["info"]["description"]
 
 
+async def test_every_operation_that_needs_the_database_documents_503(app: FastAPI) -> None:
+    doc = app.openapi()
+    without = {
+        f"{method.upper()} {path}"
+        for path, item in doc["paths"].items()
+        for method, op in item.items()
+        if "503" not in op["responses"]
+    }
+    assert without == {"GET /healthz"}  # /asyncapi.json is not in the document
+
+
 def test_every_429_and_503_problem_carries_retry_after() -> None:
     assert int(TooManyRequests("slow down").headers["Retry-After"]) > 0
     assert int(ServiceUnavailable("backend down").headers["Retry-After"]) > 0
