@@ -93,6 +93,7 @@ class OwnerHeartbeat:
         self.id = secrets.token_hex(6)
         self.key_prefix = f"{prefix}:owner:"
         self._task: asyncio.Task[None] | None = None
+        self._stopping = asyncio.Event()
         self._failing = False
 
     def member(self, local_id: str) -> str:
@@ -100,12 +101,17 @@ class OwnerHeartbeat:
         return f"{self.id}|{local_id}"
 
     async def start(self) -> None:
+        self._stopping.clear()
         await self._beat()  # before the first claim, so no one takes our members for orphans
         self._task = asyncio.create_task(self._loop(), name="owner-heartbeat")
 
     async def stop(self) -> None:
+        # Not cancelled: a Redis command cut off mid-flight can leave its pooled connection
+        # unusable, and the next command on it waits out the socket timeout (seconds) instead.
+        self._stopping.set()
         task, self._task = self._task, None
-        await cancelled(task)
+        if task is not None:
+            await task
         with contextlib.suppress(RedisError, OSError):
             await self.client.delete(self.key_prefix + self.id)
 
@@ -124,7 +130,11 @@ class OwnerHeartbeat:
 
     async def _loop(self) -> None:
         while True:
-            await asyncio.sleep(OWNER_BEAT_SECONDS)
+            try:
+                await asyncio.wait_for(self._stopping.wait(), OWNER_BEAT_SECONDS)
+                return
+            except asyncio.TimeoutError:
+                pass
             await self._beat()
 
 
