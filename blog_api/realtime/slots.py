@@ -111,7 +111,7 @@ class OwnerHeartbeat:
         self._stopping.set()
         task, self._task = self._task, None
         if task is not None:
-            await task
+            await asyncio.wait([task])  # its outcome (even a cancellation) is not ours to raise
         with contextlib.suppress(RedisError, OSError):
             await self.client.delete(self.key_prefix + self.id)
 
