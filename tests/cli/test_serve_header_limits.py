@@ -11,8 +11,6 @@ from __future__ import annotations
 
 import os
 import socket
-import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -22,8 +20,8 @@ import httpx
 import pytest
 
 from tests.cli.conftest import CliDb
-from tests.conftest import PASSWORD, ROOT, run_cli
-from tests.harness import free_port
+from tests.conftest import PASSWORD, run_cli
+from tests.harness import start_worker
 
 HEADER_TIMEOUT = 1.0
 MAX_HEADER_BYTES = 16_384
@@ -65,35 +63,11 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
         env={**env, "BLOG_API_ADMIN_PASSWORD": PASSWORD},
     )  # fmt: skip
     assert created.returncode == 0, created.stderr
-    port = free_port()
-    log_path = folder / "serve.log"
-    with log_path.open("wb") as log:
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "blog_api.cli", "serve", "--port", str(port)],
-            cwd=ROOT,
-            env=env,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-        )
-        try:
-            deadline = time.monotonic() + 20
-            while True:
-                try:
-                    if httpx.get(f"http://127.0.0.1:{port}/readyz", timeout=1).status_code == 200:
-                        break
-                except httpx.HTTPError:
-                    pass
-                assert proc.poll() is None, log_path.read_text()
-                assert time.monotonic() < deadline, "serve did not become ready"
-                time.sleep(0.1)
-            yield Served(port, log_path)
-        finally:
-            proc.terminate()
-            try:
-                proc.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait()
+    worker = start_worker("serve", env, folder)
+    try:
+        yield Served(worker.port, worker.log_path)
+    finally:
+        worker.stop(timeout=10)
 
 
 def _read_until_closed(sock: socket.socket, timeout: float) -> bytes | None:
