@@ -19,7 +19,7 @@ from typing import Any
 
 import httpx
 from websockets.asyncio.client import connect
-from websockets.exceptions import ConnectionClosed, InvalidStatus
+from websockets.exceptions import ConnectionClosed, InvalidHandshake, InvalidStatus
 
 from tests.faults.conftest import Account
 from tests.harness import Worker
@@ -40,10 +40,13 @@ class _Follower:
         self.target = 0
         self.connects = 0  # connections that were established
         self.refusals: list[Any] = []  # HTTP statuses / close codes of refused attempts
+        self.failures: list[str] = []  # attempts that failed at the network level (retried)
+        self.drops: list[Any] = []  # established connections the server ended, and why
         self.delay = 0.5
         self._task: asyncio.Task[None] | None = None
         self._session: asyncio.Task[None] | None = None
-        self.http = httpx.AsyncClient(timeout=httpx.Timeout(5.0, read=None))
+        # Bounded: a request that hangs shows up as a failure, not as a test that never ends.
+        self.http = httpx.AsyncClient(timeout=httpx.Timeout(10.0))
 
     @property
     def worker(self) -> Worker:
@@ -62,8 +65,16 @@ class _Follower:
             if self._task.done() and not self._task.cancelled() and self._task.exception():
                 raise AssertionError(f"{self.name} failed") from self._task.exception()
             self._task.cancel()
-            await asyncio.wait({self._task})
+            done, _ = await asyncio.wait({self._task}, timeout=15)
+            assert done, f"{self.name} did not stop within 15 s: {self.describe()}"
         await self.http.aclose()
+
+    def describe(self) -> str:
+        """What happened to this client's connections, for failure messages."""
+        return (
+            f"{self.name}: connects={self.connects} refusals={self.refusals} "
+            f"failures={self.failures} drops={self.drops}"
+        )
 
     async def _run(self) -> None:
         try:
@@ -73,7 +84,10 @@ class _Follower:
                 failed = not session.cancelled() and session.exception()
                 if isinstance(failed, (httpx.ConnectError, ConnectionRefusedError)):
                     self.target = 1 - self.target  # that worker is gone: try the other one
-                elif failed and not isinstance(failed, (Refused, httpx.HTTPError, EOFError)):
+                elif isinstance(failed, (httpx.HTTPError, EOFError, OSError, InvalidHandshake)):
+                    # A browser retries these too (TimeoutError is an OSError).
+                    self.failures.append(repr(failed)[:200])
+                elif failed and not isinstance(failed, Refused):
                     raise failed
                 await asyncio.sleep(self.delay)
         finally:
@@ -119,7 +133,10 @@ class SseFollower(_Follower):
         if self.last_id:
             params["last_event_id"] = self.last_id
         async with self.http.stream(
-            "GET", worker.url + "/api/notifications/sse", params=params
+            "GET",
+            worker.url + "/api/notifications/sse",
+            params=params,
+            timeout=httpx.Timeout(10.0, read=None),  # reads are bounded by `next` below
         ) as response:
             if response.status_code != 200:
                 self.refusals.append(("sse", response.status_code))
@@ -127,13 +144,14 @@ class SseFollower(_Follower):
             self.connects += 1
             stream = SseStream(response)
             while True:
-                msg = await stream.next(timeout=120)
+                msg = await stream.next(timeout=60)
                 if msg.retry is not None:
                     self.delay = msg.retry / 1000
                 if msg.data is None:
                     continue
                 if msg.event == "reconnect":
                     self.reconnect_reasons.append(msg.data["reason"])
+                    self.drops.append(("reconnect", msg.data["reason"]))
                     return
                 if msg.event == "reset":
                     self.resets += 1
@@ -160,6 +178,10 @@ class SseFollower(_Follower):
             if not cursor:
                 return
 
+    def live_ids(self) -> set[int]:
+        """Every subject id received on a stream (live or by resume)."""
+        return set(self.live)
+
     def account_for(self, posted: list[int]) -> Tally:
         """Each posted id once: received live/by resume, or (only after a reset) reloaded."""
         return Tally.of(self.name, posted, self.live, self.backfilled if self.resets else set())
@@ -170,6 +192,7 @@ class WsConnection:
     history: list[int] = field(default_factory=list)
     live: list[int] = field(default_factory=list)
     reloaded: set[int] = field(default_factory=set)
+    resets: int = 0
     close_code: int | None = None
 
 
@@ -186,7 +209,7 @@ class WsFollower(_Follower):
         ticket = await self._ticket(worker, "ws")
         url = f"{worker.ws_url}/api/blogs/{self.post_id}/ws?ticket={ticket}"
         try:
-            async with connect(url, open_timeout=5) as ws:
+            async with connect(url, open_timeout=5, close_timeout=3) as ws:
                 conn = WsConnection()
                 try:
                     hello = json.loads(await ws.recv())
@@ -202,6 +225,7 @@ class WsFollower(_Follower):
                         elif kind == "comment.created":
                             conn.live.append(int(message["comment"]["id"]))
                         elif kind == "reset":
+                            conn.resets += 1
                             conn.reloaded |= await self._reload(worker)
                         elif kind == "ping":
                             await ws.send(json.dumps({"type": "pong"}))
@@ -209,7 +233,9 @@ class WsFollower(_Follower):
                     pass
                 conn.close_code = ws.close_code
                 if not self.connections or self.connections[-1] is not conn:
-                    self.refusals.append(("ws", ws.close_code))
+                    self.refusals.append(("ws", ws.close_code, ws.close_reason))
+                else:
+                    self.drops.append(("ws", ws.close_code, ws.close_reason))
         except InvalidStatus as exc:
             self.refusals.append(("ws-handshake", exc.response.status_code))
             raise Refused(str(exc)) from exc
@@ -228,6 +254,18 @@ class WsFollower(_Follower):
             cursor = page.get("next_cursor")
             if not cursor:
                 return ids
+
+    def describe(self) -> str:
+        conns = [
+            f"(history={len(c.history)} live={len(c.live)} resets={c.resets} "
+            f"reloaded={len(c.reloaded)} close={c.close_code})"
+            for c in self.connections
+        ]
+        return f"{super().describe()} connections={conns}"
+
+    def live_ids(self) -> set[int]:
+        """Every comment id received live, on any connection."""
+        return {i for conn in self.connections for i in conn.live}
 
     def account_for(self, posted: list[int]) -> Tally:
         """The last connection alone must hold every comment once: from its `history` (or the
