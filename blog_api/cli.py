@@ -88,6 +88,9 @@ def serve(
         h11_max_incomplete_event_size=settings.http_max_header_bytes,
         # Uvicorn's sans-I/O WebSocket protocol holding less per idle socket (core/ws_protocol.py).
         ws="blog_api.core.ws_protocol:LeanWebSocketProtocol",
+        # No protocol-level pings: the app pings a silent client itself (docs/websocket.md) and
+        # closes it when unanswered; a second timer per socket would only cost memory.
+        ws_ping_interval=None,
         # X-Forwarded-For/-Proto are believed only from TRUSTED_PROXIES (addresses or CIDRs);
         # with none configured they are ignored altogether.
         proxy_headers=bool(trusted),

@@ -43,6 +43,7 @@ from redis.exceptions import RedisError
 
 from blog_api.comments.schemas import WsPresence, WsUserTyping
 from blog_api.core.config import Settings
+from blog_api.core.deadlines import Deadlines
 from blog_api.realtime.redis_bus import redis_client
 from blog_api.realtime.slots import CLAIM_SCRIPT, DROP_ORPHANS, OwnerHeartbeat
 
@@ -108,6 +109,10 @@ class LiveRooms(ABC):
                 f"WS_MESSAGE_RATE={settings.ws_message_rate!r} is not a rate such as '20/10seconds'"
             ) from exc
         self.rate_limit_enabled = settings.rate_limit_enabled
+        # The sockets' ping/expiry deadlines (comments/ws.py), on a few shared timers: slots of
+        # a tenth of the shortest keepalive period (at most half a second).
+        period = min(settings.ws_ping_interval_seconds, settings.ws_ping_timeout_seconds)
+        self.deadlines = Deadlines(resolution=min(0.5, period / 10))
 
     @property
     def viewer_count(self) -> int:

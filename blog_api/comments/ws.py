@@ -8,11 +8,14 @@ any worker, over REST or WebSocket, arrive everywhere in the same order), plus `
 `typing` from `live.py`. Client mistakes (bad JSON, invalid input, refused writes) are `error`
 messages; only abuse (too big, too many messages) and silence (unanswered pings) close it.
 
-Once open, the socket is handed off (core/handoff.py) and served outside the middleware stack by
-two tasks sending through one lock: the request's own task reads client messages, and one more
-sends everything the server sends unasked (the post's events from the hub subscription,
-presence/typing signals, keepalive pings). Whichever decides the socket is done calls
-`finish(code)`; the close frame goes out once, with that code.
+Once open, the socket is handed off (core/handoff.py) and served outside the middleware stack.
+The request's own task reads client messages. What the server sends unasked (the post's events
+from the hub subscription, presence/typing signals, keepalive pings) is sent by a short-lived
+task started when there is something to send (the hub and the presence code call `_kick`, and
+one timer per socket covers pings and the credential's expiry): an idle socket has no task
+waiting for it, which is a third of what it would otherwise hold in memory. Both send through
+one lock. Whichever decides the socket is done calls `finish(code)`; the close frame goes out
+once, with that code.
 """
 
 from __future__ import annotations
@@ -23,7 +26,7 @@ import json
 import logging
 import time
 from array import array
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 from typing import Any
 
 import anyio
@@ -211,10 +214,14 @@ class Connection:
 
     __slots__ = (
         "_close_sent",
+        "_ended",
         "_outbound_task",
         "_receive",
         "_send",
         "_send_lock",
+        "_serving",
+        "_timer",
+        "_timer_due",
         "blog_id",
         "close_code",
         "close_reason",
@@ -224,6 +231,7 @@ class Connection:
         "last_typing",
         "limiter",
         "live",
+        "pinged_at",
         "role",
         "settings",
         "sub",
@@ -267,6 +275,11 @@ class Connection:
         # which was a fifth of a worker's CPU when one comment goes to 500 viewers.
         self._send_lock = asyncio.Lock()
         self._outbound_task: asyncio.Task[None] | None = None
+        self._ended = False  # `finish` was called: start no more sending
+        self._serving = False  # handed off: `__call__` runs, sends go to the server directly
+        self._timer: int | None = None  # slot in `live.deadlines`
+        self._timer_due = 0.0
+        self.pinged_at: float | None = None  # when our unanswered ping went out
         self._close_sent = False
 
     # -- lifecycle --
@@ -274,14 +287,47 @@ class Connection:
     def finish(self, code: int | None, reason: str = "") -> None:
         """End the socket: `code` None means the client is already gone.
 
-        The outbound task stops; it (or, if the reader decided, the reader's side) then sends
-        the close frame, after which the client's own close ends the reader.
+        The sending task stops; it then sends the close frame (one is started for that if none
+        is running), after which the client's own close ends the reader. When the client is
+        gone, the reader's side cleans up.
         """
         if self.close_code is None and code is not None:
             self.close_code, self.close_reason = code, reason
+        self._ended = True
         task = self._outbound_task
-        if task is not None and task is not asyncio.current_task():
+        if task is None:
+            if code is not None and self._serving:
+                self._outbound_task = asyncio.create_task(self._run_outbound())
+        elif task is not asyncio.current_task():
             task.cancel()
+
+    def _kick(self) -> None:
+        """There may be something to send: start the sending task unless it runs already.
+        Called synchronously by the hub's reader (a new message), by `Viewer.offer` (presence,
+        typing) and by the deadline."""
+        if self._outbound_task is None and not self._ended:
+            self._outbound_task = asyncio.create_task(self._run_outbound())
+
+    def on_deadline(self) -> None:
+        """The timer set by `_arm_timer` (core/deadlines.py)."""
+        self._timer = None
+        self._kick()
+
+    def _arm_timer(self) -> None:
+        """Have `_kick` called when the next ping, ping timeout or credential expiry is due.
+        Client messages move `last_seen` without touching the timer: when it fires early,
+        the sending task finds nothing due and sets it again."""
+        if self.pinged_at is not None:
+            due = self.pinged_at + self.settings.ws_ping_timeout_seconds
+        else:
+            due = self.last_seen + self.settings.ws_ping_interval_seconds
+        due = min(due, self.expires_at)
+        if self._timer is not None:
+            if self._timer_due <= due:
+                return  # fires first; the task then looks again
+            self.live.deadlines.discard(self, self._timer)
+        self._timer_due = due
+        self._timer = self.live.deadlines.add(self, due - time.monotonic())
 
     async def close(self) -> None:
         """Send the close frame `finish` chose (1000 if none), once, unless the client is gone."""
@@ -319,20 +365,30 @@ class Connection:
         await self.send(message.model_dump(mode="json", exclude_none=True))
 
     async def __call__(self, receive: Receive, send: Send) -> None:
-        """Serve the socket (after the hand-off): the reader here, one task for the rest."""
+        """Serve the socket (after the hand-off): the reader here; sending starts on demand."""
         self._receive, self._send = receive, send
-        self._outbound_task = asyncio.create_task(self._run_outbound())
+        self._serving = True
+        assert self.sub is not None
+        self.sub.on_message(self._kick)
+        self.viewer.wake = self._kick
+        self._kick()  # what arrived while the socket was being opened, and the first timer
         try:
-            await self._guard(self._reader)
+            await self._reader()  # (not through a helper: a frame per idle socket)
+        except Exception as exc:
+            self._failed(exc)
         finally:
             with anyio.CancelScope(shield=True):
                 self.finish(None)
-                await asyncio.wait([self._outbound_task])
+                if self._outbound_task is not None:
+                    await asyncio.wait([self._outbound_task])
                 await self.close()
                 await self.abort()
 
     async def abort(self) -> None:
         """Leave the post and the hub, give back the connection slot (idempotent)."""
+        if self._timer is not None:
+            self.live.deadlines.discard(self, self._timer)
+            self._timer = None
         sub, self.sub = self.sub, None
         if sub is None:
             return
@@ -344,22 +400,32 @@ class Connection:
 
     async def _run_outbound(self) -> None:
         try:
-            await self._guard(self._outbound)
+            stays_open = await self._outbound()
         except asyncio.CancelledError:
             if self.close_code is None:
                 return  # the reader's side ended the socket and closes it
-        # This side decided: the close frame makes the client close, which ends the reader.
-        await self.close()
+            stays_open = False
+        except Exception as exc:
+            self._failed(exc)
+            stays_open = False
+        if stays_open:
+            # Nothing left to send. No await since the last look, so nothing can have been
+            # queued in between without a `_kick` that saw this task still running.
+            self._outbound_task = None
+            self._arm_timer()
+            return
+        if self.close_code is not None:
+            # This side decided: the close frame makes the client close, ending the reader.
+            await self.close()
 
-    async def _guard(self, task: Callable[[], Awaitable[None]]) -> None:
-        try:
-            await task()
-        except TimeoutError:  # before OSError, of which it is a subclass
+    def _failed(self, exc: Exception) -> None:
+        """End the socket after `exc` ended the reader or the sending task."""
+        if isinstance(exc, TimeoutError):  # before OSError, of which it is a subclass
             self.finish(CLOSE_TIMEOUT, "client stopped reading")
-        except (WebSocketDisconnect, WebSocketDisconnected, OSError):
+        elif isinstance(exc, (WebSocketDisconnect, WebSocketDisconnected, OSError)):
             self.finish(None)  # the client went away
-        except Exception:
-            logger.exception("websocket task failed", extra={"blog_id": self.blog_id})
+        else:
+            logger.error("websocket task failed", exc_info=exc, extra={"blog_id": self.blog_id})
             self.finish(CLOSE_INTERNAL, "internal error")
 
     # -- tasks --
@@ -463,41 +529,42 @@ class Connection:
         ack = WsCommentAck(client_id=msg.client_id, created=result.created, comment=result.comment)
         await self.send(ack.model_dump(mode="json"))
 
-    async def _outbound(self) -> None:
-        """Everything the server sends unasked, in one task: the post's events, presence and
-        typing signals, the keepalive, and the end of the credential's lifetime.
+    async def _outbound(self) -> bool:
+        """Send what is due, then return (True: the socket stays open): the post's events,
+        presence and typing signals, the keepalive, and the end of the credential's lifetime.
 
         A ping goes out after `ws_ping_interval_seconds` without a message from the client; no
         message within `ws_ping_timeout_seconds` after it closes the socket (4408). When the
         token the socket was opened with (or that asked for its ticket) expires, it closes with
-        4401 "token expired": the wait below never runs past that time, so no timer is needed.
-        Signals wake the task through the subscription (`Viewer.wake`), so one wait covers all.
+        4401 "token expired". The timer set when this returns brings it back for those.
         """
         sub, viewer = self.sub, self.viewer
-        assert sub is not None
+        if sub is None or self._ended:
+            return False
         interval = self.settings.ws_ping_interval_seconds
         timeout = self.settings.ws_ping_timeout_seconds
-        pinged_at: float | None = None
         while True:
             while viewer.pending:
                 await self.send(viewer.pending.pop(0))
             now = time.monotonic()
             if now >= self.expires_at:
                 self.finish(CLOSE_UNAUTHENTICATED, "token expired")
-                return
-            if pinged_at is not None and self.last_seen >= pinged_at:
-                pinged_at = None  # answered
-            if pinged_at is not None and now - pinged_at >= timeout:
+                return False
+            if self.pinged_at is not None and self.last_seen >= self.pinged_at:
+                self.pinged_at = None  # answered
+            if self.pinged_at is not None and now - self.pinged_at >= timeout:
                 self.finish(CLOSE_TIMEOUT, "no answer to ping")
-                return
-            if pinged_at is None and now - self.last_seen >= interval:
+                return False
+            if self.pinged_at is None and now - self.last_seen >= interval:
                 await self.send(WsPing(type="ping").model_dump())
-                pinged_at = now = time.monotonic()
-            due = pinged_at + timeout if pinged_at is not None else self.last_seen + interval
-            due = min(due, self.expires_at)
-            msg = await sub.next(timeout=max(due - now, 0.0))
-            if msg is not None and not await self._deliver(msg):
-                return
+                self.pinged_at = time.monotonic()
+            msg = sub.next_nowait()
+            if msg is None:
+                if viewer.pending:
+                    continue
+                return True
+            if not await self._deliver(msg):
+                return False
 
     async def _deliver(self, msg: Message) -> bool:
         """Send one message of the subscription; False when it ends the socket."""
@@ -628,7 +695,6 @@ async def comments_socket(websocket: WebSocket, blog_id: str) -> None:
         history = await comments_service.recent_comments(blog.id, limit=settings.ws_history_size)
         conn.history_ids.extend(c.id for c in history.items)
         count = await live.join(conn.viewer)
-        conn.viewer.wake = sub.wake
         limits = WsLimits(
             max_message_bytes=settings.ws_max_message_bytes,
             messages=settings.ws_message_rate,

@@ -15,9 +15,14 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from typing import Any, Generic, TypeVar
+from typing import Any, Generic, TypeVar, cast
 
+from starlette.types import Scope
+from uvicorn.protocols.utils import ClientDisconnected
 from uvicorn.protocols.websockets.websockets_sansio_impl import WebSocketsSansIOProtocol
+from websockets.http11 import Request
+
+from blog_api.core.handoff import Slot, abort_handed_off, open_slot, take_continuation
 
 T = TypeVar("T")
 
@@ -101,10 +106,44 @@ class LeanWebSocketProtocol(WebSocketsSansIOProtocol):
         self.writable = SmallEvent()  # type: ignore[assignment]
         self.writable.set()
 
-    def handle_connect(self, event: Any) -> None:
+    def handle_connect(self, event: Request) -> None:
         super().handle_connect(event)
-        # The scope has been built from it; nothing reads the request again.
+        # The scope has been built from it; nothing reads the request again. The parser of
+        # `websockets` keeps the request object alive for the connection's life (a local of
+        # its suspended generator), so empty it rather than only dropping our reference.
         self.request = None  # type: ignore[assignment]
+        event.headers.clear()
+        event.path = ""
+
+    async def run_asgi(self) -> None:
+        """Uvicorn's, plus the hand-off (core/handoff.py) one level further out than our
+        outermost middleware: once the application has returned, every frame above it has
+        unwound, and the continuation runs here, in the connection's task. (Uvicorn's own
+        closes the transport as soon as the application returns, hence a copy, not a call.)"""
+        scope = cast("Scope", self.scope)  # Uvicorn's TypedDict; the same dict
+        slot: Slot | None = open_slot(scope)
+        try:
+            result = await self.app(self.scope, self.receive, self.send)
+            continuation = take_continuation(scope, cast("Slot", slot))
+            slot = None  # this frame lives as long as the socket: keep nothing of the opening
+            if continuation is not None:
+                # Same callables as the application got; typed by Uvicorn's own ASGI types.
+                await continuation(self.receive, self.send)  # type: ignore[arg-type]
+        except ClientDisconnected:
+            pass
+        except BaseException:
+            if slot is not None:
+                await abort_handed_off(slot)
+            self.logger.exception("Exception in ASGI application\n")
+            self.send_500_response()
+        else:
+            if not self.handshake_complete:
+                self.logger.error("ASGI callable returned without completing handshake.")
+                self.send_500_response()
+            elif result is not None:
+                self.logger.error("ASGI callable should return None, but returned '%s'.", result)
+        if self.close_timer is None:
+            self.transport.close()
 
     def send_receive_event_to_app(self) -> None:
         # A text message that is not UTF-8 is the client's mistake: Uvicorn closes with 1007

@@ -228,16 +228,41 @@ class Subscription:
                 if taken is None:
                     return None
                 item = taken
-            if isinstance(item, Event):
-                position = parse_id(item.id)
-                if self._cursor is not None and position <= self._cursor:
-                    continue  # already delivered by the replay
-                self._cursor = position
-            elif isinstance(item, Reset):
-                self._cursor = parse_id(item.last_event_id)
-            elif isinstance(item, Closed):
-                self._closed = item
-            return item
+            admitted = self._admit(item)
+            if admitted is not None:
+                return admitted
+
+    def next_nowait(self) -> Message | None:
+        """The next message if one is queued, else None at once: for a consumer that does not
+        wait on the subscription but is called back (`on_message`) when there is something.
+        Only for subscriptions from now (no `last_event_id`), which never replay."""
+        if self._closed is not None:
+            return self._closed
+        while True:
+            item = self._pending.pop(0) if self._pending else self._inbox.take_nowait()
+            if item is None:
+                return None
+            admitted = self._admit(item)
+            if admitted is not None:
+                return admitted
+
+    def on_message(self, callback: Callable[[], None]) -> None:
+        """Call `callback` (synchronously, from the reader) whenever a message is queued or
+        `wake()` is called, instead of waking a task waiting in `next()`."""
+        self._inbox.notify = callback
+
+    def _admit(self, item: Message) -> Message | None:
+        """Advance the cursor past `item`; None for an event already delivered (replay)."""
+        if isinstance(item, Event):
+            position = parse_id(item.id)
+            if self._cursor is not None and position <= self._cursor:
+                return None  # already delivered by the replay
+            self._cursor = position
+        elif isinstance(item, Reset):
+            self._cursor = parse_id(item.last_event_id)
+        elif isinstance(item, Closed):
+            self._closed = item
+        return item
 
 
 # Something in the process that reacts to every change (e.g. the public response cache): it

@@ -9,6 +9,7 @@ iteration (`asyncio.wait_for(event.wait(), t)` would wrap each wait in a task of
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 from typing import Generic, TypeVar
 
 T = TypeVar("T")
@@ -20,16 +21,21 @@ def _resolve(waiter: asyncio.Future[None]) -> None:
 
 
 class _Waitable:
-    """One task sleeps on it until `_wake` or a timeout."""
+    """One task sleeps on it until `_wake` or a timeout; or, instead of a sleeping task, a
+    `notify` callback is called on every `_wake` (a consumer that starts work only when there
+    is some, so that nothing waits while it is idle)."""
 
-    __slots__ = ("_waiter",)
+    __slots__ = ("_waiter", "notify")
 
     def __init__(self) -> None:
         self._waiter: asyncio.Future[None] | None = None
+        self.notify: Callable[[], None] | None = None
 
     def _wake(self) -> None:
         if self._waiter is not None:
             _resolve(self._waiter)
+        if self.notify is not None:
+            self.notify()
 
     async def _sleep(self, timeout: float | None) -> None:
         """Return on `_wake`, or after `timeout` seconds (None: only on `_wake`)."""
@@ -85,6 +91,10 @@ class Mailbox(_Waitable, Generic[T]):
         end = loop.time() + timeout
         await self._sleep(timeout)
         return loop.time() < end
+
+    def take_nowait(self) -> T | None:
+        """The oldest item, or None when empty."""
+        return self._items.pop(0) if self._items else None
 
     async def take(self, timeout: float | None = None) -> T | None:
         """The oldest item, waiting up to `timeout` seconds (None: forever); None on timeout."""

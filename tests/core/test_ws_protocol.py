@@ -137,3 +137,63 @@ def test_it_replaces_what_the_parent_holds() -> None:
     source = inspect.getsource(WebSocketsSansIOProtocol)
     for attribute in ("self.queue = ", "self.writable = ", "self.request = ", "self.response = "):
         assert attribute in source.replace(": asyncio.Queue[ASGIReceiveEvent]", "")
+
+
+class Echo:
+    """A handed-off continuation (core/handoff.py): echoes one message, then closes."""
+
+    def __init__(self, events: list[str]) -> None:
+        self.events = events
+
+    async def __call__(self, receive: Any, send: Any) -> None:
+        self.events.append("continuation")
+        message = await receive()
+        await send({"type": "websocket.send", "text": "echo:" + message["text"]})
+        await send({"type": "websocket.close", "code": 1000})
+
+    async def abort(self) -> None:
+        self.events.append("aborted")
+
+
+async def test_the_protocol_runs_a_hand_off_after_the_whole_application_returned() -> None:
+    """Even the frames above our outermost middleware unwind before the socket's long life."""
+    from blog_api.core.handoff import HandoffMiddleware, hand_off
+
+    events: list[str] = []
+    scopes: list[dict[str, Any]] = []
+
+    async def route(scope: dict[str, Any], receive: Any, send: Any) -> None:
+        assert (await receive())["type"] == "websocket.connect"
+        await send({"type": "websocket.accept"})
+        scope["framework_state"] = object()
+        scopes.append(scope)
+        hand_off(scope, Echo(events))
+
+    inner = HandoffMiddleware(route)
+
+    async def outer(scope: dict[str, Any], receive: Any, send: Any) -> None:
+        await inner(scope, receive, send)
+        events.append("application returned")
+
+    sock = socket.socket()
+    sock.bind(("127.0.0.1", 0))
+    config = uvicorn.Config(outer, ws=LeanWebSocketProtocol, log_level="warning", lifespan="off")
+    srv = uvicorn.Server(config)
+    task = asyncio.create_task(srv.serve(sockets=[sock]))
+    try:
+        while not srv.started:
+            await asyncio.sleep(0.01)
+        url = f"ws://127.0.0.1:{sock.getsockname()[1]}/live?ticket=secret"
+        async with connect(url, additional_headers={"Authorization": "Bearer secret"}) as ws:
+            await ws.send("hi")
+            assert await ws.recv() == "echo:hi"
+            with pytest.raises(ConnectionClosed):
+                await ws.recv()
+    finally:
+        srv.should_exit = True
+        await task
+    assert events == ["application returned", "continuation"]
+    # The scope the socket keeps: no credentials, nothing the stack added.
+    (scope,) = scopes
+    assert "framework_state" not in scope and "state" not in scope
+    assert scope["headers"] == [] and scope["query_string"] == b""
