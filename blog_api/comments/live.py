@@ -45,7 +45,7 @@ from blog_api.comments.schemas import WsPresence, WsUserTyping
 from blog_api.core.config import Settings
 from blog_api.core.deadlines import Deadlines
 from blog_api.realtime.redis_bus import redis_client
-from blog_api.realtime.slots import CLAIM_SCRIPT, DROP_ORPHANS, OwnerHeartbeat
+from blog_api.realtime.slots import CLAIM_SCRIPT, DROP_ORPHANS, OwnerHeartbeat, Periodic
 
 logger = logging.getLogger("blog_api.comments.live")
 
@@ -234,6 +234,9 @@ class RedisLive(LiveRooms):
         self._dirty: set[int] = set()
         self._dirty_event = asyncio.Event()
         self._tasks: list[asyncio.Task[None]] = []
+        self._heartbeat = Periodic(
+            self._refresh_presence, self.ttl / 3, name="ws-presence-heartbeat"
+        )
         self._subscribed = asyncio.Event()
 
     def _member(self, viewer: Viewer) -> str:
@@ -250,14 +253,15 @@ class RedisLive(LiveRooms):
         self._tasks = [
             asyncio.create_task(self._listen(), name="ws-signals-listener"),
             asyncio.create_task(self._recount_loop(), name="ws-presence-recount"),
-            asyncio.create_task(self._heartbeat_loop(), name="ws-presence-heartbeat"),
         ]
+        self._heartbeat.start()
         # New viewers should not join before this worker hears signals (bounded wait: if Redis
         # is down the listener keeps retrying and the app still starts).
         with contextlib.suppress(asyncio.TimeoutError):
             await asyncio.wait_for(self._subscribed.wait(), timeout=2.0)
 
     async def stop(self) -> None:
+        await self._heartbeat.stop()  # not cancelled: see `Periodic`
         for task in self._tasks:
             task.cancel()
         for task in self._tasks:
@@ -391,33 +395,31 @@ class RedisLive(LiveRooms):
                     continue
                 self.deliver_presence(blog_id, count)
 
-    async def _heartbeat_loop(self) -> None:
+    async def _refresh_presence(self) -> None:
         """Keep this worker's viewers (and their connection claims) alive; recount every room."""
-        while True:
-            await asyncio.sleep(self.ttl / 3)
-            viewers = [v for room in list(self.rooms.values()) for v in room]
-            if not viewers:
-                continue
-            try:
-                async with self.client.pipeline(transaction=False) as pipe:
-                    for v in viewers:
-                        await self._join(
-                            keys=[self._presence_key(v.blog_id)],
-                            args=[self._member(v), self.ttl, 0, self.owner.key_prefix],
-                            client=pipe,
-                        )
-                        await self._join(
-                            keys=[self._user_key(v.user_id)],
-                            args=[self._member(v), self.ttl, 0, self.owner.key_prefix],
-                            client=pipe,
-                        )
-                    await pipe.execute()
-            except (RedisError, OSError):
-                logger.warning("presence heartbeat failed (redis)")
-                continue
-            # Viewers of a worker that died have expired by now: refresh everyone's count.
-            for blog_id in list(self.rooms):
-                self._mark_dirty(blog_id)
+        viewers = [v for room in list(self.rooms.values()) for v in room]
+        if not viewers:
+            return
+        try:
+            async with self.client.pipeline(transaction=False) as pipe:
+                for v in viewers:
+                    await self._join(
+                        keys=[self._presence_key(v.blog_id)],
+                        args=[self._member(v), self.ttl, 0, self.owner.key_prefix],
+                        client=pipe,
+                    )
+                    await self._join(
+                        keys=[self._user_key(v.user_id)],
+                        args=[self._member(v), self.ttl, 0, self.owner.key_prefix],
+                        client=pipe,
+                    )
+                await pipe.execute()
+        except (RedisError, OSError):
+            logger.warning("presence heartbeat failed (redis)")
+            return
+        # Viewers of a worker that died have expired by now: refresh everyone's count.
+        for blog_id in list(self.rooms):
+            self._mark_dirty(blog_id)
 
 
 def build_live(settings: Settings) -> LiveRooms:

@@ -28,6 +28,7 @@ import contextlib
 import logging
 import secrets
 from abc import ABC, abstractmethod
+from collections.abc import Awaitable, Callable
 
 from redis.asyncio import Redis
 from redis.exceptions import RedisError
@@ -77,12 +78,37 @@ OWNER_BEAT_SECONDS = 1.0
 OWNER_TTL_SECONDS = 3.0
 
 
-async def cancelled(task: asyncio.Task[None] | None) -> None:
-    """Cancel a background task (if any) and wait for it to end."""
-    if task is not None:
-        task.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await task
+class Periodic:
+    """Runs `step()` every `period` seconds in a task until `stop()`, which lets a step in
+    flight finish instead of cancelling it: a Redis command cut off mid-flight can leave its
+    pooled connection unusable, and the next command on it waits out the socket timeout
+    (seconds; once more than asgi-lifespan's whole shutdown budget)."""
+
+    def __init__(self, step: Callable[[], Awaitable[None]], period: float, *, name: str) -> None:
+        self.step = step
+        self.period = period
+        self.name = name
+        self._task: asyncio.Task[None] | None = None
+        self._stopping = asyncio.Event()
+
+    def start(self) -> None:
+        self._stopping.clear()
+        self._task = asyncio.create_task(self._loop(), name=self.name)
+
+    async def stop(self) -> None:
+        self._stopping.set()
+        task, self._task = self._task, None
+        if task is not None:
+            await asyncio.wait([task])  # its outcome (even a cancellation) is not ours to raise
+
+    async def _loop(self) -> None:
+        while True:
+            try:
+                await asyncio.wait_for(self._stopping.wait(), self.period)
+                return
+            except asyncio.TimeoutError:
+                pass
+            await self.step()
 
 
 class OwnerHeartbeat:
@@ -92,8 +118,7 @@ class OwnerHeartbeat:
         self.client = client
         self.id = secrets.token_hex(6)
         self.key_prefix = f"{prefix}:owner:"
-        self._task: asyncio.Task[None] | None = None
-        self._stopping = asyncio.Event()
+        self._beats = Periodic(self._beat, OWNER_BEAT_SECONDS, name="owner-heartbeat")
         self._failing = False
 
     def member(self, local_id: str) -> str:
@@ -101,17 +126,11 @@ class OwnerHeartbeat:
         return f"{self.id}|{local_id}"
 
     async def start(self) -> None:
-        self._stopping.clear()
         await self._beat()  # before the first claim, so no one takes our members for orphans
-        self._task = asyncio.create_task(self._loop(), name="owner-heartbeat")
+        self._beats.start()
 
     async def stop(self) -> None:
-        # Not cancelled: a Redis command cut off mid-flight can leave its pooled connection
-        # unusable, and the next command on it waits out the socket timeout (seconds) instead.
-        self._stopping.set()
-        task, self._task = self._task, None
-        if task is not None:
-            await asyncio.wait([task])  # its outcome (even a cancellation) is not ours to raise
+        await self._beats.stop()
         with contextlib.suppress(RedisError, OSError):
             await self.client.delete(self.key_prefix + self.id)
 
@@ -127,15 +146,6 @@ class OwnerHeartbeat:
             if self._failing:
                 logger.info("owner heartbeat restored (redis)")
             self._failing = False
-
-    async def _loop(self) -> None:
-        while True:
-            try:
-                await asyncio.wait_for(self._stopping.wait(), OWNER_BEAT_SECONDS)
-                return
-            except asyncio.TimeoutError:
-                pass
-            await self._beat()
 
 
 class SlotStore(ABC):
@@ -203,18 +213,17 @@ class RedisSlotStore(SlotStore):
         self._claim = client.register_script(CLAIM_SCRIPT)
         self.owner = OwnerHeartbeat(client, prefix=prefix)
         self._local: dict[str, int] = {}  # this worker's slots (members) -> user id
-        self._task: asyncio.Task[None] | None = None
+        self._refresher = Periodic(self._refresh, self.ttl / 3, name="connection-slots-refresh")
 
     def _key(self, user_id: int) -> str:
         return f"{self.prefix}:user:{user_id}"
 
     async def start(self) -> None:
         await self.owner.start()
-        self._task = asyncio.create_task(self._refresh_loop(), name="connection-slots-refresh")
+        self._refresher.start()
 
     async def stop(self) -> None:
-        task, self._task = self._task, None
-        await cancelled(task)
+        await self._refresher.stop()
         await self.owner.stop()
 
     async def claim(self, user_id: int) -> str | None:
@@ -237,24 +246,22 @@ class RedisSlotStore(SlotStore):
         with contextlib.suppress(RedisError, OSError):
             await self.client.zrem(self._key(user_id), slot)
 
-    async def _refresh_loop(self) -> None:
-        while True:
-            await asyncio.sleep(self.ttl / 3)
-            if not self._local:
-                continue
-            held = list(self._local.items())
-            try:
-                async with self.client.pipeline(transaction=False) as pipe:
-                    for slot, user_id in held:
-                        await self._claim(
-                            keys=[self._key(user_id)],
-                            args=[slot, self.ttl, 0, self.owner.key_prefix],
-                            client=pipe,
-                        )
-                    await pipe.execute()
-                # A slot released while the refresh was in flight may have been re-added.
+    async def _refresh(self) -> None:
+        if not self._local:
+            return
+        held = list(self._local.items())
+        try:
+            async with self.client.pipeline(transaction=False) as pipe:
                 for slot, user_id in held:
-                    if slot not in self._local:
-                        await self.client.zrem(self._key(user_id), slot)
-            except (RedisError, OSError):
-                logger.warning("connection slots refresh failed (redis)")
+                    await self._claim(
+                        keys=[self._key(user_id)],
+                        args=[slot, self.ttl, 0, self.owner.key_prefix],
+                        client=pipe,
+                    )
+                await pipe.execute()
+            # A slot released while the refresh was in flight may have been re-added.
+            for slot, user_id in held:
+                if slot not in self._local:
+                    await self.client.zrem(self._key(user_id), slot)
+        except (RedisError, OSError):
+            logger.warning("connection slots refresh failed (redis)")

@@ -45,6 +45,16 @@ class WsClient:
             if message["type"] == type_ and all(message.get(k) == v for k, v in match.items()):
                 return message
 
+    async def next_event(self, timeout: float = TIMEOUT) -> dict[str, Any]:
+        """The next `comment.*` message, skipping presence, typing and pings (which may come
+        in between at any time: presence counts are sent a moment after a join)."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + timeout
+        while True:
+            message = await self.recv(max(0.01, deadline - loop.time()))
+            if message["type"].startswith("comment."):
+                return message
+
     async def join(self) -> dict[str, Any]:
         """Read `hello`, `history` and the first `presence`; returns the history message."""
         assert (await self.recv())["type"] == "hello"

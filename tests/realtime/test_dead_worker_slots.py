@@ -47,9 +47,9 @@ async def sse_stores(redis_url: str, prefix: str) -> AsyncIterator[tuple[RedisSl
 
 def kill(store: RedisSlotStore) -> None:
     """The process is gone: its refresh and heartbeat tasks stop, nothing is released."""
-    assert store._task is not None and store.owner._task is not None
-    store._task.cancel()
-    store.owner._task.cancel()
+    for periodic in (store._refresher, store.owner._beats):
+        assert periodic._task is not None
+        periodic._task.cancel()
 
 
 async def test_a_dead_workers_sse_slots_free_themselves_within_seconds(
@@ -91,7 +91,8 @@ async def test_a_dead_workers_websockets_leave_the_cap_and_the_presence_count(
             await dead.join(viewer)
         assert not await alive.claim(Viewer(blog_id=1, user_id=5))
 
-        dead.owner._task.cancel()  # type: ignore[union-attr]
+        dead.owner._beats._task.cancel()  # type: ignore[union-attr]
+        dead._heartbeat._task.cancel()  # type: ignore[union-attr]
         for task in dead._tasks:
             task.cancel()
         await asyncio.sleep(OWNER_TTL_SECONDS + 0.5)
