@@ -37,6 +37,7 @@ from blog_api.core.validation import refuse_nul_characters
 from blog_api.drafts.dependencies import install_draft_store
 from blog_api.drafts.router import router as drafts_router
 from blog_api.feature_requests.router import router as feature_requests_router
+from blog_api.mail.runtime import install_mail
 from blog_api.media.router import router as media_router
 from blog_api.realtime.asyncapi import router as asyncapi_router
 from blog_api.realtime.router import router as notifications_router
@@ -122,6 +123,7 @@ def create_app(settings: Settings | None = None, *, generate_schemas: bool = Fal
     )
     app.state.lifespan_hooks = []
     install_realtime(app)
+    install_mail(app)
     install_live_comments(app)
     install_rate_limiter(app, settings)
     install_draft_store(app, settings)

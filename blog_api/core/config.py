@@ -96,6 +96,39 @@ class Settings(BaseSettings):
     rate_limit_upload: str = "30/hour"
     rate_limit_feature_request: str = "10/hour"
     rate_limit_vote: str = "60/minute"
+    # Account flows (docs/auth-for-spa.md): resending a verification mail (per user), password
+    # reset requests (per address and, separately, per submitted email), second-factor codes
+    # (per address and per pending login).
+    rate_limit_verify_resend: str = "3/hour"
+    rate_limit_password_reset: str = "5/hour"
+    rate_limit_second_factor: str = "10/minute"
+    # Outgoing mail (blog_api/mail). SMTP_HOST empty: no SMTP; each message is written to
+    # MAIL_DIR as an .eml file and logged (development). SMTP_PASSWORD may come from a secrets
+    # file (SMTP_PASSWORD_FILE, read by deploy/docker-entrypoint.sh like SECRET_KEY_FILE).
+    smtp_host: str = ""
+    smtp_port: int = Field(default=587, ge=1, le=65535)
+    # `starttls` (port 587), `tls` (implicit TLS, port 465) or `none` (a local relay only).
+    smtp_security: Literal["starttls", "tls", "none"] = "starttls"
+    smtp_username: str = ""
+    smtp_password: str = ""
+    smtp_timeout_seconds: float = Field(default=30.0, gt=0, le=300)
+    mail_from: str = "blog_api <no-reply@localhost>"
+    mail_dir: Path = VAR_DIR / "mail"
+    # Links in mails point at the front end (the SPA handles /verify-email and /reset-password).
+    mail_link_base_url: str = "http://localhost:5173"
+    # A failed delivery is retried after MAIL_RETRY_SECONDS, up to MAIL_MAX_ATTEMPTS in all;
+    # then it goes to the dead-letter record (docs/mail.md).
+    mail_max_attempts: int = Field(default=5, ge=1, le=100)
+    mail_retry_seconds: float = Field(default=30.0, gt=0, le=3600)
+    # Accounts: email verification, password reset, two-factor (docs/auth-for-spa.md).
+    email_verification_hours: int = Field(default=48, ge=1, le=24 * 30)
+    password_reset_minutes: int = Field(default=30, ge=5, le=24 * 60)
+    # Off by default so a fresh install's "register, then submit a post" works without mail.
+    require_verified_email_to_post: bool = False
+    # Off by default; on: `l1_approver` and `admin` accounts must enrol TOTP before any
+    # reviewer or admin route answers them.
+    require_2fa_for_reviewers: bool = False
+    second_factor_minutes: int = Field(default=5, ge=1, le=30)
     trusted_proxies: Annotated[list[str], NoDecode] = Field(default_factory=lambda: ["127.0.0.1"])
     # `blog-api serve` reached without the proxy: seconds to receive a request's headers, and
     # the largest request line plus headers in bytes (core/http_protocol.py).
@@ -153,6 +186,10 @@ class Settings(BaseSettings):
     @property
     def is_sqlite(self) -> bool:
         return self.database_url.startswith("sqlite")
+
+    @property
+    def uses_smtp(self) -> bool:
+        return bool(self.smtp_host)
 
     @property
     def uses_redis(self) -> bool:
