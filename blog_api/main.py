@@ -12,6 +12,7 @@ from fastapi.staticfiles import StaticFiles
 from tortoise.contrib.fastapi import RegisterTortoise
 
 from blog_api import __version__
+from blog_api.accounts.router import router as accounts_router
 from blog_api.auth.router import router as auth_router
 from blog_api.blogs.cache import PUBLIC_CACHE_PREFIXES, install_public_cache
 from blog_api.blogs.router import router as blogs_router
@@ -59,6 +60,7 @@ OPENAPI_TAGS = [
 ROUTERS = [
     health_router,
     auth_router,
+    accounts_router,
     users_router,
     blogs_router,
     blog_tags_router,

@@ -100,7 +100,7 @@ class Settings(BaseSettings):
     # reset requests (per address and, separately, per submitted email), second-factor codes
     # (per address and per pending login).
     rate_limit_verify_resend: str = "3/hour"
-    rate_limit_password_reset: str = "5/hour"
+    rate_limit_password_reset: str = "5/hour"  # noqa: S105 (a rate, not a password)
     rate_limit_second_factor: str = "10/minute"
     # Outgoing mail (blog_api/mail). SMTP_HOST empty: no SMTP; each message is written to
     # MAIL_DIR as an .eml file and logged (development). SMTP_PASSWORD may come from a secrets
