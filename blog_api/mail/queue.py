@@ -44,6 +44,12 @@ from blog_api.realtime.redis_bus import redis_client
 logger = logging.getLogger("blog_api.mail")
 
 
+def _being_cancelled() -> bool:
+    task = asyncio.current_task()
+    cancelling = getattr(task, "cancelling", None)  # Python 3.11+
+    return bool(cancelling and cancelling())
+
+
 @dataclass(frozen=True)
 class DeadLetter:
     """A job given up on: what the dead-letter record keeps (no context: it may hold a token)."""
@@ -83,6 +89,14 @@ class MailQueue(ABC):
         task.add_done_callback(self._tasks.discard)
         return task
 
+    @staticmethod
+    async def _end(task: asyncio.Task[Any]) -> None:
+        """Cancel `task` until it ends: a send cut short may surface the cancellation as an
+        SMTP error, which the consumer treats as a failed attempt and carries on."""
+        while not task.done():
+            task.cancel()
+            await asyncio.wait([task], timeout=0.5)
+
     async def _cancel_tasks(self) -> None:
         for task in list(self._tasks):
             task.cancel()
@@ -101,6 +115,9 @@ class MailQueue(ABC):
         try:
             await self.sender.send(message)
         except DeliveryError as exc:
+            if _being_cancelled():
+                raise asyncio.CancelledError from exc
+
             return False, not exc.permanent, str(exc)
         except Exception as exc:
             logger.exception("mail sender failed", extra={"template": job.template})
@@ -140,8 +157,7 @@ class MemoryMailQueue(MailQueue):
 
     async def stop(self) -> None:
         if self._consumer is not None:
-            self._consumer.cancel()
-            await asyncio.wait([self._consumer], timeout=5.0)
+            await self._end(self._consumer)
             self._consumer = None
         await self._cancel_tasks()
         if not self._queue.empty():
@@ -243,8 +259,7 @@ class RedisMailQueue(MailQueue):
         if pushes:
             await asyncio.wait(pushes, timeout=2.0)
         if self._consumer is not None:
-            self._consumer.cancel()
-            await asyncio.wait([self._consumer], timeout=5.0)
+            await self._end(self._consumer)
             self._consumer = None
         await self._cancel_tasks()
         await self.reader.aclose()
