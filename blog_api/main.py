@@ -12,6 +12,7 @@ from fastapi.staticfiles import StaticFiles
 from tortoise.contrib.fastapi import RegisterTortoise
 
 from blog_api import __version__
+from blog_api.accounts.oidc import OidcRegistry
 from blog_api.accounts.router import router as accounts_router
 from blog_api.auth.router import router as auth_router
 from blog_api.blogs.cache import PUBLIC_CACHE_PREFIXES, install_public_cache
@@ -124,6 +125,7 @@ def create_app(settings: Settings | None = None, *, generate_schemas: bool = Fal
         lifetime_seconds=settings.access_token_minutes * 60,
     )
     app.state.lifespan_hooks = []
+    app.state.oidc = OidcRegistry.from_settings(settings)
     install_realtime(app)
     install_mail(app)
     install_live_comments(app)

@@ -80,3 +80,34 @@ class RecoveryCode(Model):
     class Meta:
         table = "recovery_codes"
         unique_together = (("user_id", "code_hash"),)
+
+
+class OidcLogin(Model):
+    """One sign-in with an OpenID Connect provider, from start to token exchange.
+
+    Kept on the server (not in a cookie session) so the API stays cookie-free: the `state`
+    sent to the provider names this row (stored as a digest), which holds the PKCE verifier and
+    the nonce. The SPA that started the sign-in holds `login_binding` (stored as a digest) and
+    must present it with the login code: a callback URL planted by someone else (login CSRF)
+    cannot be exchanged by the victim's SPA. Each step is single-use (conditional UPDATEs).
+    """
+
+    id = fields.IntField(primary_key=True)
+    provider = fields.CharField(max_length=32)
+    state_hash = fields.CharField(max_length=64, unique=True)
+    binding_hash = fields.CharField(max_length=64)
+    nonce = fields.CharField(max_length=128)
+    code_verifier = fields.CharField(max_length=128)
+    redirect_uri = fields.CharField(max_length=2048)
+    created_at = fields.DatetimeField(auto_now_add=True)
+    expires_at = fields.DatetimeField()
+    callback_at = fields.DatetimeField(null=True)
+    user: fields.ForeignKeyNullableRelation[User] = fields.ForeignKeyField(
+        "models.User", related_name="oidc_logins", null=True, on_delete=fields.CASCADE
+    )
+    user_id: int | None
+    login_code_hash = fields.CharField(max_length=64, unique=True, null=True)
+    exchanged_at = fields.DatetimeField(null=True)
+
+    class Meta:
+        table = "oidc_logins"

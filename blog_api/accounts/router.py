@@ -7,22 +7,32 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Request, Response, status
+from fastapi import APIRouter, Depends, Query, Request, Response, status
+from fastapi.responses import RedirectResponse
 
+from blog_api.accounts import oidc, twofactor
 from blog_api.accounts import service as accounts_service
-from blog_api.accounts import twofactor
 from blog_api.accounts.schemas import (
     Accepted,
     CodeBody,
     EmailChange,
+    OidcExchange,
+    OidcProviderRead,
+    OidcStart,
     PasswordForgotten,
     PasswordReset,
     RecoveryCodes,
+    SecondFactorChallenge,
     TokenBody,
     TotpEnrolment,
 )
-from blog_api.auth.dependencies import CurrentUser, SettingsDep, user_rate_limit_key
-from blog_api.auth.schemas import normalise_email
+from blog_api.auth.dependencies import (
+    AuthContextDep,
+    CurrentUser,
+    SettingsDep,
+    user_rate_limit_key,
+)
+from blog_api.auth.schemas import TokenPair, normalise_email
 from blog_api.core.errors import problem_responses
 from blog_api.core.ratelimit import get_rate_limiter, rate_limit
 from blog_api.users.schemas import UserRead
@@ -142,3 +152,104 @@ async def disable_totp(user: CurrentUser, body: CodeBody) -> Response:
     """Turn two-factor off with an authenticator code or a recovery code."""
     await twofactor.disable(user, body.code)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
+
+
+# --- OpenID Connect sign-in -------------------------------------------------------------------
+
+
+async def get_oidc(request: Request) -> oidc.OidcRegistry:
+    """The app's OpenID Connect providers."""
+    registry: oidc.OidcRegistry = request.app.state.oidc
+    return registry
+
+
+OidcDep = Annotated[oidc.OidcRegistry, Depends(get_oidc)]
+
+
+def _redirect_uri(request: Request, settings: SettingsDep, provider: str) -> str:
+    if settings.public_api_url:
+        return f"{settings.public_api_url.rstrip('/')}/api/auth/oidc/{provider}/callback"
+    return str(request.url_for("oidc_callback", provider=provider))
+
+
+ProviderPath = Annotated[str, oidc.PROVIDER_PATH]
+
+
+@router.get(
+    "/oidc/providers",
+    response_model=list[OidcProviderRead],
+    summary="List the OpenID Connect sign-in providers",
+)
+async def oidc_providers(registry: OidcDep) -> list[OidcProviderRead]:
+    """The providers configured in OIDC_PROVIDERS (name and label for the sign-in button)."""
+    return [OidcProviderRead(name=p.name, label=p.label) for p in registry.providers.values()]
+
+
+@router.post(
+    "/oidc/{provider}/start",
+    response_model=OidcStart,
+    summary="Start signing in with an OpenID Connect provider",
+    dependencies=[Depends(rate_limit("login"))],
+    responses=problem_responses(404, 422, 429, 503),
+)
+async def oidc_start(
+    provider: ProviderPath, request: Request, settings: SettingsDep, registry: OidcDep
+) -> OidcStart:
+    """The provider URL to send the browser to (code flow with PKCE, state and nonce) and the
+    `login_binding` the SPA keeps for the exchange."""
+    url, binding = await oidc.start(
+        registry, provider, redirect_uri=_redirect_uri(request, settings, provider)
+    )
+    return OidcStart(
+        authorization_url=url,
+        login_binding=binding,
+        expires_in=int(oidc.LOGIN_LIFETIME.total_seconds()),
+    )
+
+
+@router.get(
+    "/oidc/{provider}/callback",
+    name="oidc_callback",
+    status_code=status.HTTP_302_FOUND,
+    summary="Where the provider sends the browser back",
+    response_class=RedirectResponse,
+    responses={
+        302: {
+            "description": "To `<FRONTEND_URL>/oidc/callback#login_code=...` on success, "
+            "`#error=<reason>` otherwise (`invalid_state`, `invalid_id_token`, "
+            "`email_not_verified`, `provider_refused`...).",
+            "headers": {"Location": {"schema": {"type": "string"}}},
+        },
+        **problem_responses(404, 422, 503),
+    },
+)
+async def oidc_callback(
+    provider: ProviderPath,
+    settings: SettingsDep,
+    registry: OidcDep,
+    code: Annotated[str | None, Query(max_length=2048)] = None,
+    state: Annotated[str | None, Query(max_length=512)] = None,
+    error: Annotated[str | None, Query(max_length=256)] = None,
+) -> RedirectResponse:
+    """Check state, exchange the code (with the PKCE verifier), verify the ID token (JWKS
+    signature, issuer, audience, expiry, nonce), link or create the account by verified email,
+    then send the browser to the SPA."""
+    target = await oidc.callback(
+        registry, provider, code=code, state=state, error=error, settings=settings
+    )
+    return RedirectResponse(target, status_code=status.HTTP_302_FOUND)
+
+
+@router.post(
+    "/oidc/exchange",
+    response_model=TokenPair | SecondFactorChallenge,
+    summary="Exchange an OpenID Connect login code for tokens",
+    dependencies=[Depends(rate_limit("login"))],
+    responses=problem_responses(400, 422, 429),
+)
+async def oidc_exchange(
+    body: OidcExchange, ctx: AuthContextDep
+) -> TokenPair | SecondFactorChallenge:
+    """Single-use login code plus the SPA's binding -> tokens (or a second-factor challenge
+    when the account has two-factor on)."""
+    return await oidc.exchange(body.login_code, body.login_binding, ctx=ctx)

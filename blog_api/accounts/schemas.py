@@ -143,3 +143,34 @@ class SecondFactorLogin(BaseModel):
 
     second_factor_token: str = Field(min_length=16, max_length=256)
     code: str = CODE_FIELD
+
+
+class OidcProviderRead(BaseModel):
+    """An OpenID Connect provider users may sign in with."""
+
+    name: str = Field(examples=["google"])
+    label: str = Field(examples=["Google"])
+
+
+class OidcStart(BaseModel):
+    """Where to send the browser, and the secret the SPA keeps until the exchange."""
+
+    authorization_url: str = Field(
+        description="Navigate the browser here (the provider's sign-in page).",
+        examples=["https://accounts.example.com/authorize?response_type=code&client_id=..."],
+    )
+    login_binding: str = Field(
+        description="Keep it (e.g. in sessionStorage) and send it with the login code: it binds "
+        "the sign-in to this SPA instance, so a planted callback URL cannot log you in as "
+        "someone else."
+    )
+    expires_in: int = Field(examples=[600], description="Seconds the sign-in may take.")
+
+
+class OidcExchange(BaseModel):
+    """The login code from `<FRONTEND_URL>/oidc/callback#login_code=...` and the binding."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    login_code: str = Field(min_length=16, max_length=256)
+    login_binding: str = Field(min_length=16, max_length=256)

@@ -46,7 +46,7 @@ def _now() -> datetime:
 
 def link(settings: Settings, path: str, token: str) -> str:
     """A front-end link carrying `token` (the SPA posts it back to the API)."""
-    return f"{settings.mail_link_base_url.rstrip('/')}/{path}?token={token}"
+    return f"{settings.frontend_url.rstrip('/')}/{path}?token={token}"
 
 
 async def issue_token(

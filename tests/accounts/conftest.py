@@ -18,7 +18,7 @@ _TOKEN = re.compile(r"[?&]token=([A-Za-z0-9_-]+)")
 
 @pytest.fixture
 def settings_overrides(smtp_server: SmtpServer) -> dict[str, Any]:
-    return {**smtp_server.settings, "mail_link_base_url": "https://front.example"}
+    return {**smtp_server.settings, "frontend_url": "https://front.example"}
 
 
 def token_in(message: EmailMessage) -> str:
