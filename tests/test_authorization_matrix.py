@@ -99,6 +99,13 @@ MATRIX: dict[tuple[str, str], Row] = {
     ("POST", "/api/auth/password/reset"): Row("reset_token", every(204)),
     ("POST", "/api/auth/login/second-factor"): Row("second_factor", every(200)),
     ("POST", "/api/auth/2fa/totp/enrol"): Row("none", users(201)),
+    # OpenID Connect: public by design (the browser carries no token through a provider). No
+    # provider is configured here: start and callback answer 404 to everyone; a made-up login
+    # code is refused for everyone (tests/accounts/test_oidc.py covers the configured flow).
+    ("GET", "/api/auth/oidc/providers"): Row("none", every(200)),
+    ("POST", "/api/auth/oidc/{provider}/start"): Row("oidc_provider", every(404)),
+    ("GET", "/api/auth/oidc/{provider}/callback"): Row("oidc_provider", every(404)),
+    ("POST", "/api/auth/oidc/exchange"): Row("oidc_login_code", every(400)),
     # Each caller's own state: no enrolment pending (the enrol rows come later in the run), and
     # two-factor off, so an authenticated caller gets 409 and never touches anyone else's.
     ("POST", "/api/auth/2fa/totp/confirm"): Row("totp_code", users(409)),
@@ -357,6 +364,12 @@ class Scenarios:
                 "code": pyotp.TOTP(secret).now(),
             }
         )
+
+    async def oidc_provider(self) -> Call:
+        return Call(params={"provider": "example"})
+
+    async def oidc_login_code(self) -> Call:
+        return Call(json={"login_code": "c" * 43, "login_binding": "b" * 43})
 
     async def totp_code(self) -> Call:
         return Call(json={"code": "123456"})

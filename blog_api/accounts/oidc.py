@@ -18,12 +18,14 @@ import hmac
 import logging
 import re
 import secrets
+import warnings
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from typing import Any
 from urllib.parse import urlencode
 
-from authlib.integrations.starlette_client import OAuth, StarletteOAuth2App
+# Imported first: it installs an "always" filter for its warnings, which ours below must follow.
+from authlib import deprecate as _authlib_deprecate  # noqa: F401
 from fastapi import Path
 from tortoise.exceptions import IntegrityError
 
@@ -36,6 +38,12 @@ from blog_api.core.config import OidcProviderConfig, Settings
 from blog_api.core.errors import AppError, NotFound, ServiceUnavailable
 from blog_api.core.security import hash_password, new_opaque_token, token_digest
 from blog_api.users.models import User
+
+with warnings.catch_warnings():
+    # authlib 1.9 announces a move of its httpx client to the `httpx2` package; the client
+    # works as it is, and the notice would be printed by every `blog-api` command.
+    warnings.filterwarnings("ignore", message="The httpx module is deprecated")
+    from authlib.integrations.starlette_client import OAuth, StarletteOAuth2App
 
 logger = logging.getLogger("blog_api.oidc")
 
