@@ -218,7 +218,13 @@ async def oidc_start(
             "description": "To `<FRONTEND_URL>/oidc/callback#login_code=...` on success, "
             "`#error=<reason>` otherwise (`invalid_state`, `invalid_id_token`, "
             "`email_not_verified`, `provider_refused`...).",
-            "headers": {"Location": {"schema": {"type": "string"}}},
+            "headers": {
+                "Location": {
+                    "description": "The SPA's `/oidc/callback` page with the outcome in the "
+                    "fragment.",
+                    "schema": {"type": "string"},
+                }
+            },
         },
         **problem_responses(404, 422, 503),
     },
