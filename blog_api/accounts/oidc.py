@@ -128,6 +128,8 @@ async def start(registry: OidcRegistry, name: str, *, redirect_uri: str) -> tupl
     await _metadata(provider, client)
     prepared = await client.create_authorization_url(redirect_uri)
     binding = new_opaque_token()
+    # Sign-ins abandoned more than a day ago: nothing refers to them any more.
+    await OidcLogin.filter(expires_at__lt=_now() - timedelta(days=1)).delete()
     await OidcLogin.create(
         provider=name,
         state_hash=token_digest(prepared["state"]),

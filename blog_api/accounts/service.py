@@ -59,6 +59,12 @@ async def issue_token(
 ) -> str:
     """A new single-use token of `purpose`; earlier unused ones of the same purpose die."""
     now = _now()
+    # Keep the table small: the account's tokens that expired a day ago serve no purpose.
+    await (
+        AccountToken.filter(user_id=user_id, expires_at__lt=now - timedelta(days=1))
+        .using_db(conn)
+        .delete()
+    )
     await (
         AccountToken.filter(user_id=user_id, purpose=purpose, used_at=None)
         .using_db(conn)
