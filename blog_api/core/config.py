@@ -63,6 +63,8 @@ class OidcProviderConfig(BaseModel):
                 raise ValueError(
                     f"provider {self.name}: client_secret_file is not readable"
                 ) from exc
+        if "openid" not in self.scopes.split():
+            raise ValueError(f"provider {self.name}: scopes must include 'openid'")
         if not self.label:
             self.label = self.name
         return self

@@ -289,7 +289,9 @@ class RedisMailQueue(MailQueue):
             except asyncio.CancelledError:
                 raise
             except ResponseError as exc:
-                if "NOGROUP" in str(exc):  # the stream was deleted (FLUSHDB): recreate it
+                # The stream was deleted (FLUSHDB, a wiped Redis) while we read or claimed:
+                # recreate the group and go on.
+                if "NOGROUP" in str(exc) or "UNBLOCKED" in str(exc):
                     ready = False
                     continue
                 logger.exception("mail consumer failed; retrying")
