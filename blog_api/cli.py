@@ -1,5 +1,5 @@
-"""The `blog-api` command: serve, migrate, makemigrations, create-admin, set-role, seed, export,
-import."""
+"""The `blog-api` command: serve, migrate, makemigrations, create-admin, set-role, disable-2fa,
+seed, export, import."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ import os
 import sys
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from datetime import datetime, timezone
 from typing import Annotated
 
 import typer
@@ -216,13 +217,16 @@ async def _create_admin(data: object) -> int:
     from blog_api.auth.schemas import RegisterRequest
     from blog_api.core.db import tortoise_config
     from blog_api.core.errors import AppError
-    from blog_api.users.models import Role
+    from blog_api.users.models import Role, User
 
     assert isinstance(data, RegisterRequest)
     settings = get_settings()
     await Tortoise.init(config=tortoise_config(settings.database_url))
     try:
         user = await auth_service.register(data, settings=settings, role=Role.admin)
+        # The operator vouches for the address; two-factor (if REQUIRE_2FA_FOR_REVIEWERS) is
+        # enrolled by the admin after the first login (docs/auth-for-spa.md).
+        await User.filter(id=user.id).update(email_verified_at=datetime.now(timezone.utc))
         return user.id
     except AppError as exc:
         _fail(exc.detail)
@@ -262,6 +266,27 @@ async def _set_role(email: str, role: object) -> None:
             _fail(f"no account with email {email}")
     finally:
         await Tortoise.close_connections()
+
+
+@app.command("disable-2fa")
+def disable_2fa(email: Annotated[str, typer.Argument(help="Email of the account.")]) -> None:
+    """Turn two-factor off for an account that lost its authenticator and recovery codes."""
+    asyncio.run(_disable_2fa(email))
+    typer.echo(f"two-factor is off for {email}; they should enrol again after logging in")
+
+
+async def _disable_2fa(email: str) -> None:
+    from blog_api.accounts.models import RecoveryCode, TotpCredential
+    from blog_api.users.models import User
+
+    async with _database():
+        user = await User.get_or_none(email=email.strip().lower())
+        if user is None:
+            _fail(f"no account with email {email}")
+            return
+        await TotpCredential.filter(user_id=user.id).delete()
+        await RecoveryCode.filter(user_id=user.id).delete()
+        await User.filter(id=user.id).update(totp_enabled=False)
 
 
 # --- operator tools: demo data, export, import ---------------------------------------------------

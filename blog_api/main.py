@@ -12,6 +12,8 @@ from fastapi.staticfiles import StaticFiles
 from tortoise.contrib.fastapi import RegisterTortoise
 
 from blog_api import __version__
+from blog_api.accounts.oidc import OidcRegistry
+from blog_api.accounts.router import router as accounts_router
 from blog_api.auth.router import router as auth_router
 from blog_api.blogs.cache import PUBLIC_CACHE_PREFIXES, install_public_cache
 from blog_api.blogs.router import router as blogs_router
@@ -37,6 +39,7 @@ from blog_api.core.validation import refuse_nul_characters
 from blog_api.drafts.dependencies import install_draft_store
 from blog_api.drafts.router import router as drafts_router
 from blog_api.feature_requests.router import router as feature_requests_router
+from blog_api.mail.runtime import install_mail
 from blog_api.media.router import router as media_router
 from blog_api.realtime.asyncapi import router as asyncapi_router
 from blog_api.realtime.router import router as notifications_router
@@ -58,6 +61,7 @@ OPENAPI_TAGS = [
 ROUTERS = [
     health_router,
     auth_router,
+    accounts_router,
     users_router,
     blogs_router,
     blog_tags_router,
@@ -121,7 +125,9 @@ def create_app(settings: Settings | None = None, *, generate_schemas: bool = Fal
         lifetime_seconds=settings.access_token_minutes * 60,
     )
     app.state.lifespan_hooks = []
+    app.state.oidc = OidcRegistry.from_settings(settings)
     install_realtime(app)
+    install_mail(app)
     install_live_comments(app)
     install_rate_limiter(app, settings)
     install_draft_store(app, settings)

@@ -173,6 +173,19 @@ async def _flush_redis(url: str) -> None:
         await client.aclose()
 
 
+@pytest.fixture
+def smtp_server() -> Any:
+    """A real SMTP server on a free local port; `.inbox` holds what arrived."""
+    from tests.smtp import SmtpServer
+
+    server = SmtpServer()
+    server.start()
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
 # --- app and client ---------------------------------------------------------------------------
 
 
@@ -185,6 +198,7 @@ def make_settings(tmp_path: Path, **overrides: Any) -> Settings:
         "secret_key": secrets.token_urlsafe(48),
         "password_hash_profile": "fast",
         "media_root": tmp_path / "media",
+        "mail_dir": tmp_path / "mail",
         "log_json": False,
         "rate_limit_enabled": False,
     }

@@ -3,7 +3,7 @@
 A few refusals of a schema-valid request depend on state that no schema can describe: a cursor
 or an If-Match the API did not issue, an Idempotency-Key already used for another body, bytes
 that are not an image, a stream id older than the history, a password that contains the
-username or repeats itself. `positive_data_acceptance_of_stateless_rules` is the built-in
+username or repeats itself, a mailed token or a one-time code the API did not issue. `positive_data_acceptance_of_stateless_rules` is the built-in
 `positive_data_acceptance` check with exactly these let through; the run excludes the built-in.
 """
 
@@ -20,6 +20,17 @@ STATE_DEPENDENT = {
     "stale-etag",
     "idempotency-key-reused",
     "invalid-image",
+    # Account flows: a mailed token or login code the API did not issue, a TOTP code that is
+    # not the current one, two-factor not in the state the route needs, the current password
+    # wrong, a provider name not configured, a new password breaking the rules above.
+    "invalid-token",
+    "oidc-sign-in-refused",
+    "oidc-provider-not-found",
+    "invalid-code",
+    "two-factor-state",
+    "already-verified",
+    "wrong-password",
+    "weak-password",
 }
 # Password rules the document can only describe: the username, variety, the common list, and
 # "a letter of any script" (an ECMAScript pattern without the `u` flag cannot name every letter,

@@ -139,6 +139,8 @@ def app_env(
         RATE_LIMIT_ENABLED="false",
         TRUSTED_PROXIES="127.0.0.1",
         MEDIA_ROOT=str(media_root),
+        # Mail without SMTP is written as files: next to the media, not in the repository's var/.
+        MAIL_DIR=str(media_root.parent / "mail"),
         LOG_JSON="true",
         CORS_ORIGINS="",
     )

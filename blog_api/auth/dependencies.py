@@ -125,22 +125,59 @@ async def get_current_credential(
     return credential
 
 
+class SecondFactorEnrolmentRequired(Forbidden):
+    code, title = "second-factor-enrolment-required", "Two-factor enrolment required"
+
+
+class EmailNotVerified(Forbidden):
+    code, title = "email-not-verified", "Email address not verified"
+
+
 def require_role(*roles: Role) -> Callable[..., Awaitable[User]]:
-    """A dependency admitting only callers whose role is one of `roles` (403 otherwise)."""
+    """A dependency admitting only callers whose role is one of `roles` (403 otherwise).
+
+    With REQUIRE_2FA_FOR_REVIEWERS, an `l1_approver` or `admin` without TOTP is refused too
+    (403 `second-factor-enrolment-required`) until they enrol: the enrolment routes need only
+    `CurrentUser`, so the account can still turn it on. Services called without HTTP (the
+    `blog-api` commands, scripts) are not affected.
+    """
     allowed = frozenset(roles)
     names = ", ".join(r.value for r in roles)
 
-    async def dependency(user: Annotated[User, Depends(get_current_user)]) -> User:
+    async def dependency(
+        request: Request, user: Annotated[User, Depends(get_current_user)]
+    ) -> User:
         if user.role not in allowed:
             raise Forbidden(f"this action needs one of the roles: {names}")
+        settings: Settings = request.app.state.settings
+        if settings.require_2fa_for_reviewers and user.is_reviewer and not user.totp_enabled:
+            raise SecondFactorEnrolmentRequired(
+                "reviewers and admins must turn on two-factor first "
+                "(POST /api/auth/2fa/totp/enrol, then /api/auth/2fa/totp/confirm)"
+            )
         return user
 
     return dependency
 
 
+async def get_posting_user(
+    user: Annotated[User, Depends(get_current_user)], request: Request
+) -> User:
+    """The caller, if they may submit posts: with REQUIRE_VERIFIED_EMAIL_TO_POST, only once
+    their address is verified (403 `email-not-verified` otherwise)."""
+    settings: Settings = request.app.state.settings
+    if settings.require_verified_email_to_post and user.email_verified_at is None:
+        raise EmailNotVerified(
+            "confirm your email address before submitting posts: follow the link we mailed "
+            "you, or ask for a new one with POST /api/auth/email/verify/resend"
+        )
+    return user
+
+
 OptionalUser = Annotated[User | None, Depends(get_optional_user)]
 CurrentUser = Annotated[User, Depends(get_current_user)]
 CurrentCredential = Annotated[Credential, Depends(get_current_credential)]
+PostingUser = Annotated[User, Depends(get_posting_user)]
 Approver = Annotated[User, Depends(require_role(Role.l1_approver, Role.admin))]
 Admin = Annotated[User, Depends(require_role(Role.admin))]
 

@@ -9,6 +9,9 @@ from fastapi import APIRouter, Depends, Request, Response, status
 from fastapi.exceptions import RequestValidationError
 from pydantic import ValidationError
 
+from blog_api.accounts import service as accounts_service
+from blog_api.accounts import twofactor
+from blog_api.accounts.schemas import SecondFactorChallenge, SecondFactorLogin
 from blog_api.auth import service as auth_service
 from blog_api.auth.dependencies import AuthContextDep, CurrentUser, SettingsDep
 from blog_api.auth.schemas import (
@@ -104,15 +107,18 @@ async def register(
     settings: SettingsDep,
     response: Response,
 ) -> Any:
-    """Create an account with role `user` (a `role` or other unknown field is a 422)."""
-    user = await auth_service.register(body, settings=settings)
+    """Create an account with role `user` (a `role` or other unknown field is a 422).
+
+    A verification link is mailed to the address (`/api/auth/email/verify`).
+    """
+    user = await accounts_service.register_account(body, settings=settings)
     response.headers["Location"] = f"/api/users/{user.id}"
     return user
 
 
 @router.post(
     "/login",
-    response_model=TokenPair,
+    response_model=TokenPair | SecondFactorChallenge,
     summary="Log in with email and password",
     openapi_extra=_LOGIN_BODY,
     # Per address first (cheap, before the body is read), then per account; both before the
@@ -125,12 +131,31 @@ async def register(
 )
 async def login(
     credentials: Annotated[LoginRequest, Depends(login_credentials)], ctx: AuthContextDep
-) -> TokenPair:
-    """Exchange email and password for an access token and a refresh token."""
+) -> TokenPair | SecondFactorChallenge:
+    """Exchange email and password for an access token and a refresh token.
+
+    With two-factor on, the answer is a `SecondFactorChallenge` instead: finish at
+    `/api/auth/login/second-factor` with its token and a code.
+    """
     user = await auth_service.authenticate(
         credentials.email, credentials.password, settings=ctx.settings
     )
+    if user.totp_enabled:
+        return await twofactor.start_second_factor(user, settings=ctx.settings)
     return await auth_service.issue_tokens(user, ctx=ctx)
+
+
+@router.post(
+    "/login/second-factor",
+    response_model=TokenPair,
+    summary="Finish a two-factor login with a code",
+    dependencies=[Depends(rate_limit("second_factor"))],
+    responses=problem_responses(400, 401, 422, 429),
+)
+async def login_second_factor(body: SecondFactorLogin, ctx: AuthContextDep) -> TokenPair:
+    """Exchange the login's second-factor token and an authenticator or recovery code for
+    tokens; the second-factor token dies after five wrong codes."""
+    return await twofactor.complete_second_factor(body.second_factor_token, body.code, ctx=ctx)
 
 
 @router.post(

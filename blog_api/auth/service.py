@@ -206,3 +206,24 @@ async def logout(refresh_token: str) -> None:
     row = await RefreshToken.get_or_none(token_hash=token_digest(refresh_token))
     if row is not None:
         await _revoke_family(row.family_id, user_id=row.user_id)
+
+
+async def revoke_all_sessions(user_id: int) -> int:
+    """End every login of the account (password reset): refresh tokens, access tokens and
+    real-time sessions. Returns how many logins were ended.
+
+    Every access token is issued together with a refresh-token row of its family, so the
+    families with a live refresh token or one created within REVOKED_SESSION_RETENTION cover
+    every access token that can still be unexpired.
+    """
+    recent = _now() - REVOKED_SESSION_RETENTION
+    families = await (
+        RefreshToken.filter(Q(revoked_at=None) | Q(created_at__gte=recent), user_id=user_id)
+        .distinct()
+        .values_list("family_id", flat=True)
+    )
+    ended = 0
+    for family_id in sorted({str(f) for f in families}):
+        await _revoke_family(family_id, user_id=user_id)
+        ended += 1
+    return ended

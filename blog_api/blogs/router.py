@@ -10,6 +10,7 @@ from blog_api.auth.dependencies import (
     Approver,
     CurrentUser,
     OptionalUser,
+    PostingUser,
     SettingsDep,
     user_rate_limit_key,
 )
@@ -111,11 +112,11 @@ async def list_blogs(
     response_model=BlogRead,
     summary="Submit a post",
     dependencies=[Depends(rate_limit("blog_submit", key=user_rate_limit_key))],
-    responses=problem_responses(400, 401, 413, 422, 429),
+    responses=problem_responses(400, 401, 403, 413, 422, 429),
 )
 async def create_blog(
     body: BlogCreate,
-    author: CurrentUser,
+    author: PostingUser,
     settings: SettingsDep,
     response: Response,
     drafts: DraftStoreDep,

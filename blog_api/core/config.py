@@ -12,7 +12,14 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Annotated, Literal
 
-from pydantic import Field, ValidationError, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 VAR_DIR = Path("var")
@@ -29,6 +36,38 @@ DEV_CORS_ORIGINS = ("http://localhost:5173", "http://127.0.0.1:5173")
 class Environment(str, Enum):
     development = "development"
     production = "production"
+
+
+class OidcProviderConfig(BaseModel):
+    """One OpenID Connect provider users may sign in with."""
+
+    model_config = ConfigDict(extra="forbid", hide_input_in_errors=True)
+
+    name: str = Field(pattern=r"^[a-z0-9][a-z0-9_-]{0,31}$")
+    issuer: str = Field(min_length=1)
+    client_id: str = Field(min_length=1)
+    client_secret: str = ""
+    # A secrets file (Docker/Kubernetes secret) instead of the value itself.
+    client_secret_file: Path | None = None
+    scopes: str = "openid email profile"
+    label: str = ""
+
+    @model_validator(mode="after")
+    def _secret_from_file(self) -> OidcProviderConfig:
+        if self.client_secret_file is not None:
+            if self.client_secret:
+                raise ValueError(f"provider {self.name}: set client_secret or client_secret_file")
+            try:
+                self.client_secret = self.client_secret_file.read_text().strip()
+            except OSError as exc:
+                raise ValueError(
+                    f"provider {self.name}: client_secret_file is not readable"
+                ) from exc
+        if "openid" not in self.scopes.split():
+            raise ValueError(f"provider {self.name}: scopes must include 'openid'")
+        if not self.label:
+            self.label = self.name
+        return self
 
 
 class Settings(BaseSettings):
@@ -96,6 +135,46 @@ class Settings(BaseSettings):
     rate_limit_upload: str = "30/hour"
     rate_limit_feature_request: str = "10/hour"
     rate_limit_vote: str = "60/minute"
+    # Account flows (docs/auth-for-spa.md): resending a verification mail (per user), password
+    # reset requests (per address and, separately, per submitted email), second-factor codes
+    # (per address and per pending login).
+    rate_limit_verify_resend: str = "3/hour"
+    rate_limit_password_reset: str = "5/hour"  # noqa: S105 (a rate, not a password)
+    rate_limit_second_factor: str = "10/minute"
+    # Outgoing mail (blog_api/mail). SMTP_HOST empty: no SMTP; each message is written to
+    # MAIL_DIR as an .eml file and logged (development). SMTP_PASSWORD may come from a secrets
+    # file (SMTP_PASSWORD_FILE, read by deploy/docker-entrypoint.sh like SECRET_KEY_FILE).
+    smtp_host: str = ""
+    smtp_port: int = Field(default=587, ge=1, le=65535)
+    # `starttls` (port 587), `tls` (implicit TLS, port 465) or `none` (a local relay only).
+    smtp_security: Literal["starttls", "tls", "none"] = "starttls"
+    smtp_username: str = ""
+    smtp_password: str = ""
+    smtp_timeout_seconds: float = Field(default=30.0, gt=0, le=300)
+    mail_from: str = "blog_api <no-reply@localhost>"
+    mail_dir: Path = VAR_DIR / "mail"
+    # The SPA's address: links in mails (<url>/verify-email, /reset-password) and the end of an
+    # OpenID Connect sign-in (<url>/oidc/callback#login_code=...) point there.
+    frontend_url: str = "http://localhost:5173"
+    # A failed delivery is retried after MAIL_RETRY_SECONDS, up to MAIL_MAX_ATTEMPTS in all;
+    # then it goes to the dead-letter record (docs/mail.md).
+    mail_max_attempts: int = Field(default=5, ge=1, le=100)
+    mail_retry_seconds: float = Field(default=30.0, gt=0, le=3600)
+    # Accounts: email verification, password reset, two-factor (docs/auth-for-spa.md).
+    email_verification_hours: int = Field(default=48, ge=1, le=24 * 30)
+    password_reset_minutes: int = Field(default=30, ge=5, le=24 * 60)
+    # Off by default so a fresh install's "register, then submit a post" works without mail.
+    require_verified_email_to_post: bool = False
+    # Off by default; on: `l1_approver` and `admin` accounts must enrol TOTP before any
+    # reviewer or admin route answers them.
+    require_2fa_for_reviewers: bool = False
+    second_factor_minutes: int = Field(default=5, ge=1, le=30)
+    # Sign-in with OpenID Connect providers (docs/auth-for-spa.md): a JSON list of
+    # {"name", "issuer", "client_id", "client_secret" or "client_secret_file", "scopes", "label"}.
+    oidc_providers: list[OidcProviderConfig] = Field(default_factory=list)
+    # The API's public base URL, for the redirect URI registered with providers
+    # (<url>/api/auth/oidc/<name>/callback). Empty: taken from the request.
+    public_api_url: str = ""
     trusted_proxies: Annotated[list[str], NoDecode] = Field(default_factory=lambda: ["127.0.0.1"])
     # `blog-api serve` reached without the proxy: seconds to receive a request's headers, and
     # the largest request line plus headers in bytes (core/http_protocol.py).
@@ -119,6 +198,13 @@ class Settings(BaseSettings):
             and "cors_origins" not in self.model_fields_set
         ):
             self.cors_origins = list(DEV_CORS_ORIGINS)
+        return self
+
+    @model_validator(mode="after")
+    def _unique_providers(self) -> Settings:
+        names = [p.name for p in self.oidc_providers]
+        if len(names) != len(set(names)):
+            raise ValueError("OIDC_PROVIDERS: provider names must be unique")
         return self
 
     @model_validator(mode="after")
@@ -153,6 +239,10 @@ class Settings(BaseSettings):
     @property
     def is_sqlite(self) -> bool:
         return self.database_url.startswith("sqlite")
+
+    @property
+    def uses_smtp(self) -> bool:
+        return bool(self.smtp_host)
 
     @property
     def uses_redis(self) -> bool:

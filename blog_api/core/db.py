@@ -83,6 +83,7 @@ def after_commit(hook: Callable[[], None], *, using_db: BaseDBAsyncClient | None
 MODEL_MODULES: list[str] = [
     "blog_api.users.models",
     "blog_api.auth.models",
+    "blog_api.accounts.models",
     "blog_api.realtime.models",
     "blog_api.media.models",
     "blog_api.blogs.models",

@@ -66,7 +66,19 @@ logger = logging.getLogger("blog_api.ratelimit")
 
 # Every limit name maps to the setting `rate_limit_<name>`.
 LIMIT_NAMES = frozenset(
-    {"login", "register", "refresh", "blog_submit", "comment", "upload", "feature_request", "vote"}
+    {
+        "login",
+        "register",
+        "refresh",
+        "blog_submit",
+        "comment",
+        "upload",
+        "feature_request",
+        "vote",
+        "verify_resend",
+        "password_reset",
+        "second_factor",
+    }
 )
 KEY_PREFIX = "blog_api:ratelimit"
 # While Redis is unreachable, how often a check tries it again (the others count in memory).

@@ -26,6 +26,11 @@ class User(Model):
     password_hash = fields.CharField(max_length=255)
     role = fields.CharEnumField(Role, max_length=16, default=Role.user)
     is_active = fields.BooleanField(default=True)
+    # Set when the owner proved they read mail at `email` (a verification link, a password
+    # reset); cleared when the address changes.
+    email_verified_at = fields.DatetimeField(null=True)
+    # TOTP second factor confirmed (accounts/twofactor.py); login then takes two steps.
+    totp_enabled = fields.BooleanField(default=False)
     created_at = fields.DatetimeField(auto_now_add=True)
     updated_at = fields.DatetimeField(auto_now=True)
 
@@ -34,6 +39,10 @@ class User(Model):
 
     def __str__(self) -> str:
         return f"User({self.id}, {self.username})"
+
+    @property
+    def email_verified(self) -> bool:
+        return self.email_verified_at is not None
 
     @property
     def is_reviewer(self) -> bool:

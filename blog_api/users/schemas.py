@@ -19,6 +19,12 @@ class UserRead(BaseModel):
     username: str = Field(examples=["ada"])
     role: Role = Field(examples=[Role.user])
     is_active: bool = Field(examples=[True])
+    email_verified: bool = Field(
+        examples=[False], description="The owner followed a verification link sent to `email`."
+    )
+    totp_enabled: bool = Field(
+        examples=[False], description="Login asks for an authenticator code as a second step."
+    )
     created_at: datetime
 
 

@@ -61,3 +61,29 @@ def test_set_role_reports_an_unknown_account(cli_db: CliDb) -> None:
     result = run_cli("set-role", "nobody@example.com", "admin", env=cli_db.env)
     assert result.returncode == 1
     assert "no account with email nobody@example.com" in result.stderr
+
+
+def test_create_admin_works_when_reviewers_must_use_two_factor(cli_db: CliDb) -> None:
+    """The admin is created (address verified, two-factor off); they enrol after logging in."""
+    result = _create_admin(cli_db, REQUIRE_2FA_FOR_REVIEWERS="true")
+    assert result.returncode == 0, result.stderr
+    assert cli_db.query("SELECT role, totp_enabled, email_verified_at IS NOT NULL FROM users") == [
+        ("admin", 0, 1)
+    ]
+
+
+def test_disable_2fa_turns_two_factor_off(cli_db: CliDb) -> None:
+    assert _create_admin(cli_db).returncode == 0
+    import sqlite3
+
+    with sqlite3.connect(cli_db.path) as conn:
+        conn.execute("UPDATE users SET totp_enabled = 1")
+    result = run_cli("disable-2fa", "root@example.com", env=cli_db.env)
+    assert result.returncode == 0, result.stderr
+    assert cli_db.scalar("SELECT totp_enabled FROM users") == 0
+
+
+def test_disable_2fa_reports_an_unknown_account(cli_db: CliDb) -> None:
+    result = run_cli("disable-2fa", "nobody@example.com", env=cli_db.env)
+    assert result.returncode == 1
+    assert "no account" in result.stderr

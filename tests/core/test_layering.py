@@ -17,6 +17,7 @@ PACKAGE_ROOT = Path(blog_api.__file__).parent
 CORE = PACKAGE_ROOT / "core"
 DOMAINS = frozenset(
     {
+        "accounts",
         "auth",
         "blogs",
         "comments",
@@ -24,6 +25,7 @@ DOMAINS = frozenset(
         "users",
         "drafts",
         "feature_requests",
+        "mail",
         "media",
         "ops",
     }

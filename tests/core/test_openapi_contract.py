@@ -83,6 +83,8 @@ async def test_headers_are_declared_on_exactly_the_operations_that_set_them(
         "create_comment 200",
         "upload_image 201",
         "create_feature_request 201",
+        # The redirect back to the SPA after an OpenID Connect sign-in.
+        "oidc_callback 302",
     }
     assert where["ETag"] == {
         "create_blog 201",

@@ -129,6 +129,14 @@ def test_entrypoint_reads_secret_from_file(tmp_path: Path) -> None:
     assert "SECRET_KEY_FILE" not in result.stdout
 
 
+def test_entrypoint_reads_the_smtp_password_from_a_file(tmp_path: Path) -> None:
+    secret = tmp_path / "smtp_password"
+    secret.write_text("mail-pass\n")
+    result = _entrypoint({"SMTP_PASSWORD_FILE": str(secret)})
+    assert result.returncode == 0, result.stderr
+    assert "SMTP_PASSWORD=mail-pass\n" in result.stdout
+
+
 def test_entrypoint_refuses_both_value_and_file(tmp_path: Path) -> None:
     secret = tmp_path / "secret_key"
     secret.write_text("x")

@@ -1,0 +1,1 @@
+"""accounts domain: email verification, password reset, TOTP two-factor."""
