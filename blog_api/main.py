@@ -5,6 +5,7 @@ from __future__ import annotations
 import gc
 from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack, asynccontextmanager
+from pathlib import Path
 
 from fastapi import Depends, FastAPI
 from fastapi.middleware.cors import CORSMiddleware
@@ -42,6 +43,9 @@ from blog_api.realtime.asyncapi import router as asyncapi_router
 from blog_api.realtime.router import router as notifications_router
 from blog_api.realtime.runtime import install_realtime
 from blog_api.users.router import router as users_router
+
+# The reference web client (docs: examples/spa/README.md), served at /demo/ with DEMO_SPA_ENABLED.
+DEMO_SPA_DIR = Path(__file__).resolve().parents[1] / "examples" / "spa"
 
 OPENAPI_TAGS = [
     {"name": "auth", "description": "Accounts, login and token rotation."},
@@ -118,7 +122,7 @@ def create_app(settings: Settings | None = None, *, generate_schemas: bool = Fal
         settings.effective_secret_key(),
         issuer=settings.jwt_issuer,
         audience=settings.jwt_audience,
-        lifetime_seconds=settings.access_token_minutes * 60,
+        lifetime_seconds=round(settings.access_token_minutes * 60),
     )
     app.state.lifespan_hooks = []
     install_realtime(app)
@@ -134,6 +138,10 @@ def create_app(settings: Settings | None = None, *, generate_schemas: bool = Fal
     if settings.environment is Environment.development:
         settings.media_root.mkdir(parents=True, exist_ok=True)
         app.mount(settings.media_url.rstrip("/"), StaticFiles(directory=settings.media_root))
+    if settings.demo_spa_enabled:
+        # html=True: /demo/ answers with index.html. The files are the repository's; the SPA
+        # is plain ES modules, so there is nothing to build.
+        app.mount("/demo", StaticFiles(directory=DEMO_SPA_DIR, html=True), name="demo")
 
     # Order matters: the outermost middleware is added last.
     app.add_middleware(
