@@ -7,8 +7,9 @@ from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack, asynccontextmanager
 from pathlib import Path
 
-from fastapi import Depends, FastAPI
+from fastapi import Depends, FastAPI, status
 from fastapi.middleware.cors import CORSMiddleware
+from fastapi.responses import RedirectResponse
 from fastapi.staticfiles import StaticFiles
 from tortoise.contrib.fastapi import RegisterTortoise
 
@@ -139,9 +140,7 @@ def create_app(settings: Settings | None = None, *, generate_schemas: bool = Fal
         settings.media_root.mkdir(parents=True, exist_ok=True)
         app.mount(settings.media_url.rstrip("/"), StaticFiles(directory=settings.media_root))
     if settings.demo_spa_enabled:
-        # html=True: /demo/ answers with index.html. The files are the repository's; the SPA
-        # is plain ES modules, so there is nothing to build.
-        app.mount("/demo", StaticFiles(directory=DEMO_SPA_DIR, html=True), name="demo")
+        install_demo_spa(app)
 
     # Order matters: the outermost middleware is added last.
     app.add_middleware(
@@ -187,6 +186,21 @@ def create_app(settings: Settings | None = None, *, generate_schemas: bool = Fal
     install_openapi_fixes(app)
     install_openapi_contract(app)
     return app
+
+
+def install_demo_spa(app: FastAPI) -> None:
+    """Serve examples/spa/ under /demo/ (DEMO_SPA_ENABLED): plain ES modules, nothing to build.
+
+    `/demo` and `/demo/` are the same path here (trailing slashes are removed before routing),
+    and the page's relative URLs need a base inside the folder, so both redirect to its
+    index.html.
+    """
+
+    async def demo_entry() -> RedirectResponse:
+        return RedirectResponse("/demo/index.html", status_code=status.HTTP_307_TEMPORARY_REDIRECT)
+
+    app.add_api_route("/demo", demo_entry, methods=["GET"], include_in_schema=False)
+    app.mount("/demo", StaticFiles(directory=DEMO_SPA_DIR), name="demo")
 
 
 def app_factory() -> FastAPI:

@@ -269,6 +269,21 @@ async function viewPost(id) {
 
 async function viewWrite() {
   if (!requireUser()) return;
+  let draft = null;
+  let draftProblem = "";
+  const restoredImages = [];
+  try {
+    draft = await api("/api/session/draft", { auth: true });
+    for (const id of draft.image_ids) {
+      try {
+        restoredImages.push(await api(`/api/media/${id}`, { auth: true }));
+      } catch {
+        // deleted since: leave it out
+      }
+    }
+  } catch (exc) {
+    draftProblem = exc.status === 503 ? "Drafts are unavailable right now." : `Could not load the draft: ${exc.message}`;
+  }
   const title = h("input", { type: "text", maxlength: 200, autocomplete: "off" });
   const content = h("textarea", { rows: 10 });
   const tags = h("input", { type: "text", autocomplete: "off" });
@@ -283,7 +298,6 @@ async function viewWrite() {
     field("image", "Attach an image", file, "PNG, JPEG, WebP or GIF"),
     images, draftStatus, box,
     h("button", { type: "submit" }, "Submit for review"));
-  view.replaceChildren(heading("Write a post"), form);
 
   const imageIds = [];
   let revision = 0;
@@ -383,22 +397,17 @@ async function viewWrite() {
     }
   });
 
-  try {
-    const draft = await api("/api/session/draft", { auth: true });
+  // Restored before the form is shown, so nothing typed can be overwritten by it.
+  if (draft) {
     revision = draft.revision;
     title.value = draft.title;
     content.value = draft.content;
-    for (const id of draft.image_ids) {
-      try {
-        addImage(await api(`/api/media/${id}`, { auth: true }));
-      } catch {
-        // deleted since: leave it out
-      }
-    }
+    for (const img of restoredImages) addImage(img);
     if (draft.updated_at) draftStatus.textContent = `Draft restored (saved ${when(draft.updated_at)})`;
-  } catch (exc) {
-    draftStatus.textContent = exc.status === 503 ? "Drafts are unavailable right now." : `Could not load the draft: ${exc.message}`;
+  } else {
+    draftStatus.textContent = draftProblem;
   }
+  view.replaceChildren(heading("Write a post"), form);
 }
 
 async function viewMine() {
