@@ -37,8 +37,8 @@ from tests.conftest import IN_CI, PASSWORD, ROOT
 from tests.harness import (
     Cluster,
     Worker,
-    fresh_database,
     free_port,
+    fresh_database,
     once_per_suite,
     start_worker,
     two_workers,
@@ -49,11 +49,23 @@ ARTIFACTS = ROOT / "test-artifacts" / "browser"
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Every test in this folder carries the `browser` marker (`pytest -m browser`)."""
+    """Every test in this folder carries the `browser` marker (`pytest -m browser`), and they
+    run after every other test of the session.
+
+    Why last: Playwright's sync API keeps its own event loop registered as the running loop of
+    the main thread from its first use until the session ends (the plugin's `playwright`
+    fixture is session-scoped), and pytest-asyncio cannot start a test's loop while another one
+    is running ("Runner.run() cannot be called from a running event loop").
+    """
     here = Path(__file__).parent
+    browser, others = [], []
     for item in items:
         if here in Path(str(item.fspath)).parents:
             item.add_marker(pytest.mark.browser)
+            browser.append(item)
+        else:
+            others.append(item)
+    items[:] = others + browser
 
 
 # --- the browser ------------------------------------------------------------------------------
@@ -254,9 +266,7 @@ def route_config(context: Any, api_url: str) -> None:
 
 
 @pytest.fixture(scope="session")
-def spa_stack(
-    postgres_url: str, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[SpaStack]:
+def spa_stack(postgres_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[SpaStack]:
     """Two workers on a database of their own and a private Redis, behind the proxy."""
     once_per_suite()
     database_url = _run_async(fresh_database(postgres_url, "browser"))

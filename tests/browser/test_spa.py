@@ -38,9 +38,11 @@ def open_context(
     context.on("weberror", lambda err: print(f"[page error] {err.error}"))
     context.on(
         "response",
-        lambda r: print(f"[http {r.status}] {r.request.method} {r.url} {r.text()[:300]}")
-        if r.status >= 400
-        else None,
+        lambda r: (
+            print(f"[http {r.status}] {r.request.method} {r.url} {r.text()[:300]}")
+            if r.status >= 400
+            else None
+        ),
     )
     return context
 
@@ -316,13 +318,16 @@ def test_a_killed_worker_and_both_pages_recover_with_nothing_missed(
             (approver, "#conn", "Live: connected"),
         ):
             expect(page.locator(selector)).to_have_text(text)
-        expect(approver.locator("#queue li", has_text=f"Submitted in outage {round_}")).to_be_visible()
+        expect(
+            approver.locator("#queue li", has_text=f"Submitted in outage {round_}")
+        ).to_be_visible()
         for body in sent:
             expect(author.locator("#comments li", has_text=body)).to_have_count(1)
         # Something went through a reconnect on this round (which connection depends on where
         # the proxy had put it).
         seen = [
-            s for p, sel in ((author, "#conn"), (author, "#chat-state"), (approver, "#conn"))
+            s
+            for p, sel in ((author, "#conn"), (author, "#chat-state"), (approver, "#conn"))
             for s in states(p, sel)
         ]
         assert any("reconnecting" in s for s in seen), seen
