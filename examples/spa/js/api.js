@@ -85,10 +85,18 @@ async function send(path, { method = "GET", body, headers = {}, token } = {}) {
     init.headers["Content-Type"] = "application/json";
     init.body = JSON.stringify(body);
   }
-  try {
-    return await fetch(apiBase + path, init);
-  } catch (exc) {
-    throw new ApiError(0, { title: "Network error", detail: "The API cannot be reached." });
+  // A read that fails on the network (a worker dying under a kept-alive connection) is tried
+  // twice more: the next connection goes to a live worker. Writes are not retried here.
+  const tries = method === "GET" ? 3 : 1;
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await fetch(apiBase + path, init);
+    } catch (exc) {
+      if (attempt >= tries) {
+        throw new ApiError(0, { title: "Network error", detail: "The API cannot be reached." });
+      }
+      await new Promise((resolve) => setTimeout(resolve, 300 * attempt));
+    }
   }
 }
 

@@ -42,9 +42,12 @@ function showError(box, exc) {
 }
 
 function toast(text, kind = "info") {
-  const item = h("div", { class: `toast ${kind}` }, text);
-  $("#toasts").append(item);
-  setTimeout(() => item.remove(), 10000);
+  // Click (or tap) to dismiss; they go by themselves after a while. The log keeps at most four.
+  const item = h("div", { class: `toast ${kind}`, onclick: () => item.remove() }, text);
+  const log = $("#toasts");
+  log.append(item);
+  while (log.children.length > 4) log.firstElementChild.remove();
+  setTimeout(() => item.remove(), 8000);
 }
 
 function when(iso) {
@@ -557,13 +560,19 @@ async function viewReview() {
 
   const fetchOne = async (event) => {
     const id = event.detail.subject.id;
-    try {
-      const post = await api(`/api/blogs/${id}`, { auth: true });
-      if (post.status === "pending") upsert(post);
-      else remove(id);
-    } catch {
-      remove(id);
+    for (let attempt = 1; attempt <= 5; attempt++) {
+      try {
+        const post = await api(`/api/blogs/${id}`, { auth: true });
+        if (post.status === "pending") upsert(post);
+        else remove(id);
+        return;
+      } catch (exc) {
+        if (exc.status === 404 || exc.status === 403) return remove(id);
+        // Network or server trouble (a worker going away): the post is still to be reviewed.
+        await new Promise((resolve) => setTimeout(resolve, 500 * attempt));
+      }
     }
+    showError(box, `Could not load post ${id}; reload the queue.`);
   };
   onStream("blog.submitted", fetchOne);
   onStream("blog.updated", fetchOne);
