@@ -377,6 +377,53 @@ def test_an_expired_access_token_is_refreshed_silently(
     shot(page, "12-after-silent-refresh")
 
 
+def test_a_call_made_with_an_expired_token_is_refreshed_and_retried(
+    spa_stack: SpaStack,
+    short_token_worker: Worker,
+    new_context: Callable[..., BrowserContext],
+    shot: Shot,
+) -> None:
+    # A laptop that slept: the page's timers did not run, so its access token expired without
+    # the planned refresh. Playwright's clock freezes the page's time while real time (and the
+    # token's expiry on the server) goes on; the next call gets a 401, refreshes, and retries.
+    worker = short_token_worker
+    email = spa_stack.account("sleeper")
+    page = open_context(new_context, f"http://localhost:{worker.port}").new_page()
+    calls: list[tuple[str, int]] = []
+    page.on(
+        "response",
+        lambda r: (
+            calls.append((f"{r.request.method} {r.url.split('/api/', 1)[-1]}", r.status))
+            if "/api/" in r.url
+            else None
+        ),
+    )
+    page.clock.install()
+    log_in(page, f"http://127.0.0.1:{worker.port}/demo/index.html", email)
+    page.get_by_role("link", name="Feature requests").click()
+    expect(page.get_by_role("button", name="Submit request")).to_be_visible()
+    page.clock.pause_at(page.evaluate("Date.now()") + 500)
+    page.wait_for_timeout(12_000)  # real time: past the 6 s token and the 5 s leeway
+    page.clock.resume()
+    calls.clear()
+
+    page.get_by_label("Title").fill("Wake-up call")
+    page.get_by_label("Description").fill("Sent after a nap.")
+    page.get_by_role("button", name="Submit request").click()
+    expect(page.locator("#features li", has_text="Wake-up call")).to_be_visible()
+    expect(page.locator("#conn")).to_have_text("Live: connected")
+    # A call after the nap was refused (the stream's ticket or the submit, whichever went
+    # first), the token was refreshed and the call retried; nothing signed the page out. (The
+    # order of Playwright's response events is not the order of the requests: counted only.)
+    refused = [call for call, status in calls if status == 401]
+    assert refused and "auth/refresh" not in " ".join(refused), calls
+    assert ("POST auth/refresh", 200) in calls, calls
+    assert ("POST auth/refresh", 401) not in calls, calls
+    assert ("POST feature-requests", 201) in calls, calls
+    expect(page.locator("#who")).to_contain_text("sleeper")
+    shot(page, "13-refreshed-after-a-401")
+
+
 def test_refresh_token_reuse_signs_the_page_out(
     spa_stack: SpaStack, new_context: Callable[..., BrowserContext], shot: Shot
 ) -> None:
@@ -398,7 +445,7 @@ def test_refresh_token_reuse_signs_the_page_out(
             "/api/auth/refresh", json={"refresh_token": thief.json()["refresh_token"]}
         )
         assert again.status_code == 401, again.text
-    shot(page, "13-signed-out-after-reuse")
+    shot(page, "14-signed-out-after-reuse")
 
 
 def test_the_page_keeps_its_origin_and_the_api_answers_cors(spa_stack: SpaStack) -> None:
