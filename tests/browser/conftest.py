@@ -48,6 +48,7 @@ CHROMIUM = Path("/usr/lib/chromium/chromium")
 ARTIFACTS = ROOT / "test-artifacts" / "browser"
 
 
+@pytest.hookimpl(trylast=True)  # after pytest's own reordering by (session) parameters
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     """Every test in this folder carries the `browser` marker (`pytest -m browser`), and they
     run after every other test of the session.
