@@ -50,8 +50,7 @@ ARTIFACTS = ROOT / "test-artifacts" / "browser"
 
 @pytest.hookimpl(trylast=True)  # after pytest's own reordering by (session) parameters
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Every test in this folder carries the `browser` marker (`pytest -m browser`), and they
-    run after every other test of the session.
+    """The browser tests (marker `browser`, set in each module) run after every other test.
 
     Why last: Playwright's sync API keeps its own event loop registered as the running loop of
     the main thread from its first use until the session ends (the plugin's `playwright`
@@ -59,13 +58,8 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     is running ("Runner.run() cannot be called from a running event loop").
     """
     here = Path(__file__).parent
-    browser, others = [], []
-    for item in items:
-        if here in Path(str(item.fspath)).parents:
-            item.add_marker(pytest.mark.browser)
-            browser.append(item)
-        else:
-            others.append(item)
+    browser = [item for item in items if here in Path(str(item.fspath)).parents]
+    others = [item for item in items if here not in Path(str(item.fspath)).parents]
     items[:] = others + browser
 
 

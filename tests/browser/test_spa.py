@@ -14,12 +14,15 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import pytest
 from PIL import Image
 from playwright.sync_api import BrowserContext, Page, expect
 
 from tests.browser.conftest import SpaStack, route_config, wait_port_free
 from tests.conftest import PASSWORD
 from tests.harness import Worker
+
+pytestmark = pytest.mark.browser  # run them alone: pytest -m browser tests/browser
 
 Shot = Callable[[Page, str], Path]
 PHONE = {"width": 390, "height": 844}
