@@ -5,9 +5,11 @@ from __future__ import annotations
 import gc
 from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack, asynccontextmanager
+from pathlib import Path
 
-from fastapi import Depends, FastAPI
+from fastapi import Depends, FastAPI, status
 from fastapi.middleware.cors import CORSMiddleware
+from fastapi.responses import RedirectResponse
 from fastapi.staticfiles import StaticFiles
 from tortoise.contrib.fastapi import RegisterTortoise
 
@@ -45,6 +47,9 @@ from blog_api.realtime.asyncapi import router as asyncapi_router
 from blog_api.realtime.router import router as notifications_router
 from blog_api.realtime.runtime import install_realtime
 from blog_api.users.router import router as users_router
+
+# The reference web client (docs: examples/spa/README.md), served at /demo/ with DEMO_SPA_ENABLED.
+DEMO_SPA_DIR = Path(__file__).resolve().parents[1] / "examples" / "spa"
 
 OPENAPI_TAGS = [
     {"name": "auth", "description": "Accounts, login and token rotation."},
@@ -122,7 +127,7 @@ def create_app(settings: Settings | None = None, *, generate_schemas: bool = Fal
         settings.effective_secret_key(),
         issuer=settings.jwt_issuer,
         audience=settings.jwt_audience,
-        lifetime_seconds=settings.access_token_minutes * 60,
+        lifetime_seconds=round(settings.access_token_minutes * 60),
     )
     app.state.lifespan_hooks = []
     app.state.oidc = OidcRegistry.from_settings(settings)
@@ -140,6 +145,8 @@ def create_app(settings: Settings | None = None, *, generate_schemas: bool = Fal
     if settings.environment is Environment.development:
         settings.media_root.mkdir(parents=True, exist_ok=True)
         app.mount(settings.media_url.rstrip("/"), StaticFiles(directory=settings.media_root))
+    if settings.demo_spa_enabled:
+        install_demo_spa(app)
 
     # Order matters: the outermost middleware is added last.
     app.add_middleware(
@@ -185,6 +192,21 @@ def create_app(settings: Settings | None = None, *, generate_schemas: bool = Fal
     install_openapi_fixes(app)
     install_openapi_contract(app)
     return app
+
+
+def install_demo_spa(app: FastAPI) -> None:
+    """Serve examples/spa/ under /demo/ (DEMO_SPA_ENABLED): plain ES modules, nothing to build.
+
+    `/demo` and `/demo/` are the same path here (trailing slashes are removed before routing),
+    and the page's relative URLs need a base inside the folder, so both redirect to its
+    index.html.
+    """
+
+    async def demo_entry() -> RedirectResponse:
+        return RedirectResponse("/demo/index.html", status_code=status.HTTP_307_TEMPORARY_REDIRECT)
+
+    app.add_api_route("/demo", demo_entry, methods=["GET"], include_in_schema=False)
+    app.mount("/demo", StaticFiles(directory=DEMO_SPA_DIR), name="demo")
 
 
 def app_factory() -> FastAPI:

@@ -34,7 +34,7 @@ TEST_DATABASE_URL = os.environ.get("TEST_DATABASE_URL", "sqlite://:memory:")
 TEST_REDIS_URL = os.environ.get("TEST_REDIS_URL", "")
 IS_POSTGRES = TEST_DATABASE_URL.startswith("postgres")
 IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
-SERVICE_SKIP_MARKERS = ("PostgreSQL unavailable", "Redis unavailable")
+SERVICE_SKIP_MARKERS = ("PostgreSQL unavailable", "Redis unavailable", "Chromium unavailable")
 PASSWORD = "Correct-horse-42"
 
 

@@ -507,6 +507,7 @@ def start_caddy(
         "CADDY_ADMIN": "off",
         "UPSTREAMS": " ".join(f"127.0.0.1:{p}" for p in upstreams),
         "MEDIA_ROOT": str(media_root),
+        "SPA_ROOT": str(ROOT / "examples" / "spa"),
         "HEALTH_INTERVAL": health_interval,
     }
     log_path = work_dir / "caddy.log"

@@ -57,6 +57,12 @@ class Expect:
         return int(getattr(self, role))
 
 
+@pytest.fixture
+def settings_overrides() -> dict[str, Any]:
+    """Optional routes switched on, so that the table covers them too."""
+    return {"demo_spa_enabled": True}
+
+
 def every(status: int) -> Expect:
     return Expect(status, status, status, status, status)
 
@@ -85,6 +91,9 @@ MATRIX: dict[tuple[str, str], Row] = {
     ("GET", "/redoc"): Row("none", every(200)),
     ("MOUNT", "/docs/assets"): Row("docs_asset", every(200)),
     ("MOUNT", "/media"): Row("media_file", every(200)),
+    # The reference web client (DEMO_SPA_ENABLED, on for this module): public static files.
+    ("GET", "/demo"): Row("none", every(307)),
+    ("MOUNT", "/demo"): Row("demo_file", every(200)),
     # --- auth: the body is the credential, the bearer header changes nothing --------------
     ("POST", "/api/auth/register"): Row("new_account", every(201)),
     ("POST", "/api/auth/login"): Row("owner_credentials", every(200)),
@@ -269,6 +278,9 @@ class Scenarios:
 
     async def none(self) -> Call:
         return Call()
+
+    async def demo_file(self) -> Call:
+        return Call(url="/demo/js/app.js")
 
     async def docs_asset(self) -> Call:
         return Call(url="/docs/assets/swagger-ui.css")

@@ -85,7 +85,9 @@ class Settings(BaseSettings):
     secret_key: str = ""
     jwt_issuer: str = "blog-api"
     jwt_audience: str = "blog-api-clients"
-    access_token_minutes: int = Field(default=15, ge=1, le=60 * 24)
+    # A fraction is allowed (0.1 = 6 s) so browser tests can watch a token expire; keep minutes
+    # in production.
+    access_token_minutes: float = Field(default=15, ge=0.05, le=60 * 24)
     refresh_token_days: int = Field(default=14, ge=1, le=365)
     cors_origins: Annotated[list[str], NoDecode] = Field(default_factory=list)
     password_hash_profile: Literal["default", "fast"] = "default"  # noqa: S105
@@ -180,6 +182,9 @@ class Settings(BaseSettings):
     # the largest request line plus headers in bytes (core/http_protocol.py).
     http_header_timeout_seconds: float = Field(default=10.0, gt=0, le=300)
     http_max_header_bytes: int = Field(default=16_384, ge=4096, le=1_048_576)
+    # The reference web client (examples/spa/) at /demo/ on this server; in production Caddy
+    # serves it instead (Caddyfile), so the app never has to.
+    demo_spa_enabled: bool = False
 
     @field_validator("cors_origins", "trusted_proxies", mode="before")
     @classmethod

@@ -350,3 +350,20 @@ def test_caddyfile_serves_media_from_disk(caddy: str, tmp_path: Path) -> None:
     routes = _routes(config)
     assert '"path": ["/media/*"]' in routes
     assert '"root": "/srv/m"' in routes and '"handler": "file_server"' in routes
+
+
+def test_caddyfile_serves_the_reference_spa_with_its_own_csp(caddy: str, tmp_path: Path) -> None:
+    config = _adapt(
+        caddy, ROOT / "Caddyfile", tmp_path, DOMAIN="blog.example.com", SPA_ROOT="/srv/the-spa"
+    )
+    routes = _routes(config)
+    assert '"path": ["/demo/*"]' in routes
+    assert '"root": "/srv/the-spa"' in routes
+    assert "script-src 'self'" in routes and "connect-src 'self'" in routes
+
+
+def test_compose_mounts_the_reference_spa_for_caddy(compose: dict[str, Any]) -> None:
+    caddy_service = compose["services"]["caddy"]
+    assert "../examples/spa:/srv/spa:ro" in caddy_service["volumes"]
+    assert caddy_service["environment"]["SPA_ROOT"] == "/srv/spa"
+    assert (ROOT / "examples" / "spa" / "index.html").is_file()

@@ -75,6 +75,18 @@ def test_security_headers_present(stack: Stack) -> None:
     assert "server" not in headers
 
 
+def test_the_reference_spa_is_served_by_caddy_on_the_api_origin(stack: Stack) -> None:
+    with stack.client() as client:
+        moved = client.get("/demo")
+        page = client.get("/demo/")
+        script = client.get("/demo/js/app.js")
+    assert moved.status_code == 308 and moved.headers["location"] == "/demo/"
+    assert page.status_code == 200 and "text/html" in page.headers["content-type"]
+    assert 'src="js/app.js"' in page.text
+    assert "connect-src 'self'" in page.headers["content-security-policy"]
+    assert script.status_code == 200 and "javascript" in script.headers["content-type"]
+
+
 def test_request_id_from_caddy_reaches_the_app_and_the_client(stack: Stack) -> None:
     with stack.client() as client:
         response = client.get("/healthz")
