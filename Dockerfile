@@ -1,6 +1,6 @@
-# syntax=docker/dockerfile:1
 # blog_api image: multi-stage (build tools never reach the runtime image), non-root, no secrets.
-# Build:   docker build -t blog-api .
+# Build:   docker build -t blog-api .   (the engine's own builder: no `# syntax=` frontend image
+#          and no BuildKit-only flags, so DOCKER_BUILDKIT=0 and registry-less machines work)
 # Migrate: docker run --rm --env-file .env blog-api blog-api migrate   (once per deploy)
 # Serve:   docker run --env-file .env -e WORKERS=2 -p 8000:8000 blog-api
 # Secrets come from the environment at run time, or from files named by *_FILE variables
@@ -38,13 +38,18 @@ RUN groupadd --system --gid 10001 app \
     && mkdir -p /data/media && chown -R app:app /data
 COPY --from=build /opt/venv /opt/venv
 COPY --from=build --chown=root:root /app /app
-COPY --chmod=0755 deploy/docker-entrypoint.sh /usr/local/bin/docker-entrypoint.sh
+COPY deploy/docker-entrypoint.sh /usr/local/bin/docker-entrypoint.sh
+RUN chmod 0755 /usr/local/bin/docker-entrypoint.sh
 WORKDIR /app
 USER app:app
 VOLUME ["/data/media"]
 EXPOSE 8000
-HEALTHCHECK --interval=15s --timeout=5s --start-period=20s --retries=3 \
-    CMD ["python", "-c", "import sys, urllib.request; sys.exit(0 if urllib.request.urlopen('http://127.0.0.1:8000/healthz', timeout=4).status == 200 else 1)"]
+# Readiness, not liveness: /readyz is 503 when the database cannot be reached (urlopen raises, so
+# the check fails and the container turns unhealthy: broken wiring shows at once), and 200 with
+# `"status": "degraded"` when only Redis is down, which stays healthy because the app still serves
+# reads and writes then. (/healthz only says the process lives.)
+HEALTHCHECK --interval=10s --timeout=5s --start-period=20s --retries=3 \
+    CMD ["python", "-c", "import sys, urllib.request; sys.exit(0 if urllib.request.urlopen('http://127.0.0.1:8000/readyz', timeout=4).status == 200 else 1)"]
 # Docker sends SIGTERM; Uvicorn stops accepting, ends streams and exits within its graceful
 # timeout (8 s), inside Docker's default 10 s stop grace period.
 STOPSIGNAL SIGTERM
