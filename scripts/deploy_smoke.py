@@ -491,6 +491,23 @@ def run_checks(report: Report) -> None:  # one linear story, top to bottom
             )
         assert client.http.get("/readyz").json()["status"] == "ok"
 
+    with report.check("/metrics: 404 through Caddy, every worker's counts on the network"):
+        assert client.http.get("/metrics").status_code == 404
+        scrape = in_app(
+            "app2",
+            "import urllib.request; print(urllib.request.urlopen("
+            "'http://127.0.0.1:8000/metrics', timeout=4).read().decode())",
+        )
+        assert scrape.returncode == 0, scrape.stderr
+        text = scrape.stdout
+        for name in (
+            'blog_api_http_requests_total{method="POST",route="/api/blogs",status="201"}',
+            "blog_api_events_published_total",
+            "blog_api_outbox_backlog",
+            "blog_api_sse_connections",
+        ):
+            assert name in text, name
+
     with report.check("PostgreSQL stopped: the app's healthcheck fails (503 from /readyz)"):
         test = json.loads(inspect(containers("app2")[0], "{{json .Config.Healthcheck.Test}}"))
         assert test[0] == "CMD", test
