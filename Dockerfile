@@ -8,22 +8,30 @@
 
 ARG PYTHON_VERSION=3.11
 
-# --- build: a virtual environment with the dependencies and the app --------------------------
+# --- build: a virtual environment with exactly uv.lock's versions and the app ------------------
 FROM python:${PYTHON_VERSION}-slim AS build
 ENV PIP_NO_CACHE_DIR=1 \
     PIP_DISABLE_PIP_VERSION_CHECK=1 \
-    PYTHONDONTWRITEBYTECODE=1
-RUN python -m venv /opt/venv
-ENV PATH=/opt/venv/bin:$PATH
+    PYTHONDONTWRITEBYTECODE=1 \
+    UV_NO_CACHE=1 \
+    UV_LINK_MODE=copy \
+    UV_PROJECT_ENVIRONMENT=/opt/venv
 WORKDIR /app
-# Dependencies first, in their own layer, so code changes do not reinstall them.
-COPY pyproject.toml README.md ./
-RUN mkdir blog_api && echo '__version__ = "0"' > blog_api/__init__.py \
-    && pip install . && pip uninstall -y blog_api && rm -rf blog_api build
+COPY pyproject.toml uv.lock README.md ./
+# uv, at the version uv.lock holds, in a venv of its own that never reaches the runtime image.
+RUN python -m venv /opt/uv \
+    && /opt/uv/bin/pip install --quiet \
+       "uv==$(awk '/^name = "uv"$/ { getline; gsub(/"/, "", $3); print $3; exit }' uv.lock)"
+# Dependencies first, in their own layer, so code changes do not reinstall them: the runtime
+# packages of uv.lock (not the `dev` extra), each checked against its hash. --locked refuses a
+# lock that pyproject.toml no longer matches.
+RUN python -m venv /opt/venv \
+    && /opt/uv/bin/uv sync --locked --no-install-project --python /opt/venv/bin/python
+ENV PATH=/opt/venv/bin:$PATH
 COPY blog_api ./blog_api
 COPY aerich_migrations ./aerich_migrations
 # Editable install: `blog-api` finds the migrations next to the package in /app.
-RUN pip install --no-deps -e . && python -m compileall -q blog_api
+RUN /opt/uv/bin/uv sync --locked --python /opt/venv/bin/python && python -m compileall -q blog_api
 
 # --- runtime: slim Python, the venv and the code, an unprivileged user --------------------------
 FROM python:${PYTHON_VERSION}-slim AS runtime

@@ -112,6 +112,7 @@ def test_dockerignore_keeps_secrets_and_local_state_out() -> None:
     allowed = {line[1:].rstrip("/") for line in lines if line.startswith("!")}
     assert allowed <= {
         "pyproject.toml",
+        "uv.lock",
         "README.md",
         "blog_api",
         "aerich_migrations",
