@@ -81,6 +81,11 @@ RATE_LIMITED = Counter(
     "Requests refused by a rate limit, by limit name.",
     ["limit"],
 )
+REDIS_UP = Gauge(
+    "blog_api_redis_up",
+    "1 when Redis answered a PING at scrape time, 0 when not (the API is `degraded` then).",
+    multiprocess_mode="mostrecent",
+)
 OUTBOX_BACKLOG = Gauge(
     "blog_api_outbox_backlog",
     "Outbox events not yet published to the event stream (measured at scrape time).",

@@ -18,6 +18,7 @@ from typing import Any
 
 from fastapi import FastAPI
 
+from blog_api.core import metrics
 from blog_api.core.config import Settings
 from blog_api.realtime.bus import EventBus
 from blog_api.realtime.hub import ChangeListener, Hub
@@ -178,3 +179,9 @@ def install_realtime(app: FastAPI) -> None:
     probes: list[Any] = getattr(app.state, "readiness_probes", None) or []
     probes.append(redis_probe)
     app.state.readiness_probes = probes
+
+    async def redis_metric() -> None:
+        _, reachable = await redis_probe()
+        metrics.REDIS_UP.set(1 if reachable else 0)
+
+    metrics_probes.append(redis_metric)

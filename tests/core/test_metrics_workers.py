@@ -125,6 +125,7 @@ async def test_metrics_sum_both_workers_after_real_traffic(
     assert sample(text, "blog_api_http_requests_total", **labels) == 1
     assert sample(text, "blog_api_rate_limit_refusals_total", limit="login") == 1
     assert sample(text, "blog_api_outbox_backlog") == 0
+    assert sample(text, "blog_api_redis_up") == 1
     assert sample(text, "blog_api_outbox_relay_lag_seconds") == 0
     # Exported even before their first event (nothing was delivered to or evicted from here).
     for family in ("blog_api_events_delivered_total", "blog_api_subscribers_evicted_total"):
