@@ -15,6 +15,7 @@ import json
 import os
 import queue
 import shlex
+import shutil
 import socket
 import ssl
 import subprocess
@@ -321,6 +322,7 @@ def main() -> int:
             print(f"==> KEEP=1: the stack stays up (COMPOSE_PROJECT_NAME={PROJECT})")
         else:
             compose("down", "-v", "--remove-orphans", check=False)
+            shutil.rmtree(WORK, ignore_errors=True)
     took = time.monotonic() - report.started
     print(f"==> deploy-smoke: {len(report.passed)} checks passed in {took:.0f} s")
     return 0
