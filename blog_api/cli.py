@@ -71,6 +71,7 @@ def serve(
     if workers > 1 and not settings.uses_redis:
         _fail("several workers need REDIS_URL: the in-process event bus serves one worker only")
     trusted = ",".join(settings.trusted_proxies)
+    _prepare_metrics_dir()
     uvicorn.run(
         "blog_api.main:app_factory",
         factory=True,
@@ -105,6 +106,31 @@ def serve(
         access_log=False,
         log_config=None,
     )
+
+
+def _prepare_metrics_dir() -> None:
+    """Give the workers one emptied folder for their metric files (core/metrics.py).
+
+    prometheus-client's multiprocess mode reads `PROMETHEUS_MULTIPROC_DIR` when it is imported,
+    so it is set here, before Uvicorn imports the app in any worker. A folder named by the
+    environment is emptied (files of a previous run would be summed with this one's); otherwise
+    a fresh temporary folder is used and removed when serve exits.
+    """
+    import atexit
+    import shutil
+    import tempfile
+    from pathlib import Path
+
+    given = os.environ.get("PROMETHEUS_MULTIPROC_DIR")
+    if given:
+        folder = Path(given)
+        folder.mkdir(parents=True, exist_ok=True)
+        for stale in folder.glob("*.db"):
+            stale.unlink()
+        return
+    folder = Path(tempfile.mkdtemp(prefix="blog-api-metrics-"))
+    os.environ["PROMETHEUS_MULTIPROC_DIR"] = str(folder)
+    atexit.register(shutil.rmtree, folder, ignore_errors=True)
 
 
 @app.command()

@@ -30,6 +30,8 @@ from blog_api.core.errors import install_error_handlers
 from blog_api.core.handoff import HandoffMiddleware
 from blog_api.core.health import router as health_router
 from blog_api.core.idempotency import install_idempotency_purge
+from blog_api.core.metrics import mark_worker_dead
+from blog_api.core.metrics import router as metrics_router
 from blog_api.core.middleware import BodySizeLimitMiddleware, RequestContextMiddleware
 from blog_api.core.openapi import install_openapi_fixes
 from blog_api.core.openapi_contract import install_openapi_contract, operation_id
@@ -77,6 +79,7 @@ ROUTERS = [
     drafts_router,
     notifications_router,
     asyncapi_router,
+    metrics_router,
 ]
 
 
@@ -99,6 +102,7 @@ def create_app(settings: Settings | None = None, *, generate_schemas: bool = Fal
                     generate_schemas=generate_schemas,
                 )
             )
+            stack.callback(mark_worker_dead)
             for hook in app.state.lifespan_hooks:
                 await stack.enter_async_context(hook(app))
             yield

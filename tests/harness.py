@@ -30,7 +30,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -213,8 +213,12 @@ def start_worker(
     *,
     port: int | None = None,
     wait: bool = True,
+    args: Sequence[str] = (),
 ) -> Worker:
-    """Start `blog-api serve` on a free (or the given) port; with `wait`, until `/readyz` is 200."""
+    """Start `blog-api serve` on a free (or the given) port; with `wait`, until `/readyz` is 200.
+
+    `args` go to `serve` as well (e.g. `--workers 2`).
+    """
     port = port or free_port()
     log_path = log_dir / f"{name}.log"
     cmd = [
@@ -228,6 +232,7 @@ def start_worker(
         str(port),
         "--graceful-timeout",
         str(GRACEFUL_TIMEOUT),
+        *args,
     ]
     with log_path.open("ab") as log:
         popen = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)

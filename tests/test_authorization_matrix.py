@@ -86,6 +86,8 @@ MATRIX: dict[tuple[str, str], Row] = {
     ("GET", "/readyz"): Row("none", every(200)),
     ("GET", "/openapi.json"): Row("none", every(200)),
     ("GET", "/asyncapi.json"): Row("none", every(200)),
+    # Not a role's business: off unless METRICS_ENABLED, then by address/token (tests/core).
+    ("GET", "/metrics"): Row("none", every(404)),
     ("GET", "/docs"): Row("none", every(200)),
     ("GET", "/docs/oauth2-redirect"): Row("none", every(200)),
     ("GET", "/redoc"): Row("none", every(200)),

@@ -59,7 +59,7 @@ from blog_api.comments.schemas import (
     WsReset,
     WsTyping,
 )
-from blog_api.core import requestid
+from blog_api.core import metrics, requestid
 from blog_api.core.config import Settings
 from blog_api.core.errors import AppError
 from blog_api.core.handoff import hand_off
@@ -372,11 +372,13 @@ class Connection:
         self.sub.on_message(self._kick)
         self.viewer.wake = self._kick
         self._kick()  # what arrived while the socket was being opened, and the first timer
+        metrics.WS_OPEN.inc()
         try:
             await self._reader()  # (not through a helper: a frame per idle socket)
         except Exception as exc:
             self._failed(exc)
         finally:
+            metrics.WS_OPEN.dec()
             with anyio.CancelScope(shield=True):
                 self.finish(None)
                 if self._outbound_task is not None:

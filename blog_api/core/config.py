@@ -16,6 +16,7 @@ from pydantic import (
     BaseModel,
     ConfigDict,
     Field,
+    SecretStr,
     ValidationError,
     field_validator,
     model_validator,
@@ -105,6 +106,10 @@ class Settings(BaseSettings):
     # `/docs`, `/redoc` and `/openapi.json`. Unset: on in development, off in production (see
     # `_docs_default` for why).
     docs_enabled: bool = True
+    # GET /metrics (Prometheus, core/metrics.py): off by default; when on, answered only to
+    # loopback/private client addresses, and with METRICS_TOKEN set only to `Bearer <token>`.
+    metrics_enabled: bool = False
+    metrics_token: SecretStr | None = None
     # Per-worker cache of public answers (core/response_cache.py): entries (0 turns it off)
     # and the most seconds an entry lives when no event dropped it earlier.
     public_cache_entries: int = Field(default=4096, ge=0, le=1_000_000)

@@ -11,7 +11,7 @@ import time
 from starlette.datastructures import Headers
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from blog_api.core import requestid
+from blog_api.core import metrics, requestid
 from blog_api.core.errors import problem_for_path
 from blog_api.core.types import ascii_int
 
@@ -61,13 +61,19 @@ class RequestContextMiddleware:
                 status_holder["status"] = 500
             raise
         finally:
+            duration = time.perf_counter() - started
+            method = scope.get("method", "WS")
+            # The route template (`/api/blogs/{blog_id}`), never the path: bounded label values.
+            route = getattr(scope.get("route"), "path", "unmatched")
+            metrics.HTTP_REQUESTS.labels(method, route, status_holder["status"]).inc()
+            metrics.HTTP_DURATION.labels(method, route).observe(duration)
             access_logger.info(
                 "request",
                 extra={
-                    "method": scope.get("method", "WS"),
+                    "method": method,
                     "path": scope["path"],
                     "status": status_holder["status"],
-                    "duration_ms": round((time.perf_counter() - started) * 1000, 2),
+                    "duration_ms": round(duration * 1000, 2),
                     "request_id": request_id,
                     "user_id": requestid.current_user_id(),
                 },

@@ -59,6 +59,7 @@ from limits.aio.strategies import MovingWindowRateLimiter
 from limits.errors import StorageError
 from limits.storage import storage_from_string
 
+from blog_api.core import metrics
 from blog_api.core.config import Settings
 from blog_api.core.errors import TooManyRequests
 
@@ -175,6 +176,7 @@ class RateLimiter:
             if not allowed:
                 stats = await strategy.get_window_stats(item, identifier)
                 retry_after = max(1, math.ceil(stats.reset_time - time.time()))
+                metrics.RATE_LIMITED.labels(name).inc()
                 raise RateLimited(name, retry_after)
 
     async def record(self, name: str, key: str) -> None:

@@ -35,6 +35,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from types import TracebackType
 
+from blog_api.core import metrics
 from blog_api.realtime.bus import (
     BusUnavailable,
     EventBus,
@@ -331,6 +332,7 @@ class Hub:
         self._subs.discard(sub)
         sub._close(reason)
         if reason == "slow_consumer":
+            metrics.SUBSCRIBERS_EVICTED.inc()
             logger.info("evicted a slow subscriber", extra={"queue_size": sub._inbox.maxsize})
 
     def close_all(self, reason: str = "shutdown") -> None:
@@ -349,9 +351,15 @@ class Hub:
                 sub._offer(Reset(item.tip, item.reason))
             return
         self.position = item.id
+        delivered = 0
         for sub in list(self._subs):
             if sub._safe_accept(item):
                 sub._offer(item)
+                delivered += 1
+        # Once per event per worker, never per subscriber (this loop is the fan-out hot path).
+        metrics.EVENTS_RECEIVED.inc()
+        if delivered:
+            metrics.EVENTS_DELIVERED.inc(delivered)
 
     async def start(self) -> None:
         self._closing = None

@@ -34,6 +34,7 @@ from datetime import datetime, timedelta, timezone
 
 from tortoise import connections
 
+from blog_api.core import metrics
 from blog_api.realtime.bus import BusUnavailable, EventBus
 from blog_api.realtime.events import Event, event_from_outbox
 from blog_api.realtime.mailbox import Doorbell
@@ -68,6 +69,21 @@ def publish_committed(row: OutboxEvent) -> None:
     """
     for relay in list(_relays):
         relay.committed(row)
+
+
+async def measure_outbox() -> None:
+    """Set the outbox gauges of /metrics: unpublished rows and the age of the oldest one."""
+    pending = OutboxEvent.filter(published_at=None)
+    backlog = await pending.count()
+    metrics.OUTBOX_BACKLOG.set(backlog)
+    oldest = await pending.order_by("id").first() if backlog else None
+    if oldest is None:
+        metrics.OUTBOX_LAG.set(0)
+        return
+    occurred = oldest.occurred_at
+    if occurred.tzinfo is None:  # SQLite hands back naive UTC
+        occurred = occurred.replace(tzinfo=timezone.utc)
+    metrics.OUTBOX_LAG.set(max(0.0, (datetime.now(timezone.utc) - occurred).total_seconds()))
 
 
 def notify_outbox() -> None:
@@ -135,6 +151,7 @@ class OutboxRelay:
         ids = await self.bus.publish_many(
             [(event_from_outbox(row), publication_key(row)) for row in rows]
         )
+        metrics.EVENTS_PUBLISHED.inc(len(rows))
         now = datetime.now(timezone.utc)
         for row, stream_id in zip(rows, ids, strict=True):
             row.stream_id = stream_id

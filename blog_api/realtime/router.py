@@ -14,6 +14,7 @@ from starlette.responses import Response
 from starlette.types import Receive, Scope, Send
 
 from blog_api.auth.dependencies import CurrentCredential, CurrentUser, SettingsDep
+from blog_api.core import metrics
 from blog_api.core.config import Settings
 from blog_api.core.errors import TooManyRequests, problem_responses
 from blog_api.core.handoff import hand_off
@@ -122,12 +123,14 @@ class SseStream:
     async def __call__(self, receive: Receive, send: Send) -> None:
         watcher = asyncio.ensure_future(_until_disconnect(receive))
         watcher.add_done_callback(self._client_left)
+        metrics.SSE_OPEN.inc()
         try:
             await self._pump(send)
             await send({"type": "http.response.body", "body": b"", "more_body": False})
         except OSError:
             pass  # the client went away mid-write
         finally:
+            metrics.SSE_OPEN.dec()
             watcher.cancel()
             with anyio.CancelScope(shield=True):
                 await self.abort()

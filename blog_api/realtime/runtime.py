@@ -18,12 +18,13 @@ from typing import Any
 
 from fastapi import FastAPI
 
+from blog_api.core import metrics
 from blog_api.core.config import Settings
 from blog_api.realtime.bus import EventBus
 from blog_api.realtime.hub import ChangeListener, Hub
 from blog_api.realtime.memory_bus import MemoryBus
 from blog_api.realtime.redis_bus import RedisBus
-from blog_api.realtime.relay import OutboxRelay
+from blog_api.realtime.relay import OutboxRelay, measure_outbox
 from blog_api.realtime.slots import MemorySlotStore, RedisSlotStore, SlotStore
 from blog_api.realtime.tickets import (
     MemoryTicketStore,
@@ -163,6 +164,10 @@ def install_realtime(app: FastAPI) -> None:
     app.state.lifespan_hooks.append(realtime_lifespan)
     # Filled by other domains (`add_change_listener`) before the app starts.
     app.state.change_listeners = []
+    # /metrics (core/metrics.py) measures the outbox's backlog and lag when it is scraped.
+    metrics_probes: list[Any] = getattr(app.state, "metrics_probes", None) or []
+    metrics_probes.append(measure_outbox)
+    app.state.metrics_probes = metrics_probes
     settings: Settings = app.state.settings
     if not settings.uses_redis:
         return
@@ -174,3 +179,9 @@ def install_realtime(app: FastAPI) -> None:
     probes: list[Any] = getattr(app.state, "readiness_probes", None) or []
     probes.append(redis_probe)
     app.state.readiness_probes = probes
+
+    async def redis_metric() -> None:
+        _, reachable = await redis_probe()
+        metrics.REDIS_UP.set(1 if reachable else 0)
+
+    metrics_probes.append(redis_metric)

@@ -1,13 +1,15 @@
 """Static checks of the deployment files.
 
-Honest limits: there is no Docker engine or Kubernetes cluster in CI, so the Dockerfile is read as
-text and the manifests are parsed as YAML and checked for the properties we rely on (non-root,
-probes, migrations as a separate step, no secret values). The Caddyfile is checked by Caddy itself
-(`caddy validate` / `caddy adapt`) when Caddy is installed; the e2e tests run it for real.
+These catch a broken file in seconds; the image and deploy/compose.yaml are proven for real by
+scripts/deploy-smoke (the last stage of ./scripts/test, docs/deploy.md). There is no Kubernetes
+cluster here, so the manifests are parsed as YAML and checked for the properties we rely on
+(non-root, probes, migrations as a separate step, no secret values). The Caddyfile is checked by
+Caddy itself (`caddy validate` / `caddy adapt`); the e2e tests run it for real.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import re
@@ -71,10 +73,20 @@ def test_dockerfile_final_user_is_not_root() -> None:
     assert users[-1].split(":")[0] not in ("root", "0")
 
 
-def test_dockerfile_healthcheck_probes_healthz_with_python() -> None:
+def test_dockerfile_healthcheck_probes_readiness_with_python() -> None:
+    # /readyz: 503 without the database turns the container unhealthy; /healthz never would.
     checks = [rest for kw, rest in _dockerfile_instructions() if kw == "HEALTHCHECK"]
     assert len(checks) == 1
-    assert "urllib.request" in checks[0] and "/healthz" in checks[0]
+    assert "urllib.request" in checks[0] and "/readyz" in checks[0]
+
+
+def test_dockerfile_builds_without_buildkit_or_a_frontend_image() -> None:
+    # No registry may be reachable: no `# syntax=` frontend to pull, nothing only BuildKit knows.
+    text = (ROOT / "Dockerfile").read_text()
+    assert not re.search(r"^#\s*syntax\s*=", text, re.M | re.I)
+    for kw, rest in _dockerfile_instructions():
+        assert not (kw in ("COPY", "ADD") and "--chmod" in rest), rest
+        assert not (kw == "RUN" and rest.startswith("--")), rest
 
 
 def test_dockerfile_bakes_in_no_secret_values() -> None:
@@ -100,6 +112,7 @@ def test_dockerignore_keeps_secrets_and_local_state_out() -> None:
     allowed = {line[1:].rstrip("/") for line in lines if line.startswith("!")}
     assert allowed <= {
         "pyproject.toml",
+        "uv.lock",
         "README.md",
         "blog_api",
         "aerich_migrations",
@@ -166,7 +179,26 @@ def test_make_deploy_secrets_creates_private_consistent_files(tmp_path: Path) ->
     assert (target / "database_url").read_text().strip() == (
         f"postgres://blog:{password}@postgres:5432/blog"
     )
-    assert (target / "secret_key").stat().st_mode & 0o077 == 0
+    # Each file: group of the one container user that reads it, 0640; the folder is 0700.
+    groups = {"secret_key": 10001, "database_url": 10001, "redis_url": 10001}
+    groups |= {"postgres_password": 999, "redis_acl": 999}
+    for name, gid in groups.items():
+        info = (target / name).stat()
+        assert (info.st_gid, info.st_mode & 0o777) == (gid, 0o640), name
+    assert target.stat().st_mode & 0o777 == 0o700
+
+
+def test_make_deploy_secrets_gives_redis_the_hash_of_the_apps_password(tmp_path: Path) -> None:
+    target = tmp_path / "secrets"
+    env = {**os.environ, "DIR": str(target)}
+    script = str(ROOT / "scripts" / "make-deploy-secrets")
+    result = subprocess.run([script], env=env, capture_output=True, text=True, check=False)
+    assert result.returncode == 0, result.stderr
+    url = (target / "redis_url").read_text().strip()
+    match = re.fullmatch(r"redis://default:([A-Za-z0-9_-]{40,})@redis:6379/0", url)
+    assert match, url
+    digest = hashlib.sha256(match.group(1).encode()).hexdigest()
+    assert (target / "redis_acl").read_text() == f"user default on #{digest} ~* &* +@all\n"
 
 
 # --- compose ----------------------------------------------------------------------------------
@@ -196,11 +228,25 @@ def test_compose_takes_secrets_from_docker_secrets_not_values(compose: dict[str,
     for name, service in compose["services"].items():
         env = service.get("environment") or {}
         for key, value in env.items():
-            if re.search(r"SECRET|PASSWORD|DATABASE_URL$", key):
+            if re.search(r"SECRET|PASSWORD|DATABASE_URL|REDIS_URL", key):
                 assert key.endswith("_FILE") and str(value).startswith("/run/secrets/"), (
                     f"{name}.{key} must come from a Docker secret"
                 )
-    assert set(compose["secrets"]) == {"secret_key", "database_url", "postgres_password"}
+    assert set(compose["secrets"]) == {
+        "secret_key",
+        "database_url",
+        "postgres_password",
+        "redis_url",
+        "redis_acl",
+    }
+
+
+def test_compose_redis_needs_a_password_from_a_secret(compose: dict[str, Any]) -> None:
+    redis = compose["services"]["redis"]
+    command = redis["command"]
+    assert command[command.index("--aclfile") + 1] == "/run/secrets/redis_acl"
+    assert redis["secrets"] == ["redis_acl"]
+    assert compose["services"]["app1"]["environment"]["REDIS_URL_FILE"] == "/run/secrets/redis_url"
 
 
 def test_compose_keeps_data_services_private(compose: dict[str, Any]) -> None:
@@ -329,7 +375,7 @@ def test_caddyfile_proxy_streams_unbuffered_with_health_checks(caddy: str, tmp_p
     config = _adapt(caddy, ROOT / "Caddyfile", tmp_path, DOMAIN="blog.example.com")
     routes = _routes(config)
     assert '"flush_interval": -1' in routes
-    assert '"uri": "/healthz"' in routes
+    assert '"uri": "/readyz"' in routes
     assert '"fail_duration"' in routes
     assert '"selection_policy"' in routes
 

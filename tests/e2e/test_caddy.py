@@ -125,7 +125,7 @@ def test_requests_are_spread_over_both_upstreams(stack: Stack) -> None:
     with stack.client() as client:
         ids = [client.get("/healthz").headers["x-request-id"] for _ in range(20)]
     time.sleep(0.3)  # let the access log lines reach the files
-    # Caddy's own health checks hit /healthz as well: count only the ids of our requests.
+    # Caddy's own health checks (on /readyz) reach the apps too: count only our requests' ids.
     served = [sum(request_id in app.log() for request_id in ids) for app in stack.apps]
     assert sum(served) == 20 and all(count > 0 for count in served), served
 
