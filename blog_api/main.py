@@ -16,6 +16,7 @@ from blog_api.auth.router import router as auth_router
 from blog_api.blogs.cache import PUBLIC_CACHE_PREFIXES, install_public_cache
 from blog_api.blogs.router import router as blogs_router
 from blog_api.blogs.router import tags_router as blog_tags_router
+from blog_api.blogs.scheduler import install_scheduler
 from blog_api.comments.live import install_live_comments
 from blog_api.comments.router import router as comments_router
 from blog_api.comments.ws import ws_router as comments_ws_router
@@ -123,6 +124,7 @@ def create_app(settings: Settings | None = None, *, generate_schemas: bool = Fal
     app.state.lifespan_hooks = []
     install_realtime(app)
     install_live_comments(app)
+    install_scheduler(app, poll_seconds=settings.publish_poll_seconds)
     install_rate_limiter(app, settings)
     install_draft_store(app, settings)
     install_idempotency_purge(app)

@@ -84,6 +84,9 @@ class Settings(BaseSettings):
     ws_ping_interval_seconds: float = Field(default=25.0, gt=0)
     ws_ping_timeout_seconds: float = Field(default=20.0, gt=0)
     ws_presence_ttl_seconds: float = Field(default=45.0, ge=3)
+    # Scheduled publishing: the longest a worker waits before asking the database again what
+    # is due (schedules made on any worker wake every worker at once through the event stream).
+    publish_poll_seconds: float = Field(default=10.0, gt=0, le=300)
     # Drafts.
     draft_ttl_days: int = Field(default=30, ge=1)
     # Rate limits, in the `limits` library's notation ("5/minute;100/hour").

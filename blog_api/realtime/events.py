@@ -34,6 +34,8 @@ EVENT_TYPES = frozenset(
         "blog.submitted",
         "blog.updated",
         "blog.approved",
+        "blog.rescheduled",
+        "blog.published",
         "blog.rejected",
         "blog.deleted",
         "blog.revision_submitted",
