@@ -28,6 +28,12 @@ class BlogStatus(str, Enum):
     rejected = "rejected"
 
 
+# The column comment aerich wrote when the status columns were made. Kept as is: SQLite cannot
+# alter a column comment, and the generated one would change with every new status value
+# (`scheduled` was added later; the enum is the reference for the values).
+_STATUS_COLUMN_COMMENT = "pending: pending\napproved: approved\nrejected: rejected"
+
+
 class Decision(str, Enum):
     approved = "approved"
     rejected = "rejected"
@@ -59,7 +65,9 @@ class Blog(Model):
     content = fields.TextField()
     content_html = fields.TextField()
     excerpt = fields.CharField(max_length=EXCERPT_MAX)
-    status = fields.CharEnumField(BlogStatus, max_length=16, default=BlogStatus.pending)
+    status = fields.CharEnumField(
+        BlogStatus, max_length=16, default=BlogStatus.pending, description=_STATUS_COLUMN_COMMENT
+    )
     author: fields.ForeignKeyRelation[User] = fields.ForeignKeyField(
         "models.User", related_name="blogs", on_delete=fields.CASCADE
     )
@@ -147,7 +155,9 @@ class BlogRevision(Model):
     content = fields.TextField()
     tags: list = fields.JSONField(default=list)
     image_ids: list = fields.JSONField(default=list)
-    status = fields.CharEnumField(BlogStatus, max_length=16, default=BlogStatus.pending)
+    status = fields.CharEnumField(
+        BlogStatus, max_length=16, default=BlogStatus.pending, description=_STATUS_COLUMN_COMMENT
+    )
     created_at = fields.DatetimeField(auto_now_add=True)
     reviewed_at = fields.DatetimeField(null=True)
     reviewed_by: fields.ForeignKeyNullableRelation[User] = fields.ForeignKeyField(
