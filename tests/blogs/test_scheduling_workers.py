@@ -94,9 +94,7 @@ async def _schedule_posts(
     return ids
 
 
-async def _wait_listed(
-    http: httpx.AsyncClient, on: Worker, ids: list[int], timeout: float
-) -> None:
+async def _wait_listed(http: httpx.AsyncClient, on: Worker, ids: list[int], timeout: float) -> None:
     deadline = asyncio.get_running_loop().time() + timeout
     while asyncio.get_running_loop().time() < deadline:
         listed = (await http.get(on.url + "/api/blogs?limit=100")).json()["items"]
