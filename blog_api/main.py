@@ -38,6 +38,7 @@ from blog_api.core.validation import refuse_nul_characters
 from blog_api.drafts.dependencies import install_draft_store
 from blog_api.drafts.router import router as drafts_router
 from blog_api.feature_requests.router import router as feature_requests_router
+from blog_api.feeds.router import router as feeds_router
 from blog_api.media.router import router as media_router
 from blog_api.realtime.asyncapi import router as asyncapi_router
 from blog_api.realtime.router import router as notifications_router
@@ -53,6 +54,7 @@ OPENAPI_TAGS = [
     {"name": "feature-requests", "description": "Feature requests, votes and admin triage."},
     {"name": "drafts", "description": "Autosaved drafts of the current user."},
     {"name": "notifications", "description": "Live events (SSE), stream tickets, notifications."},
+    {"name": "feeds", "description": "Atom and RSS feeds of published posts; the sitemap."},
     {"name": "health", "description": "Liveness and readiness probes."},
 ]
 
@@ -69,6 +71,7 @@ ROUTERS = [
     drafts_router,
     notifications_router,
     asyncapi_router,
+    feeds_router,
 ]
 
 
@@ -163,12 +166,14 @@ def create_app(settings: Settings | None = None, *, generate_schemas: bool = Fal
                 "Content-Type",
                 "If-Match",
                 "If-None-Match",
+                "If-Modified-Since",
                 "Idempotency-Key",
                 "Last-Event-ID",
                 "X-Request-ID",
             ],
             expose_headers=[
                 "ETag",
+                "Last-Modified",
                 "Location",
                 "X-Request-ID",
                 "Retry-After",

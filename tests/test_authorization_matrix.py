@@ -127,7 +127,17 @@ MATRIX: dict[tuple[str, str], Row] = {
     ("GET", "/api/blogs/{blog_id}/revisions/{revision_id}/diff/{other_id}"): Row(
         "proposed_revision", Expect(404, 200, 404, 200, 200)
     ),
+    # A scheduled post: its author and the reviewers may move its time.
+    ("PUT", "/api/blogs/{blog_id}/schedule"): Row(
+        "scheduled_post", Expect(401, 200, 404, 200, 200), {"publish_at": "2098-01-01T09:00:00Z"}
+    ),
     ("GET", "/api/tags"): Row("none", every(200)),
+    # --- feeds: public documents ---------------------------------------------------------------
+    ("GET", "/feed.xml"): Row("none", every(200)),
+    ("GET", "/rss.xml"): Row("none", every(200)),
+    ("GET", "/tags/{tag}/feed.xml"): Row("tag", every(200)),
+    ("GET", "/tags/{tag}/rss.xml"): Row("tag", every(200)),
+    ("GET", "/sitemap.xml"): Row("none", every(200)),
     # --- comments -----------------------------------------------------------------------------
     ("GET", "/api/blogs/{blog_id}/comments"): Row("approved_post", every(200)),
     ("POST", "/api/blogs/{blog_id}/comments"): Row(
@@ -285,6 +295,20 @@ class Scenarios:
     async def pending_post(self) -> Call:
         post = await self.post()
         return Call(params={"blog_id": post["id"], "slug": post["slug"]})
+
+    async def scheduled_post(self) -> Call:
+        post = await self.post()
+        await self._ok(
+            await self.client.post(
+                f"/api/blogs/{post['id']}/approve",
+                json={"publish_at": "2099-01-01T09:00:00Z"},
+                headers=self.approver.headers,
+            )
+        )
+        return Call(params={"blog_id": post["id"]})
+
+    async def tag(self) -> Call:
+        return Call(params={"tag": "python"})
 
     async def approved_post(self) -> Call:
         post = await self.post("approved")

@@ -117,7 +117,9 @@ async def _seed(
         assert resp.status_code < 300, resp.text
         return resp.json() if resp.content else {}
 
-    post = await call("POST", "/api/blogs", user, json={"title": "One", "content": "Body"})
+    post = await call(
+        "POST", "/api/blogs", user, json={"title": "One", "content": "Body", "tags": ["python"]}
+    )
     post = await call("POST", f"/api/blogs/{post['id']}/approve", admin)
     await call("POST", "/api/blogs", user, json={"title": "Two", "content": "Pending"})
     revision = await call(
@@ -143,6 +145,7 @@ async def _seed(
         "feature_request_id": feature["id"],
         "image_id": image["id"],
         "key": "new",
+        "tag": "python",
         "notification_id": notifications["items"][0]["id"],
     }
 

@@ -518,6 +518,27 @@ async def list_blogs(
     return Page[BlogSummary](items=items, next_cursor=next_cursor)
 
 
+async def newest_public(*, limit: int, tag: str | None = None) -> list[Blog]:
+    """The newest public posts (by publication), with author and tags: what the feeds show."""
+    query = Blog.filter(status=BlogStatus.approved)
+    if tag is not None:
+        name = tag_filter_name(tag)
+        query = query.filter(tags__name=name) if name else query.filter(id=0)
+    return list(
+        await ordered(query, "published_at").limit(limit).prefetch_related("author", "tags")
+    )
+
+
+async def public_locations(*, limit: int) -> list[tuple[str, datetime]]:
+    """`(slug, updated_at)` of the newest public posts: what the sitemap lists."""
+    rows = (
+        await ordered(Blog.filter(status=BlogStatus.approved), "published_at")
+        .limit(limit)
+        .values_list("slug", "updated_at")
+    )
+    return [(str(slug), updated) for slug, updated in rows]
+
+
 async def list_tags(*, limit: int, cursor: str | None) -> Page[TagCount]:
     """Tags of approved posts with their counts, in name order."""
     query = Tag.filter(blogs__status=BlogStatus.approved)

@@ -87,6 +87,12 @@ class Settings(BaseSettings):
     # Scheduled publishing: the longest a worker waits before asking the database again what
     # is due (schedules made on any worker wake every worker at once through the event stream).
     publish_poll_seconds: float = Field(default=10.0, gt=0, le=300)
+    # Feeds and the sitemap: the public site's base URL (empty: the host the request came to),
+    # the path of a post's page on it, the feeds' title and how many posts a feed holds.
+    site_url: str = ""
+    site_post_path: str = "/posts/{slug}"
+    site_title: str = "blog_api"
+    feed_entries: int = Field(default=20, ge=1, le=200)
     # Drafts.
     draft_ttl_days: int = Field(default=30, ge=1)
     # Rate limits, in the `limits` library's notation ("5/minute;100/hour").

@@ -24,7 +24,9 @@ DOMAINS = frozenset(
         "users",
         "drafts",
         "feature_requests",
+        "feeds",
         "media",
+        "webhooks",
         "ops",
     }
 )
