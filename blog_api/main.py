@@ -44,6 +44,8 @@ from blog_api.realtime.asyncapi import router as asyncapi_router
 from blog_api.realtime.router import router as notifications_router
 from blog_api.realtime.runtime import install_realtime
 from blog_api.users.router import router as users_router
+from blog_api.webhooks.dispatcher import install_webhooks
+from blog_api.webhooks.router import router as webhooks_router
 
 OPENAPI_TAGS = [
     {"name": "auth", "description": "Accounts, login and token rotation."},
@@ -55,6 +57,7 @@ OPENAPI_TAGS = [
     {"name": "drafts", "description": "Autosaved drafts of the current user."},
     {"name": "notifications", "description": "Live events (SSE), stream tickets, notifications."},
     {"name": "feeds", "description": "Atom and RSS feeds of published posts; the sitemap."},
+    {"name": "webhooks", "description": "Outbound webhooks: endpoints, delivery log (admins)."},
     {"name": "health", "description": "Liveness and readiness probes."},
 ]
 
@@ -72,6 +75,7 @@ ROUTERS = [
     notifications_router,
     asyncapi_router,
     feeds_router,
+    webhooks_router,
 ]
 
 
@@ -128,6 +132,7 @@ def create_app(settings: Settings | None = None, *, generate_schemas: bool = Fal
     install_realtime(app)
     install_live_comments(app)
     install_scheduler(app, poll_seconds=settings.publish_poll_seconds)
+    install_webhooks(app)
     install_rate_limiter(app, settings)
     install_draft_store(app, settings)
     install_idempotency_purge(app)

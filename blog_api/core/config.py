@@ -93,6 +93,19 @@ class Settings(BaseSettings):
     site_post_path: str = "/posts/{slug}"
     site_title: str = "blog_api"
     feed_entries: int = Field(default=20, ge=1, le=200)
+    # Outbound webhooks (docs/events.md). Private, loopback and link-local destinations are
+    # refused unless allowed (SSRF); each attempt has `webhook_timeout_seconds` and reads at most
+    # `webhook_max_response_bytes` of the answer. Retries wait the listed seconds (+-20% jitter;
+    # the default adds up to about a day), then the endpoint is disabled. A worker takes over
+    # entries another one read and never acknowledged after `webhook_claim_idle_seconds`.
+    webhook_allow_private: bool = False
+    webhook_timeout_seconds: float = Field(default=5.0, gt=0, le=60)
+    webhook_max_response_bytes: int = Field(default=65_536, ge=1024, le=10_485_760)
+    webhook_retry_schedule: str = Field(
+        default="5,300,1800,7200,18000,36000,36000", pattern=r"^\d+(\.\d+)?(,\d+(\.\d+)?)*$"
+    )
+    webhook_poll_seconds: float = Field(default=1.0, gt=0, le=60)
+    webhook_claim_idle_seconds: float = Field(default=60.0, gt=0, le=3600)
     # Drafts.
     draft_ttl_days: int = Field(default=30, ge=1)
     # Rate limits, in the `limits` library's notation ("5/minute;100/hour").

@@ -76,6 +76,7 @@ RESPONSE_HEADERS: dict[str, dict[str, tuple[str, ...]]] = {
     "create_comment": {"201": ("Location",), "200": ("Location",)},
     "upload_image": {"201": ("Location",)},
     "create_feature_request": {"201": ("Location",)},
+    "create_webhook_endpoint": {"201": ("Location",)},
 }
 RETRY_AFTER_STATUSES = ("429", "503")
 

@@ -79,6 +79,9 @@ EVENT_CATALOGUE: dict[str, str] = {
     "user.deactivated": "An admin deactivated an account. Subject: the user. To admins and that "
     "user, whose streams end with `reconnect` (`deactivated`) and whose WebSockets close with "
     "4403. `data`: empty.",
+    "webhook.endpoint_disabled": "A webhook endpoint was disabled after its retry schedule ran "
+    "out. Subject: the webhook endpoint. To the admin who registered it. `data`: `url`, "
+    "`reason`.",
 }
 
 # Frames of the SSE stream that are not events: (event name, model, summary).

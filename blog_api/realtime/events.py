@@ -48,6 +48,7 @@ EVENT_TYPES = frozenset(
         "feature_request.status_changed",
         "user.role_changed",
         "user.deactivated",
+        "webhook.endpoint_disabled",
     }
 )
 

@@ -83,6 +83,7 @@ async def test_headers_are_declared_on_exactly_the_operations_that_set_them(
         "create_comment 200",
         "upload_image 201",
         "create_feature_request 201",
+        "create_webhook_endpoint 201",
     }
     assert where["ETag"] == {
         "create_blog 201",
