@@ -27,6 +27,7 @@ import asyncio
 import json
 import os
 import re
+from datetime import datetime, timezone
 from typing import Any
 
 import httpx
@@ -135,6 +136,26 @@ async def _seed(
     )
     await call("PUT", "/api/session/drafts/new", user, json={"title": "Draft"})
     notifications = await call("GET", "/api/notifications", user)
+    endpoint = await call(
+        "POST",
+        "/api/webhooks/endpoints",
+        admin,
+        # `.invalid` never resolves: no delivery leaves the machine.
+        json={"url": "https://webhooks.invalid/hook", "event_types": ["blog.submitted"]},
+    )
+    from blog_api.webhooks.models import WebhookDelivery
+
+    delivery = await WebhookDelivery.create(
+        endpoint_id=endpoint["id"],
+        dedupe_key="fuzz",
+        message_id="msg_1-0",
+        event_id="1-0",
+        event_key="1-0",
+        event_type="blog.submitted",
+        payload="{}",
+        status="succeeded",
+        next_attempt_at=datetime.now(timezone.utc),
+    )
     return {
         "user_id": target.id,
         "blog_id": post["id"],
@@ -146,6 +167,8 @@ async def _seed(
         "image_id": image["id"],
         "key": "new",
         "tag": "python",
+        "endpoint_id": endpoint["id"],
+        "delivery_id": delivery.id,
         "notification_id": notifications["items"][0]["id"],
     }
 

@@ -115,9 +115,14 @@ async def post(
         parts = urlsplit(url)
         host = parts.hostname or ""
         port = parts.port or (443 if parts.scheme == "https" else 80)
-        address = await resolve_checked(host, port, allow_private=allow_private)
+        # The resolver's own timeouts can be long; the attempt's budget covers the lookup too.
+        address = await asyncio.wait_for(
+            resolve_checked(host, port, allow_private=allow_private), timeout=timeout
+        )
     except RefusedDestination as exc:
         return outcome(None, f"refused: {exc}")
+    except asyncio.TimeoutError:
+        return outcome(None, f"resolving {host} timed out")
     literal = f"[{address}]" if address.version == 6 else str(address)
     pinned = urlunsplit((parts.scheme, f"{literal}:{port}", parts.path or "/", parts.query, ""))
     host_header = parts.netloc.rpartition("@")[2]
