@@ -70,6 +70,10 @@ class Settings(BaseSettings):
     public_cache_seconds: float = Field(default=300.0, gt=0, le=86_400)
     # Redis Streams and real-time delivery.
     stream_maxlen: int = Field(default=10_000, ge=100)
+    # How long events are kept (the stream, the outbox and notifications alike; MAXLEN above
+    # still caps the stream's length), and how often one worker prunes older ones.
+    event_retention_seconds: int = Field(default=30 * 86_400, ge=1)
+    housekeeping_interval_seconds: float = Field(default=3600.0, gt=0, le=86_400)
     sse_heartbeat_seconds: float = Field(default=15.0, gt=0)
     sse_retry_ms: int = Field(default=3000, ge=100)
     subscriber_queue_size: int = Field(default=256, ge=1)
