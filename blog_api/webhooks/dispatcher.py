@@ -165,7 +165,14 @@ class RedisIntake(Intake):
         self, client: Redis, entries: list[tuple[str, dict[str, str] | None]]
     ) -> None:
         """Write the deliveries of `entries`, then acknowledge them (never before)."""
-        events = [_decode(sid, fields) for sid, fields in entries if fields]
+        events = []
+        for sid, fields in entries:
+            try:
+                if fields:
+                    events.append(_decode(sid, fields))
+            except (KeyError, ValueError):
+                # Not an event we can read: retrying would never succeed, so it is skipped.
+                logger.error("webhook intake skipped an unreadable entry", extra={"id": sid})
         if await webhooks_service.enqueue_events(events):
             self.wake_sender.set()
         ids = [sid for sid, _ in entries]
@@ -228,9 +235,10 @@ class RedisIntake(Intake):
                 except ResponseError as exc:
                     if "NOGROUP" in str(exc):
                         # Redis lost the stream (restarted empty): everything in it is new.
-                        await self._ensure_group(client, "0")
-                        continue
-                    logger.exception("webhook intake failed; retrying")
+                        with suppress(RedisError, OSError):
+                            await self._ensure_group(client, "0")
+                    else:
+                        logger.exception("webhook intake failed; retrying")
                     own_backlog = True
                     await asyncio.sleep(delay)
                     delay = min(delay * 2, 5.0)
