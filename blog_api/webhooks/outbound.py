@@ -139,7 +139,8 @@ async def post(
         response = await client.send(request, stream=True, follow_redirects=False)
         try:
             received = bytearray()
-            async for chunk in response.aiter_bytes():
+            # Raw bytes: decoding a compressed answer could turn the cap into gigabytes.
+            async for chunk in response.aiter_raw():
                 received += chunk
                 if len(received) >= max_response_bytes:
                     break  # enough: the rest is never read
