@@ -35,7 +35,14 @@ Url = Annotated[
     ),
 ]
 EventTypes = Annotated[
-    list[Annotated[str, StringConstraints(min_length=1, max_length=64)]],
+    list[
+        Annotated[
+            str,
+            StringConstraints(min_length=1, max_length=64),
+            # The values in the document too, so clients (and fuzzers) know what is accepted.
+            Field(json_schema_extra={"enum": WEBHOOK_EVENT_TYPES}),
+        ]
+    ],
     Field(
         min_length=1,
         max_length=len(WEBHOOK_EVENT_TYPES),
