@@ -20,6 +20,7 @@ from blog_api.auth.router import router as auth_router
 from blog_api.blogs.cache import PUBLIC_CACHE_PREFIXES, install_public_cache
 from blog_api.blogs.router import router as blogs_router
 from blog_api.blogs.router import tags_router as blog_tags_router
+from blog_api.blogs.scheduler import install_scheduler
 from blog_api.comments.live import install_live_comments
 from blog_api.comments.router import router as comments_router
 from blog_api.comments.ws import ws_router as comments_ws_router
@@ -43,12 +44,15 @@ from blog_api.core.validation import refuse_nul_characters
 from blog_api.drafts.dependencies import install_draft_store
 from blog_api.drafts.router import router as drafts_router
 from blog_api.feature_requests.router import router as feature_requests_router
+from blog_api.feeds.router import router as feeds_router
 from blog_api.mail.runtime import install_mail
 from blog_api.media.router import router as media_router
 from blog_api.realtime.asyncapi import router as asyncapi_router
 from blog_api.realtime.router import router as notifications_router
 from blog_api.realtime.runtime import install_realtime
 from blog_api.users.router import router as users_router
+from blog_api.webhooks.dispatcher import install_webhooks
+from blog_api.webhooks.router import router as webhooks_router
 
 # The reference web client (docs: examples/spa/README.md), served at /demo/ with DEMO_SPA_ENABLED.
 DEMO_SPA_DIR = Path(__file__).resolve().parents[1] / "examples" / "spa"
@@ -62,6 +66,8 @@ OPENAPI_TAGS = [
     {"name": "feature-requests", "description": "Feature requests, votes and admin triage."},
     {"name": "drafts", "description": "Autosaved drafts of the current user."},
     {"name": "notifications", "description": "Live events (SSE), stream tickets, notifications."},
+    {"name": "feeds", "description": "Atom and RSS feeds of published posts; the sitemap."},
+    {"name": "webhooks", "description": "Outbound webhooks: endpoints, delivery log (admins)."},
     {"name": "health", "description": "Liveness and readiness probes."},
 ]
 
@@ -80,6 +86,8 @@ ROUTERS = [
     notifications_router,
     asyncapi_router,
     metrics_router,
+    feeds_router,
+    webhooks_router,
 ]
 
 
@@ -138,6 +146,8 @@ def create_app(settings: Settings | None = None, *, generate_schemas: bool = Fal
     install_realtime(app)
     install_mail(app)
     install_live_comments(app)
+    install_scheduler(app, poll_seconds=settings.publish_poll_seconds)
+    install_webhooks(app)
     install_rate_limiter(app, settings)
     install_draft_store(app, settings)
     install_idempotency_purge(app)
@@ -178,12 +188,14 @@ def create_app(settings: Settings | None = None, *, generate_schemas: bool = Fal
                 "Content-Type",
                 "If-Match",
                 "If-None-Match",
+                "If-Modified-Since",
                 "Idempotency-Key",
                 "Last-Event-ID",
                 "X-Request-ID",
             ],
             expose_headers=[
                 "ETag",
+                "Last-Modified",
                 "Location",
                 "X-Request-ID",
                 "Retry-After",

@@ -157,7 +157,39 @@ MATRIX: dict[tuple[str, str], Row] = {
     ("GET", "/api/blogs/{blog_id}/revisions/{revision_id}/diff/{other_id}"): Row(
         "proposed_revision", Expect(404, 200, 404, 200, 200)
     ),
+    # A scheduled post: its author and the reviewers may move its time.
+    ("PUT", "/api/blogs/{blog_id}/schedule"): Row(
+        "scheduled_post", Expect(401, 200, 404, 200, 200), {"publish_at": "2098-01-01T09:00:00Z"}
+    ),
     ("GET", "/api/tags"): Row("none", every(200)),
+    # --- feeds: public documents ---------------------------------------------------------------
+    ("GET", "/feed.xml"): Row("none", every(200)),
+    ("GET", "/rss.xml"): Row("none", every(200)),
+    ("GET", "/tags/{tag}/feed.xml"): Row("tag", every(200)),
+    ("GET", "/tags/{tag}/rss.xml"): Row("tag", every(200)),
+    ("GET", "/sitemap.xml"): Row("none", every(200)),
+    # --- webhooks: admins only ----------------------------------------------------------------
+    ("POST", "/api/webhooks/endpoints"): Row(
+        "none",
+        Expect(401, 403, 403, 403, 201),
+        {"url": "https://webhooks.invalid/hook", "event_types": ["blog.published"]},
+    ),
+    ("GET", "/api/webhooks/endpoints"): Row("none", Expect(401, 403, 403, 403, 200)),
+    ("GET", "/api/webhooks/endpoints/{endpoint_id}"): Row(
+        "webhook_endpoint", Expect(401, 403, 403, 403, 200)
+    ),
+    ("PATCH", "/api/webhooks/endpoints/{endpoint_id}"): Row(
+        "webhook_endpoint", Expect(401, 403, 403, 403, 200), {"description": "Matrix"}
+    ),
+    ("DELETE", "/api/webhooks/endpoints/{endpoint_id}"): Row(
+        "webhook_endpoint", Expect(401, 403, 403, 403, 204)
+    ),
+    ("GET", "/api/webhooks/endpoints/{endpoint_id}/deliveries"): Row(
+        "webhook_endpoint", Expect(401, 403, 403, 403, 200)
+    ),
+    ("POST", "/api/webhooks/deliveries/{delivery_id}/replay"): Row(
+        "webhook_delivery", Expect(401, 403, 403, 403, 202)
+    ),
     # --- comments -----------------------------------------------------------------------------
     ("GET", "/api/blogs/{blog_id}/comments"): Row("approved_post", every(200)),
     ("POST", "/api/blogs/{blog_id}/comments"): Row(
@@ -398,6 +430,51 @@ class Scenarios:
     async def pending_post(self) -> Call:
         post = await self.post()
         return Call(params={"blog_id": post["id"], "slug": post["slug"]})
+
+    async def scheduled_post(self) -> Call:
+        post = await self.post()
+        await self._ok(
+            await self.client.post(
+                f"/api/blogs/{post['id']}/approve",
+                json={"publish_at": "2099-01-01T09:00:00Z"},
+                headers=self.approver.headers,
+            )
+        )
+        return Call(params={"blog_id": post["id"]})
+
+    async def webhook_endpoint(self) -> Call:
+        # Made through the service: only admins register endpoints, and no scenario actor is one.
+        from blog_api.webhooks.models import WebhookEndpoint
+
+        endpoint = await WebhookEndpoint.create(
+            owner_id=self.owner.id,
+            url="https://webhooks.invalid/hook",
+            event_types=["blog.published"],
+            secret="whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw",
+        )
+        return Call(params={"endpoint_id": endpoint.id})
+
+    async def webhook_delivery(self) -> Call:
+        from datetime import datetime, timezone
+
+        from blog_api.webhooks.models import WebhookDelivery
+
+        endpoint_id = (await self.webhook_endpoint()).params["endpoint_id"]
+        delivery = await WebhookDelivery.create(
+            endpoint_id=endpoint_id,
+            dedupe_key=f"matrix:{uuid.uuid4().hex}",
+            message_id="msg_1-0",
+            event_id="1-0",
+            event_key="1-0",
+            event_type="blog.published",
+            payload="{}",
+            status="succeeded",
+            next_attempt_at=datetime.now(timezone.utc),
+        )
+        return Call(params={"delivery_id": delivery.id})
+
+    async def tag(self) -> Call:
+        return Call(params={"tag": "python"})
 
     async def approved_post(self) -> Call:
         post = await self.post("approved")

@@ -27,6 +27,7 @@ import asyncio
 import json
 import os
 import re
+from datetime import datetime, timezone
 from typing import Any
 
 import httpx
@@ -117,7 +118,9 @@ async def _seed(
         assert resp.status_code < 300, resp.text
         return resp.json() if resp.content else {}
 
-    post = await call("POST", "/api/blogs", user, json={"title": "One", "content": "Body"})
+    post = await call(
+        "POST", "/api/blogs", user, json={"title": "One", "content": "Body", "tags": ["python"]}
+    )
     post = await call("POST", f"/api/blogs/{post['id']}/approve", admin)
     await call("POST", "/api/blogs", user, json={"title": "Two", "content": "Pending"})
     revision = await call(
@@ -133,6 +136,26 @@ async def _seed(
     )
     await call("PUT", "/api/session/drafts/new", user, json={"title": "Draft"})
     notifications = await call("GET", "/api/notifications", user)
+    endpoint = await call(
+        "POST",
+        "/api/webhooks/endpoints",
+        admin,
+        # `.invalid` never resolves: no delivery leaves the machine.
+        json={"url": "https://webhooks.invalid/hook", "event_types": ["blog.submitted"]},
+    )
+    from blog_api.webhooks.models import WebhookDelivery
+
+    delivery = await WebhookDelivery.create(
+        endpoint_id=endpoint["id"],
+        dedupe_key="fuzz",
+        message_id="msg_1-0",
+        event_id="1-0",
+        event_key="1-0",
+        event_type="blog.submitted",
+        payload="{}",
+        status="succeeded",
+        next_attempt_at=datetime.now(timezone.utc),
+    )
     return {
         "user_id": target.id,
         "blog_id": post["id"],
@@ -145,6 +168,9 @@ async def _seed(
         "key": "new",
         # No OpenID provider is configured in the fuzz app: a well-formed name, answered 404.
         "provider": "example",
+        "tag": "python",
+        "endpoint_id": endpoint["id"],
+        "delivery_id": delivery.id,
         "notification_id": notifications["items"][0]["id"],
     }
 

@@ -42,10 +42,10 @@ def test_a_dependency_missing_from_the_lock_is_noticed(tmp_path: Path) -> None:
     for name in ("pyproject.toml", "uv.lock", "README.md"):
         shutil.copy(ROOT / name, tmp_path / name)
     pyproject = tmp_path / "pyproject.toml"
-    # httpx is locked (for the tests) but not as a runtime dependency: offline resolution works
-    # and finds the lock out of date.
+    # aiosmtpd is locked (for the tests) but not as a runtime dependency: offline resolution
+    # works and finds the lock out of date.
     text = pyproject.read_text().replace(
-        "dependencies = [\n", 'dependencies = [\n    "httpx",\n', 1
+        "dependencies = [\n", 'dependencies = [\n    "aiosmtpd",\n', 1
     )
     pyproject.write_text(text)
     result = _check(tmp_path)

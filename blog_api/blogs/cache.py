@@ -40,9 +40,11 @@ PUBLIC_CACHE_PREFIXES = ("/api/blogs", "/api/tags")
 LIST_LABEL = "blogs:list"
 TAGS_LABEL = "tags"
 # Events after which a post may enter lists or move in them (new tags, new text).
-_LISTING_EVENTS = frozenset({"blog.approved", "blog.revision_approved"})
+_LISTING_EVENTS = frozenset({"blog.approved", "blog.published", "blog.revision_approved"})
 # Events after which tag counts may change.
-_TAG_EVENTS = frozenset({"blog.approved", "blog.revision_approved", "blog.deleted"})
+_TAG_EVENTS = frozenset(
+    {"blog.approved", "blog.published", "blog.revision_approved", "blog.deleted"}
+)
 
 
 def blog_label(blog_id: int) -> str:

@@ -22,8 +22,16 @@ REASON_MAX = 2000
 
 class BlogStatus(str, Enum):
     pending = "pending"
+    # Approved with a future `publish_at`: not public until the scheduler publishes it.
+    scheduled = "scheduled"
     approved = "approved"
     rejected = "rejected"
+
+
+# The column comment aerich wrote when the status columns were made. Kept as is: SQLite cannot
+# alter a column comment, and the generated one would change with every new status value
+# (`scheduled` was added later; the enum is the reference for the values).
+_STATUS_COLUMN_COMMENT = "pending: pending\napproved: approved\nrejected: rejected"
 
 
 class Decision(str, Enum):
@@ -46,8 +54,9 @@ class Tag(Model):
 class Blog(Model):
     """A post. `version` grows with every change and guards every write (optimistic locking).
 
-    `published_at` is set on the first approval and never moves afterwards, so a live post keeps
-    its place in the public list when a revision of it is approved.
+    `published_at` is set when the post first goes public (at approval, or at `publish_at` for a
+    scheduled one) and never moves afterwards, so a live post keeps its place in the public list
+    when a revision of it is approved.
     """
 
     id = fields.IntField(primary_key=True)
@@ -56,7 +65,9 @@ class Blog(Model):
     content = fields.TextField()
     content_html = fields.TextField()
     excerpt = fields.CharField(max_length=EXCERPT_MAX)
-    status = fields.CharEnumField(BlogStatus, max_length=16, default=BlogStatus.pending)
+    status = fields.CharEnumField(
+        BlogStatus, max_length=16, default=BlogStatus.pending, description=_STATUS_COLUMN_COMMENT
+    )
     author: fields.ForeignKeyRelation[User] = fields.ForeignKeyField(
         "models.User", related_name="blogs", on_delete=fields.CASCADE
     )
@@ -71,6 +82,8 @@ class Blog(Model):
     reviewed_by_id: int | None
     rejection_reason = fields.TextField(null=True)
     published_at = fields.DatetimeField(null=True)
+    # When a `scheduled` post goes public (kept afterwards as the time that was asked for).
+    publish_at = fields.DatetimeField(null=True)
     version = fields.IntField(default=1)
     tags: fields.ManyToManyRelation[Tag] = fields.ManyToManyField(
         "models.Tag", related_name="blogs", through="blog_tags"
@@ -82,7 +95,12 @@ class Blog(Model):
     class Meta:
         table = "blogs"
         # The two list orders: public (published_at, id) and queue / own posts (created_at, id).
-        indexes = (("status", "published_at", "id"), ("status", "created_at", "id"))
+        # The scheduler's lookup of due posts: (status, publish_at).
+        indexes = (
+            ("status", "published_at", "id"),
+            ("status", "created_at", "id"),
+            ("status", "publish_at"),
+        )
 
     def __str__(self) -> str:
         return f"Blog({self.id}, {self.status.value})"
@@ -137,7 +155,9 @@ class BlogRevision(Model):
     content = fields.TextField()
     tags: list = fields.JSONField(default=list)
     image_ids: list = fields.JSONField(default=list)
-    status = fields.CharEnumField(BlogStatus, max_length=16, default=BlogStatus.pending)
+    status = fields.CharEnumField(
+        BlogStatus, max_length=16, default=BlogStatus.pending, description=_STATUS_COLUMN_COMMENT
+    )
     created_at = fields.DatetimeField(auto_now_add=True)
     reviewed_at = fields.DatetimeField(null=True)
     reviewed_by: fields.ForeignKeyNullableRelation[User] = fields.ForeignKeyField(

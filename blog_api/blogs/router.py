@@ -26,6 +26,7 @@ from blog_api.blogs.dependencies import (
 )
 from blog_api.blogs.models import Blog, BlogStatus
 from blog_api.blogs.schemas import (
+    ApproveRequest,
     BlogCreate,
     BlogRead,
     BlogSummary,
@@ -35,6 +36,7 @@ from blog_api.blogs.schemas import (
     RevisionCreate,
     RevisionDiff,
     RevisionRead,
+    ScheduleUpdate,
     TagCount,
 )
 from blog_api.core.config import Settings
@@ -86,7 +88,10 @@ async def list_blogs(
     ] = None,
     status: Annotated[
         BlogStatus | None,
-        Query(description="pending/rejected: approvers and admins (or your own with mine=true)."),
+        Query(
+            description="pending/scheduled/rejected: approvers and admins (or your own with "
+            "mine=true); `scheduled` lists approved posts waiting for their `publish_at`."
+        ),
     ] = None,
     mine: Annotated[bool, Query(description="Your own posts, in every status.")] = False,
 ) -> Page[BlogSummary]:
@@ -237,11 +242,39 @@ async def approve_blog(
     blog: VisibleBlog,
     settings: SettingsDep,
     response: Response,
+    body: ApproveRequest | None = None,
     if_match: IfMatchHeader = None,
 ) -> Any:
-    """Approve a pending post (approvers, admins; never your own): it becomes public."""
-    approved = await blogs_service.approve_blog(blog, reviewer=reviewer, if_match=if_match)
+    """Approve a pending post (approvers, admins; never your own): public now, or `scheduled`
+    until `publish_at`."""
+    approved = await blogs_service.approve_blog(
+        blog,
+        reviewer=reviewer,
+        if_match=if_match,
+        publish_at=body.publish_at if body is not None else None,
+    )
     return await _read(approved, settings, response)
+
+
+@router.put(
+    "/{blog_id}/schedule",
+    response_model=BlogRead,
+    summary="Change the publication time of a scheduled post",
+    responses=problem_responses(401, 403, 404, 409, 412, 422),
+)
+async def reschedule_blog(
+    actor: CurrentUser,
+    blog: VisibleBlog,
+    body: ScheduleUpdate,
+    settings: SettingsDep,
+    response: Response,
+    if_match: IfMatchHeader = None,
+) -> Any:
+    """Move a scheduled post's `publish_at` to another future time (its author, reviewers)."""
+    moved = await blogs_service.reschedule_blog(
+        blog, actor=actor, publish_at=body.publish_at, if_match=if_match
+    )
+    return await _read(moved, settings, response)
 
 
 @router.post(

@@ -7,7 +7,14 @@ import unicodedata
 from datetime import datetime
 from typing import Annotated
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import (
+    AfterValidator,
+    AwareDatetime,
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+)
 from slugify import slugify
 
 from blog_api.blogs.models import (
@@ -129,6 +136,33 @@ class RejectRequest(BaseModel):
     ] = Field(examples=["Please cite your sources."])
 
 
+PublishAt = Annotated[
+    AwareDatetime,
+    Field(
+        description="When the post goes public: a future time with a time zone offset.",
+        examples=["2030-01-07T09:00:00+01:00"],
+    ),
+]
+
+
+class ApproveRequest(BaseModel):
+    """An approval, optionally scheduled: without `publish_at` the post is public at once."""
+
+    model_config = ConfigDict(
+        extra="forbid", json_schema_extra={"examples": [{"publish_at": "2030-01-07T09:00:00Z"}]}
+    )
+
+    publish_at: PublishAt | None = None
+
+
+class ScheduleUpdate(BaseModel):
+    """A new publication time for a scheduled post."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    publish_at: PublishAt
+
+
 class ImageRef(BaseModel):
     """An image attached to a post."""
 
@@ -151,7 +185,10 @@ class BlogSummary(BaseModel):
     created_at: datetime
     updated_at: datetime
     submitted_at: datetime
-    published_at: datetime | None = Field(description="First approval; null until then.")
+    published_at: datetime | None = Field(description="When the post went public; null until then.")
+    publish_at: datetime | None = Field(
+        description="The scheduled publication time (status `scheduled`); null if none was set."
+    )
     version: int = Field(examples=[1])
 
 

@@ -61,7 +61,14 @@ from blog_api.blogs.schemas import (
 )
 from blog_api.core import idempotency
 from blog_api.core.db import transaction
-from blog_api.core.errors import Conflict, Forbidden, NotFound, PreconditionFailed, Unauthorized
+from blog_api.core.errors import (
+    Conflict,
+    Forbidden,
+    NotFound,
+    PreconditionFailed,
+    Unauthorized,
+    UnprocessableEntity,
+)
 from blog_api.core.pagination import InvalidCursor, Page, decode_cursor, encode_cursor
 from blog_api.core.types import MAX_ID
 from blog_api.media import service as media_service
@@ -167,8 +174,8 @@ async def _record_decision(
 ) -> None:
     """Write the audit row and the event of a review decision, in the decision's transaction.
 
-    Approvals are public news (the post or its new text is live); rejections reach only the
-    author and the reviewers.
+    Approvals are public news when the post or its new text is live at once; rejections and
+    scheduled approvals reach only the author and the reviewers.
     """
     await Review.create(
         blog_id=blog.id,
@@ -193,7 +200,9 @@ async def _record_decision(
         subject_kind="blog",
         subject_id=blog.id,
         actor_id=reviewer.id,
-        audience=_review_audience(blog, public=decision is Decision.approved),
+        audience=_review_audience(
+            blog, public=decision is Decision.approved and blog.status is not BlogStatus.scheduled
+        ),
         data=data,
         using_db=conn,
     )
@@ -263,6 +272,7 @@ def _summary_fields(
         "updated_at": blog.updated_at,
         "submitted_at": blog.submitted_at,
         "published_at": blog.published_at,
+        "publish_at": blog.publish_at,
         "version": blog.version,
     }
 
@@ -508,6 +518,27 @@ async def list_blogs(
     return Page[BlogSummary](items=items, next_cursor=next_cursor)
 
 
+async def newest_public(*, limit: int, tag: str | None = None) -> list[Blog]:
+    """The newest public posts (by publication), with author and tags: what the feeds show."""
+    query = Blog.filter(status=BlogStatus.approved)
+    if tag is not None:
+        name = tag_filter_name(tag)
+        query = query.filter(tags__name=name) if name else query.filter(id=0)
+    return list(
+        await ordered(query, "published_at").limit(limit).prefetch_related("author", "tags")
+    )
+
+
+async def public_locations(*, limit: int) -> list[tuple[str, datetime]]:
+    """`(slug, updated_at)` of the newest public posts: what the sitemap lists."""
+    rows = (
+        await ordered(Blog.filter(status=BlogStatus.approved), "published_at")
+        .limit(limit)
+        .values_list("slug", "updated_at")
+    )
+    return [(str(slug), updated) for slug, updated in rows]
+
+
 async def list_tags(*, limit: int, cursor: str | None) -> Page[TagCount]:
     """Tags of approved posts with their counts, in name order."""
     query = Tag.filter(blogs__status=BlogStatus.approved)
@@ -623,6 +654,11 @@ async def update_blog(
         raise InvalidTransition(
             f"approved posts are changed through revisions: POST /api/blogs/{blog.id}/revisions"
         )
+    if blog.status is BlogStatus.scheduled:
+        # The approved text is what goes public; changing it would bypass the review.
+        raise InvalidTransition(
+            "a scheduled post keeps its approved text; propose a revision once it is public"
+        )
     check_if_match(blog, if_match)
     images = await media_service.resolve_owned_images(data.image_ids, owner=editor)
     rendered = await _render(data.content)
@@ -719,28 +755,184 @@ async def _decide(blog: Blog, reviewer: User, conn: BaseDBAsyncClient, **changes
     await blog.refresh_from_db(using_db=conn)
 
 
-async def approve_blog(blog: Blog, *, reviewer: User, if_match: str | None = None) -> Blog:
-    """Approve a pending post: it becomes public, and its text is kept as version 1."""
-    _check_reviewable(blog, reviewer, if_match)
-    async with transaction() as conn:
-        await _decide(
-            blog,
-            reviewer,
-            conn,
-            status=BlogStatus.approved,
-            rejection_reason=None,
-            published_at=blog.published_at or _now(),
+class PublishAtNotFuture(UnprocessableEntity):
+    code, title = "publish-at-not-future", "The publication time must be in the future"
+
+
+def _check_future(publish_at: datetime) -> None:
+    # The request's clock is good enough to refuse a past time; the scheduler itself runs on
+    # the database's clock (blogs/scheduler.py).
+    if publish_at <= _now():
+        raise PublishAtNotFuture(
+            f"publish_at {publish_at.isoformat()} is not in the future; omit it to publish now"
         )
+
+
+async def approve_blog(
+    blog: Blog,
+    *,
+    reviewer: User,
+    if_match: str | None = None,
+    publish_at: datetime | None = None,
+) -> Blog:
+    """Approve a pending post: it becomes public, and its text is kept as version 1.
+
+    With `publish_at` (in the future) it is approved but `scheduled`: the scheduler makes it
+    public at that time (`blog.published`); until then only its author and reviewers see it.
+    """
+    _check_reviewable(blog, reviewer, if_match)
+    changes: dict[str, Any]
+    if publish_at is not None:
+        _check_future(publish_at)
+        changes = {
+            "status": BlogStatus.scheduled,
+            "publish_at": publish_at.astimezone(timezone.utc),
+        }
+    else:
+        changes = {"status": BlogStatus.approved, "published_at": blog.published_at or _now()}
+    async with transaction() as conn:
+        await _decide(blog, reviewer, conn, rejection_reason=None, **changes)
         await _snapshot(blog, conn, reviewer=reviewer)
+        data: dict[str, Any] = {"title": blog.title, "status": blog.status.value, "slug": blog.slug}
+        if blog.publish_at is not None:
+            data["publish_at"] = blog.publish_at.isoformat()
         await _record_decision(
             blog,
             conn,
             reviewer=reviewer,
             decision=Decision.approved,
             event_type="blog.approved",
-            data={"title": blog.title, "status": blog.status.value, "slug": blog.slug},
+            data=data,
         )
     return blog
+
+
+async def reschedule_blog(
+    blog: Blog, *, actor: User, publish_at: datetime, if_match: str | None = None
+) -> Blog:
+    """Move the publication time of a scheduled post (its author or a reviewer)."""
+    if actor.id != blog.author_id and not actor.is_reviewer:
+        raise NotAuthor("only the author or a reviewer may change the schedule")
+    if blog.status is not BlogStatus.scheduled:
+        raise InvalidTransition(
+            f"only scheduled posts have a schedule to change; this one is {blog.status.value}"
+        )
+    check_if_match(blog, if_match)
+    _check_future(publish_at)
+    async with transaction() as conn:
+        # Conditional on the status too: the scheduler may publish it meanwhile.
+        updated = (
+            await Blog.filter(id=blog.id, version=blog.version, status=BlogStatus.scheduled)
+            .using_db(conn)
+            .update(
+                publish_at=publish_at.astimezone(timezone.utc),
+                updated_at=_now(),
+                version=blog.version + 1,
+            )
+        )
+        if not updated:
+            if if_match is not None:
+                raise StaleETag("the post changed since you read it; reload and reapply")
+            raise InvalidTransition("the post was published or changed meanwhile; reload it")
+        await blog.refresh_from_db(using_db=conn)
+        assert blog.publish_at is not None
+        await record_event(
+            "blog.rescheduled",
+            subject_kind="blog",
+            subject_id=blog.id,
+            actor_id=actor.id,
+            audience=_review_audience(blog),
+            data={
+                "title": blog.title,
+                "status": blog.status.value,
+                "publish_at": blog.publish_at.isoformat(),
+            },
+            using_db=conn,
+        )
+    return blog
+
+
+async def database_now(conn: BaseDBAsyncClient) -> datetime:
+    """The database's clock (PostgreSQL), the one every worker agrees on; SQLite lives in
+    this machine, whose clock is the only one there is."""
+    if conn.capabilities.dialect == "postgres":
+        rows = await conn.execute_query_dict("SELECT clock_timestamp() AS now")
+        now: datetime = rows[0]["now"]
+        return now
+    return _now()
+
+
+async def seconds_until_next_publication() -> float | None:
+    """Seconds (by the database's clock) until the next scheduled post is due; None if none."""
+    conn = connections.get("default")
+    now = await database_now(conn)
+    rows = (
+        await Blog.filter(status=BlogStatus.scheduled)
+        .using_db(conn)
+        .order_by("publish_at")
+        .limit(1)
+        .values_list("publish_at", flat=True)
+    )
+    if not rows or rows[0] is None:
+        return None
+    due: datetime = rows[0]  # type: ignore[assignment]
+    return max(0.0, (due - now).total_seconds())
+
+
+async def publish_due(*, limit: int = 50) -> list[int]:
+    """Publish the scheduled posts that are due (by the database's clock); their ids.
+
+    Safe with any number of workers doing it at once: on PostgreSQL the due rows are taken with
+    `FOR UPDATE SKIP LOCKED` (a second worker skips what the first holds, and finds them
+    published after its commit); everywhere the UPDATE is conditional on the post still being
+    scheduled, so each post is published, and its `blog.published` recorded, exactly once.
+    """
+    published: list[int] = []
+    async with transaction() as conn:
+        now = await database_now(conn)
+        query = (
+            Blog.filter(status=BlogStatus.scheduled, publish_at__lte=now)
+            .using_db(conn)
+            .order_by("publish_at", "id")
+            .limit(limit)
+        )
+        if conn.capabilities.dialect == "postgres":
+            query = query.select_for_update(skip_locked=True, of=("blogs",))
+        for blog in await query:
+            updated = (
+                await Blog.filter(id=blog.id, status=BlogStatus.scheduled)
+                .using_db(conn)
+                .update(
+                    status=BlogStatus.approved,
+                    published_at=now,
+                    updated_at=now,
+                    version=blog.version + 1,
+                )
+            )
+            if not updated:
+                continue
+            await blog.refresh_from_db(using_db=conn)
+            tags = await blog.tags.all().using_db(conn).values_list("name", flat=True)
+            assert blog.publish_at is not None and blog.published_at is not None
+            await record_event(
+                "blog.published",
+                subject_kind="blog",
+                subject_id=blog.id,
+                actor_id=None,
+                audience=_review_audience(blog, public=True),
+                data={
+                    "title": blog.title,
+                    "status": blog.status.value,
+                    "slug": blog.slug,
+                    "publish_at": blog.publish_at.isoformat(),
+                    "published_at": blog.published_at.isoformat(),
+                    "author_id": blog.author_id,
+                    "tags": sorted(str(t) for t in tags),
+                },
+                using_db=conn,
+            )
+            published.append(blog.id)
+    return published
 
 
 async def reject_blog(

@@ -116,6 +116,10 @@ class Settings(BaseSettings):
     public_cache_seconds: float = Field(default=300.0, gt=0, le=86_400)
     # Redis Streams and real-time delivery.
     stream_maxlen: int = Field(default=10_000, ge=100)
+    # How long events are kept (the stream, the outbox and notifications alike; MAXLEN above
+    # still caps the stream's length), and how often one worker prunes older ones.
+    event_retention_seconds: int = Field(default=30 * 86_400, ge=1)
+    housekeeping_interval_seconds: float = Field(default=3600.0, gt=0, le=86_400)
     sse_heartbeat_seconds: float = Field(default=15.0, gt=0)
     sse_retry_ms: int = Field(default=3000, ge=100)
     subscriber_queue_size: int = Field(default=256, ge=1)
@@ -130,6 +134,28 @@ class Settings(BaseSettings):
     ws_ping_interval_seconds: float = Field(default=25.0, gt=0)
     ws_ping_timeout_seconds: float = Field(default=20.0, gt=0)
     ws_presence_ttl_seconds: float = Field(default=45.0, ge=3)
+    # Scheduled publishing: the longest a worker waits before asking the database again what
+    # is due (schedules made on any worker wake every worker at once through the event stream).
+    publish_poll_seconds: float = Field(default=10.0, gt=0, le=300)
+    # Feeds and the sitemap: the public site's base URL (empty: the host the request came to),
+    # the path of a post's page on it, the feeds' title and how many posts a feed holds.
+    site_url: str = ""
+    site_post_path: str = "/posts/{slug}"
+    site_title: str = "blog_api"
+    feed_entries: int = Field(default=20, ge=1, le=200)
+    # Outbound webhooks (docs/events.md). Private, loopback and link-local destinations are
+    # refused unless allowed (SSRF); each attempt has `webhook_timeout_seconds` and reads at most
+    # `webhook_max_response_bytes` of the answer. Retries wait the listed seconds (+-20% jitter;
+    # the default adds up to about a day), then the endpoint is disabled. A worker takes over
+    # entries another one read and never acknowledged after `webhook_claim_idle_seconds`.
+    webhook_allow_private: bool = False
+    webhook_timeout_seconds: float = Field(default=5.0, gt=0, le=60)
+    webhook_max_response_bytes: int = Field(default=65_536, ge=1024, le=10_485_760)
+    webhook_retry_schedule: str = Field(
+        default="5,300,1800,7200,18000,36000,36000", pattern=r"^\d+(\.\d+)?(,\d+(\.\d+)?)*$"
+    )
+    webhook_poll_seconds: float = Field(default=1.0, gt=0, le=60)
+    webhook_claim_idle_seconds: float = Field(default=60.0, gt=0, le=3600)
     # Drafts.
     draft_ttl_days: int = Field(default=30, ge=1)
     # Rate limits, in the `limits` library's notation ("5/minute;100/hour").

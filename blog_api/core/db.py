@@ -88,6 +88,7 @@ MODEL_MODULES: list[str] = [
     "blog_api.media.models",
     "blog_api.blogs.models",
     "blog_api.comments.models",
+    "blog_api.webhooks.models",
     "blog_api.core.idempotency",
     "blog_api.feature_requests.models",
     "blog_api.drafts.models",

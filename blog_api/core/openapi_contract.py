@@ -44,6 +44,11 @@ HEADERS: dict[str, dict[str, Any]] = {
         "same `Idempotency-Key` (nothing was created again); absent otherwise.",
         "schema": {"type": "string", "enum": ["true"]},
     },
+    "Last-Modified": {
+        "description": "When the newest change the document shows was made (absent when empty): "
+        "send it back in `If-Modified-Since`.",
+        "schema": {"type": "string", "examples": ["Sat, 05 Dec 2026 09:00:00 GMT"]},
+    },
     "Retry-After": {
         "description": "Seconds to wait before retrying.",
         "schema": {"type": "integer", "minimum": 0, "examples": [30]},
@@ -60,11 +65,18 @@ RESPONSE_HEADERS: dict[str, dict[str, tuple[str, ...]]] = {
     "update_blog": {"200": ("ETag",)},
     "approve_blog": {"200": ("ETag",)},
     "reject_blog": {"200": ("ETag",)},
+    "reschedule_blog": {"200": ("ETag",)},
+    # Feeds and the sitemap: validators for conditional GETs (feeds/router.py).
+    **{
+        op: {"200": ("ETag", "Last-Modified"), "304": ("ETag", "Last-Modified")}
+        for op in ("atom_feed", "rss_feed", "tag_atom_feed", "tag_rss_feed", "sitemap")
+    },
     "propose_revision": {"201": ("Location",)},
     # 200 is the retry with the same client_id: it points at the first comment too.
     "create_comment": {"201": ("Location",), "200": ("Location",)},
     "upload_image": {"201": ("Location",)},
     "create_feature_request": {"201": ("Location",)},
+    "create_webhook_endpoint": {"201": ("Location",)},
 }
 RETRY_AFTER_STATUSES = ("429", "503")
 

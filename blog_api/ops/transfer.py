@@ -129,7 +129,9 @@ async def export_records(*, include_password_hashes: bool = True) -> Iterator[di
                     "slug": blog.slug,
                     "title": blog.title,
                     "content": blog.content,
-                    "status": blog.status.value,
+                    # A scheduled post is exported as pending: the export format has no
+                    # schedule, and an approval without its date must be given again.
+                    "status": "pending" if blog.status.value == "scheduled" else blog.status.value,
                     "author": emails[blog.author_id],
                     "tags": sorted(tag.name for tag in blog.tags),
                     "created_at": _iso(blog.created_at),

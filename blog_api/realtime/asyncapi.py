@@ -37,9 +37,18 @@ EVENT_CATALOGUE: dict[str, str] = {
     "To reviewers and the author. `data`: `title`, `status`, `resubmitted` (optional).",
     "blog.updated": "The author edited a pending post. Subject: the blog. To reviewers and the "
     "author. `data`: `title`, `status`, `resubmitted`.",
-    "blog.approved": "A post was approved and is public. Subject: the blog. To reviewers and the "
-    "author (public). `data`: `title`, `status`, `slug`, and where the post now sorts and what "
-    "it matches: `published_at`, `author_id`, `tags` (absent for posts approved by an import).",
+    "blog.approved": "A post was approved and is public, or scheduled (`status` `scheduled`, "
+    "`publish_at` set: then to reviewers and the author only, and `blog.published` follows at "
+    "that time). Subject: the blog. To reviewers and the author (public unless scheduled). "
+    "`data`: `title`, `status`, `slug`, `publish_at` (scheduled only), and where a live post now "
+    "sorts and what it matches: `published_at`, `author_id`, `tags` (absent for posts approved "
+    "by an import, and for scheduled ones).",
+    "blog.rescheduled": "The author or a reviewer moved the publication time of a scheduled "
+    "post. Subject: the blog. To reviewers and the author. `data`: `title`, `status`, "
+    "`publish_at`.",
+    "blog.published": "A scheduled post went public at its time (sent by the scheduler; "
+    "`actor_id` null). Subject: the blog. To reviewers and the author (public). `data`: `title`, "
+    "`status`, `slug`, `publish_at`, `published_at`, `author_id`, `tags`.",
     "blog.rejected": "A post was rejected. Subject: the blog. To reviewers and the author. "
     "`data`: `title`, `status`, `reason`.",
     "blog.deleted": "A post was deleted. Subject: the blog. To reviewers and the author (public "
@@ -70,6 +79,9 @@ EVENT_CATALOGUE: dict[str, str] = {
     "user.deactivated": "An admin deactivated an account. Subject: the user. To admins and that "
     "user, whose streams end with `reconnect` (`deactivated`) and whose WebSockets close with "
     "4403. `data`: empty.",
+    "webhook.endpoint_disabled": "A webhook endpoint was disabled after its retry schedule ran "
+    "out. Subject: the webhook endpoint. To the admin who registered it. `data`: `url`, "
+    "`reason`.",
 }
 
 # Frames of the SSE stream that are not events: (event name, model, summary).

@@ -36,6 +36,7 @@ out to local subscribers. A new real-time endpoint (e.g. the WebSocket for live 
   single reader of a process (the `Hub`). It survives connection loss (reconnects with backoff
   and resumes from the last id it yielded); it yields `StreamReset` when it cannot prove nothing
   was missed (the stream was wiped, or the reader fell behind the retention).
+- ``await bus.trim_before(min_id) -> int``: drop events older than `min_id` (time retention).
 - ``await bus.ping() -> bool``, ``await bus.start()``, ``await bus.stop()``.
 
 Ids are Redis stream ids, ``"<milliseconds>-<sequence>"``, in both implementations, so they
@@ -146,3 +147,11 @@ class EventBus(ABC):
     @abstractmethod
     async def ping(self) -> bool:
         """Whether the backend answers (readiness)."""
+
+    @abstractmethod
+    async def trim_before(self, min_id: str) -> int:
+        """Drop every event whose id is below `min_id` (exactly); return how many were dropped.
+
+        The time retention (`EVENT_RETENTION_SECONDS`, realtime/housekeeping.py); a reader
+        resuming before what is left then gets `HistoryGone`, as after a MAXLEN trim.
+        """

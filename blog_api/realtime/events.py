@@ -34,6 +34,8 @@ EVENT_TYPES = frozenset(
         "blog.submitted",
         "blog.updated",
         "blog.approved",
+        "blog.rescheduled",
+        "blog.published",
         "blog.rejected",
         "blog.deleted",
         "blog.revision_submitted",
@@ -46,6 +48,7 @@ EVENT_TYPES = frozenset(
         "feature_request.status_changed",
         "user.role_changed",
         "user.deactivated",
+        "webhook.endpoint_disabled",
     }
 )
 

@@ -113,5 +113,13 @@ class MemoryBus(EventBus):
                 if await self.last_id() == cursor and not self._stopped:
                     await self._changed.wait()
 
+    async def trim_before(self, min_id: str) -> int:
+        bound = parse_id(min_id)
+        dropped = 0
+        while self._entries and parse_id(self._entries[0].id) < bound:
+            self._trimmed_upto = parse_id(self._entries.popleft().id)
+            dropped += 1
+        return dropped
+
     async def ping(self) -> bool:
         return True

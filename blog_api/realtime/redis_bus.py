@@ -279,6 +279,16 @@ class RedisBus(EventBus):
             if reader is not None:
                 await reader.aclose()
 
+    async def trim_before(self, min_id: str) -> int:
+        try:
+            # Exact (no `~`): the retention is a promise to clients, and this runs rarely.
+            dropped = await self.client.xtrim(
+                self.stream_key, minid=normalize_id(min_id), approximate=False
+            )
+        except _TRANSIENT as exc:
+            raise BusUnavailable(f"redis unreachable: {type(exc).__name__}") from exc
+        return int(dropped)
+
     async def ping(self) -> bool:
         try:
             return bool(await asyncio.wait_for(self.client.ping(), timeout=2.0))

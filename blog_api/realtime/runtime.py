@@ -21,6 +21,7 @@ from fastapi import FastAPI
 from blog_api.core import metrics
 from blog_api.core.config import Settings
 from blog_api.realtime.bus import EventBus
+from blog_api.realtime.housekeeping import Housekeeping
 from blog_api.realtime.hub import ChangeListener, Hub
 from blog_api.realtime.memory_bus import MemoryBus
 from blog_api.realtime.redis_bus import RedisBus
@@ -45,6 +46,7 @@ class Realtime:
     relay: OutboxRelay
     tickets: TicketStore
     sse_slots: SlotStore  # the per-user cap on open SSE streams
+    housekeeping: Housekeeping  # the event store's retention (stream, outbox, notifications)
 
 
 def build_realtime(settings: Settings) -> Realtime:
@@ -65,7 +67,19 @@ def build_realtime(settings: Settings) -> Realtime:
         tickets = MemoryTicketStore(ttl_seconds=ttl, signer=signer)
         sse_slots = MemorySlotStore(cap=cap)
     hub = Hub(bus, queue_size=settings.subscriber_queue_size)
-    return Realtime(bus=bus, hub=hub, relay=OutboxRelay(bus), tickets=tickets, sse_slots=sse_slots)
+    housekeeping = Housekeeping(
+        bus,
+        retention_seconds=settings.event_retention_seconds,
+        interval=settings.housekeeping_interval_seconds,
+    )
+    return Realtime(
+        bus=bus,
+        hub=hub,
+        relay=OutboxRelay(bus),
+        tickets=tickets,
+        sse_slots=sse_slots,
+        housekeeping=housekeeping,
+    )
 
 
 # How long a stop signal waits for live connections to be told before the server sees it.
@@ -141,6 +155,7 @@ async def realtime_lifespan(app: FastAPI) -> AsyncIterator[None]:
     await rt.hub.start()
     await rt.relay.start()
     await rt.sse_slots.start()
+    await rt.housekeeping.start()
     app.state.realtime = rt
     restore_signals = _chain_shutdown_signals(rt.hub)
     try:
@@ -148,6 +163,7 @@ async def realtime_lifespan(app: FastAPI) -> AsyncIterator[None]:
     finally:
         restore_signals()
         rt.hub.close_all("shutdown")
+        await rt.housekeeping.stop()
         await rt.relay.stop()
         await rt.sse_slots.stop()
         await rt.hub.stop()

@@ -26,7 +26,9 @@ DOMAINS = frozenset(
         "drafts",
         "feature_requests",
         "mail",
+        "feeds",
         "media",
+        "webhooks",
         "ops",
     }
 )

@@ -17,7 +17,7 @@ from tests.conftest import Actor
 from tests.realtime.test_runtime import closed_port_url
 
 SNAKE_CASE = re.compile(r"^[a-z][a-z0-9]*(?:_[a-z0-9]+)*$")
-WATCHED = ("Location", "ETag", "Retry-After", "Idempotent-Replayed")
+WATCHED = ("Location", "ETag", "Last-Modified", "Retry-After", "Idempotent-Replayed")
 METHODS = {"get", "put", "post", "patch", "delete", "head", "options", "trace"}
 
 
@@ -85,6 +85,7 @@ async def test_headers_are_declared_on_exactly_the_operations_that_set_them(
         "create_feature_request 201",
         # The redirect back to the SPA after an OpenID Connect sign-in.
         "oidc_callback 302",
+        "create_webhook_endpoint 201",
     }
     assert where["ETag"] == {
         "create_blog 201",
@@ -95,6 +96,12 @@ async def test_headers_are_declared_on_exactly_the_operations_that_set_them(
         "update_blog 200",
         "approve_blog 200",
         "reject_blog 200",
+        "reschedule_blog 200",
+        *(
+            f"{op} {status}"
+            for op in ("atom_feed", "rss_feed", "tag_atom_feed", "tag_rss_feed", "sitemap")
+            for status in (200, 304)
+        ),
     }
     assert where["Idempotent-Replayed"] == {"create_blog 201"}
     retry_after = {

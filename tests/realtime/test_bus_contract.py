@@ -111,6 +111,21 @@ async def test_trimmed_history_is_reported_gone(bus: EventBus) -> None:
     assert [e.id for e in await bus.read_since(ids[-3])] == ids[-2:]
 
 
+async def test_trim_before_keeps_the_retention_exactly(bus: EventBus) -> None:
+    old = await publish(bus, 1, 2)
+    await asyncio.sleep(0.01)
+    kept = await publish(bus, 3, 4)
+    assert await bus.trim_before(kept[0]) == 2
+    # Inside the retention: everything after the client's id.
+    assert [e.id for e in await bus.read_since(kept[0])] == kept[1:]
+    # Before it: reset, from the tip.
+    with pytest.raises(HistoryGone):
+        await bus.read_since(ZERO_ID)
+    with pytest.raises(HistoryGone):
+        await bus.read_since(old[0])
+    assert await bus.trim_before(kept[0]) == 0
+
+
 async def test_id_newer_than_the_stream_is_reported_gone(bus: EventBus) -> None:
     await publish(bus, 1)
     with pytest.raises(HistoryGone):

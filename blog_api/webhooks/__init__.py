@@ -1,0 +1,1 @@
+"""Outbound webhooks: endpoints, signed deliveries from the event stream, the delivery log."""
