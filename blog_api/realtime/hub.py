@@ -90,6 +90,7 @@ class Subscription:
         "_closed",
         "_cursor",
         "_inbox",
+        "_last_reset",
         "_pending",
         "_replay_from",
         "accept",
@@ -108,6 +109,7 @@ class Subscription:
         self._pending: list[Message] = []  # replay and control messages, before the inbox
         self._replay_from: str | None = None
         self._closed: Closed | None = None
+        self._last_reset: str | None = None  # position of the last `Reset` given out
 
     @property
     def last_event_id(self) -> str | None:
@@ -260,6 +262,14 @@ class Subscription:
                 return None  # already delivered by the replay
             self._cursor = position
         elif isinstance(item, Reset):
+            if item.last_event_id == self._last_reset and self._cursor is not None:
+                # The same reset again: the replay met a Redis restart before the hub's reader
+                # did, and the reader now reports it too, followed by the new stream's events
+                # the replay already delivered. Moving the cursor back would deliver them
+                # twice. (A later restart would report the same position, "0-0"; its events
+                # still pass, their ids being newer than the cursor.)
+                return None
+            self._last_reset = item.last_event_id
             self._cursor = parse_id(item.last_event_id)
         elif isinstance(item, Closed):
             self._closed = item

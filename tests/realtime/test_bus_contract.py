@@ -13,7 +13,7 @@ from datetime import datetime, timezone
 import pytest
 import redis.asyncio as aioredis
 
-from blog_api.realtime.bus import ZERO_ID, EventBus, HistoryGone, parse_id
+from blog_api.realtime.bus import ZERO_ID, EventBus, HistoryGone, StreamReset, parse_id
 from blog_api.realtime.events import Audience, Event, Subject
 from blog_api.realtime.hub import Closed, Hub, Ready, Reset
 from blog_api.realtime.memory_bus import MemoryBus
@@ -157,6 +157,31 @@ async def test_id_from_before_the_stream_was_wiped_is_reported_gone(bus: EventBu
     assert gone.value.resume_from == ZERO_ID
     # The start of a stream that never trimmed anything still replays it all.
     assert [e.data["n"] for e in await fresh.read_since(ZERO_ID)] == [3]
+
+
+async def test_a_restart_met_by_the_replay_and_then_by_the_reader_resets_once(
+    bus: EventBus,
+) -> None:
+    """A client resumes while Redis is down; Redis comes back empty. The resume's replay may
+    meet the new stream before the hub's reader does: then the reader's own reset, and the new
+    stream's events it reads from the start, must not repeat what the replay delivered."""
+    seen, _missed = await publish(bus, 1, 2)
+    fresh = await wiped(bus)
+    await asyncio.sleep(0.005)
+    await publish(fresh, 3, 4)
+    hub = Hub(fresh, queue_size=100)  # its reader is driven by hand below
+    async with hub.subscribe(accept=lambda e: True, last_event_id=seen) as sub:
+        # The reader reconnects, sees the restart and reads the new stream from its start.
+        hub.dispatch(StreamReset(ZERO_ID, "stream_restarted"))
+        for event in await fresh.read_since(ZERO_ID):
+            hub.dispatch(event)
+        got = []
+        while (msg := await sub.next(timeout=0.2)) is not None:
+            got.append(msg)
+    assert got[0] == Reset(ZERO_ID, "history_gone")
+    assert [m.data["n"] for m in got[1:]] == [3, 4]  # type: ignore[union-attr]
+    if fresh is not bus:
+        await fresh.stop()
 
 
 async def test_subscriber_receives_live_events_it_accepts(bus: EventBus, hub: Hub) -> None:
