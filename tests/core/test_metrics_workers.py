@@ -80,6 +80,14 @@ async def test_metrics_sum_both_workers_after_real_traffic(
                 assert (await fresh.get("/healthz")).status_code == 200
             healthz += 1
         assert len(_pids(metrics_dir)) == 2, "one worker served every request"
+        # A worker writes its metric files when it imports the app, before its start-up (the
+        # event reader among it) has finished: wait for both, or the second one's reader may
+        # start after the event below and never count it.
+        for _ in range(300):
+            if server.log().count("Application startup complete.") >= 2:
+                break
+            await asyncio.sleep(0.05)
+        assert server.log().count("Application startup complete.") >= 2, server.log()[-3000:]
 
         async with client.stream("GET", "/api/notifications/sse", headers=headers) as response:
             stream = SseStream(response)
