@@ -171,11 +171,6 @@ class Subscription:
             logger.exception("subscriber filter failed; event skipped", extra={"id": event.id})
             return False
 
-    def wake(self) -> None:
-        """Make a waiting `next()` return now (None if nothing is queued): lets the consumer
-        wait on this subscription and on signals of its own with one wait."""
-        self._inbox._wake()
-
     def close(self, reason: str) -> None:
         """End this subscription now: the consumer's next message is `Closed(reason)`."""
         self.hub._evict(self, reason)
@@ -218,7 +213,7 @@ class Subscription:
                         self._closed = head
                         return head
                     if woken:
-                        return None  # `wake()`, or live events: let the consumer look
+                        return None  # live events: let the consumer look
                     retry_in = min(retry_in * 2, REPLAY_RETRY_MAX)
                     continue
             if self._pending:
@@ -250,8 +245,8 @@ class Subscription:
                 return admitted
 
     def on_message(self, callback: Callable[[], None]) -> None:
-        """Call `callback` (synchronously, from the reader) whenever a message is queued or
-        `wake()` is called, instead of waking a task waiting in `next()`."""
+        """Call `callback` (synchronously, from the reader) whenever a message is queued,
+        instead of waking a task waiting in `next()`."""
         self._inbox.notify = callback
 
     def _admit(self, item: Message) -> Message | None:
