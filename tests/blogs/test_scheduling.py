@@ -36,7 +36,7 @@ async def _schedule(
     return body
 
 
-async def _wait_public(client: AsyncClient, blog_id: int, timeout: float = 5.0) -> dict[str, Any]:
+async def _wait_public(client: AsyncClient, blog_id: int, timeout: float = 10.0) -> dict[str, Any]:
     deadline = asyncio.get_running_loop().time() + timeout
     while asyncio.get_running_loop().time() < deadline:
         resp = await client.get(f"/api/blogs/{blog_id}")
@@ -51,7 +51,9 @@ async def test_scheduled_approval_is_not_public_until_its_time(
     client: AsyncClient, user: Actor, approver: Actor, create_post: CreatePost
 ) -> None:
     post = await create_post(user, tags=["soon"])
-    body = await _schedule(client, post, approver, 1.0)
+    # Far enough ahead that a loaded CI machine still gets the approval in before the time
+    # (1 s was not: the approval itself took longer and was refused as a past time).
+    body = await _schedule(client, post, approver, 3.0)
     assert body["status"] == "scheduled"
     assert body["published_at"] is None
     publish_at = datetime.fromisoformat(body["publish_at"])
@@ -76,7 +78,7 @@ async def test_publication_records_one_public_event(
     client: AsyncClient, user: Actor, approver: Actor, create_post: CreatePost
 ) -> None:
     post = await create_post(user, tags=["x"])
-    await _schedule(client, post, approver, 0.5)
+    await _schedule(client, post, approver, 2.0)
     approved = await OutboxEvent.get(type="blog.approved", subject_id=post["id"])
     assert approved.audience["public"] is False  # not public news before its time
     assert approved.data["status"] == "scheduled"
