@@ -619,3 +619,45 @@ def two_workers(
             yield Cluster(a=a, b=b, redis=redis, env=env, log_dir=workdir)
     finally:
         redis.stop()
+
+
+# --- people on running workers ----------------------------------------------------------------
+
+
+async def login_on(http: httpx.AsyncClient, url: str, email: str) -> dict[str, str]:
+    """Bearer headers of `email` (password `PASSWORD`), logged in on the worker at `url`."""
+    from tests.conftest import PASSWORD
+
+    resp = await http.post(url + "/api/auth/login", json={"email": email, "password": PASSWORD})
+    assert resp.status_code == 200, resp.text
+    return {"Authorization": f"Bearer {resp.json()['access_token']}"}
+
+
+async def admin_on(http: httpx.AsyncClient, cluster: Cluster, name: str) -> dict[str, str]:
+    """A new admin made by `blog-api create-admin` (as an operator would), logged in on A."""
+    from tests.conftest import PASSWORD, run_cli
+
+    email = f"{name}{os.getpid()}@example.com"
+    made = run_cli(
+        "create-admin",
+        "--email",
+        email,
+        "--username",
+        f"{name}{os.getpid()}",
+        env={**cluster.env, "BLOG_API_ADMIN_PASSWORD": PASSWORD},
+    )
+    assert made.returncode == 0, made.stderr
+    return await login_on(http, cluster.a.url, email)
+
+
+async def user_on(http: httpx.AsyncClient, url: str, name: str) -> dict[str, str]:
+    """A new user registered through the API on `url`, logged in there."""
+    from tests.conftest import PASSWORD
+
+    email = f"{name}@example.com"
+    resp = await http.post(
+        url + "/api/auth/register",
+        json={"email": email, "username": name, "password": PASSWORD},
+    )
+    assert resp.status_code == 201, resp.text
+    return await login_on(http, url, email)

@@ -110,6 +110,7 @@ class RedisBus(EventBus):
     ) -> None:
         self.url = url
         self.maxlen = maxlen
+        self.prefix = prefix
         self.stream_key = f"{prefix}:events"
         self.dedupe_prefix = f"{prefix}:published:"
         self.epoch_key = f"{prefix}:epoch"

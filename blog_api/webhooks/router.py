@@ -10,7 +10,7 @@ from blog_api.auth.dependencies import Admin, SettingsDep
 from blog_api.core.errors import problem_responses
 from blog_api.core.pagination import DEFAULT_LIMIT, CursorParam, LimitParam, Page
 from blog_api.webhooks import service as webhooks_service
-from blog_api.webhooks.dependencies import TargetDelivery, TargetEndpoint
+from blog_api.webhooks.dependencies import EndpointChangesDep, TargetDelivery, TargetEndpoint
 from blog_api.webhooks.models import DeliveryStatus
 from blog_api.webhooks.schemas import (
     DeliveryRead,
@@ -31,12 +31,17 @@ router = APIRouter(prefix="/api/webhooks", tags=["webhooks"])
     responses=problem_responses(400, 401, 403, 413, 422),
 )
 async def create_webhook_endpoint(
-    body: EndpointCreate, admin: Admin, settings: SettingsDep, response: Response
+    body: EndpointCreate,
+    admin: Admin,
+    settings: SettingsDep,
+    response: Response,
+    changes: EndpointChangesDep,
 ) -> EndpointCreated:
     """Register a URL for some event types; the answer holds its secret, shown only once."""
     created = await webhooks_service.create_endpoint(
         body, owner=admin, allow_private=settings.webhook_allow_private
     )
+    await changes.announce()
     response.headers["Location"] = f"/api/webhooks/endpoints/{created.id}"
     return created
 
@@ -72,12 +77,16 @@ async def get_webhook_endpoint(endpoint: TargetEndpoint) -> EndpointRead:
     responses=problem_responses(400, 401, 403, 404, 413, 422),
 )
 async def update_webhook_endpoint(
-    endpoint: TargetEndpoint, body: EndpointUpdate, settings: SettingsDep
+    endpoint: TargetEndpoint,
+    body: EndpointUpdate,
+    settings: SettingsDep,
+    changes: EndpointChangesDep,
 ) -> EndpointRead:
     """Change URL, event types, description; `is_active: true` re-enables it (admins)."""
     updated = await webhooks_service.update_endpoint(
         endpoint, body, allow_private=settings.webhook_allow_private
     )
+    await changes.announce()
     return webhooks_service.endpoint_read(updated)
 
 
@@ -88,9 +97,12 @@ async def update_webhook_endpoint(
     summary="Delete a webhook endpoint",
     responses=problem_responses(401, 403, 404, 422),
 )
-async def delete_webhook_endpoint(endpoint: TargetEndpoint) -> Response:
+async def delete_webhook_endpoint(
+    endpoint: TargetEndpoint, changes: EndpointChangesDep
+) -> Response:
     """Delete an endpoint and its delivery log (admins)."""
     await webhooks_service.delete_endpoint(endpoint)
+    await changes.announce()
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 

@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import json
 import random
+from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
@@ -220,16 +222,37 @@ async def replay_delivery(delivery: WebhookDelivery) -> WebhookDelivery:
     )
 
 
-async def enqueue_events(events: list[Event]) -> int:
+@dataclass(frozen=True, slots=True)
+class ActiveEndpoint:
+    """What the intake needs of an active endpoint to decide which events it gets."""
+
+    id: int
+    event_types: frozenset[str]
+    created_at: datetime
+
+
+async def active_endpoints() -> list[ActiveEndpoint]:
+    """Every active endpoint (one query)."""
+    rows = await WebhookEndpoint.filter(is_active=True).only("id", "event_types", "created_at")
+    return [ActiveEndpoint(e.id, frozenset(e.event_types), e.created_at) for e in rows]
+
+
+async def enqueue_events(
+    events: list[Event], endpoints: Sequence[ActiveEndpoint] | None = None
+) -> int:
     """One delivery per event per active endpoint subscribed to its type; returns how many.
 
-    Server-internal events (`INTERNAL_EVENT_TYPES`, e.g. `session.revoked`) are never sent.
-    Idempotent: an event read twice from the stream adds nothing the second time.
+    `endpoints` is the caller's current list of active endpoints (read from the database
+    when omitted). Server-internal events (`INTERNAL_EVENT_TYPES`, e.g. `session.revoked`) are
+    never sent. Idempotent: an event read twice from the stream adds nothing the second time.
     """
     wanted = [e for e in events if e.type in EVENT_TYPES]
     if not wanted:
         return 0
-    endpoints = await WebhookEndpoint.filter(is_active=True).only("id", "event_types", "created_at")
+    if endpoints is None:
+        endpoints = await active_endpoints()
+    if not endpoints:
+        return 0
     now = _now()
     rows = [
         WebhookDelivery(

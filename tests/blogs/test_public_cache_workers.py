@@ -8,15 +8,22 @@ PostgreSQL in the second; a private Redis carries the events between the workers
 
 from __future__ import annotations
 
-import os
 from collections.abc import AsyncIterator, Iterator
 from typing import Any
 
 import httpx
 import pytest
 
-from tests.conftest import IS_POSTGRES, PASSWORD, TEST_DATABASE_URL, run_cli
-from tests.harness import Cluster, Worker, fresh_database, migrate, two_workers
+from tests.conftest import IS_POSTGRES, TEST_DATABASE_URL
+from tests.harness import (
+    Cluster,
+    Worker,
+    admin_on,
+    fresh_database,
+    migrate,
+    two_workers,
+    user_on,
+)
 from tests.realtime.sse_client import SseStream
 
 pytestmark = pytest.mark.e2e
@@ -42,12 +49,6 @@ def workers(cache_database: str, tmp_path_factory: pytest.TempPathFactory) -> It
 async def http() -> AsyncIterator[httpx.AsyncClient]:
     async with httpx.AsyncClient(timeout=httpx.Timeout(10.0, read=None)) as client:
         yield client
-
-
-async def _login(http: httpx.AsyncClient, url: str, email: str) -> dict[str, str]:
-    resp = await http.post(url + "/api/auth/login", json={"email": email, "password": PASSWORD})
-    assert resp.status_code == 200, resp.text
-    return {"Authorization": f"Bearer {resp.json()['access_token']}"}
 
 
 class Check:
@@ -80,23 +81,8 @@ async def test_each_change_on_a_is_on_bs_next_read(
     workers: Cluster, http: httpx.AsyncClient
 ) -> None:
     a, b = workers.a.url, workers.b.url
-    email = f"boss{os.getpid()}@example.com"
-    made = run_cli(
-        "create-admin",
-        "--email",
-        email,
-        "--username",
-        f"boss{os.getpid()}",
-        env={**workers.env, "BLOG_API_ADMIN_PASSWORD": PASSWORD},
-    )
-    assert made.returncode == 0, made.stderr
-    admin = await _login(http, a, email)
-    resp = await http.post(
-        a + "/api/auth/register",
-        json={"email": "writer@example.com", "username": "writer", "password": PASSWORD},
-    )
-    assert resp.status_code == 201, resp.text
-    author = await _login(http, a, "writer@example.com")
+    admin = await admin_on(http, workers, "boss")
+    author = await user_on(http, a, "writer")
     check = Check(http, workers.b)
 
     async with http.stream("GET", b + "/api/notifications/sse", headers=admin) as response:

@@ -8,7 +8,6 @@ the conditional UPDATE let exactly one of them do it (one `blog.published` row p
 from __future__ import annotations
 
 import asyncio
-import os
 from collections.abc import AsyncIterator, Iterator
 from datetime import datetime, timedelta, timezone
 
@@ -16,8 +15,15 @@ import asyncpg
 import httpx
 import pytest
 
-from tests.conftest import PASSWORD, run_cli
-from tests.harness import Cluster, Worker, fresh_database, once_per_suite, two_workers
+from tests.harness import (
+    Cluster,
+    Worker,
+    admin_on,
+    fresh_database,
+    once_per_suite,
+    two_workers,
+    user_on,
+)
 
 pytestmark = pytest.mark.e2e
 
@@ -45,31 +51,10 @@ async def http() -> AsyncIterator[httpx.AsyncClient]:
         yield client
 
 
-async def _login(http: httpx.AsyncClient, url: str, email: str) -> dict[str, str]:
-    resp = await http.post(url + "/api/auth/login", json={"email": email, "password": PASSWORD})
-    assert resp.status_code == 200, resp.text
-    return {"Authorization": f"Bearer {resp.json()['access_token']}"}
-
-
 async def _people(cluster: Cluster, http: httpx.AsyncClient) -> tuple[dict, dict]:
-    email = f"sched{os.getpid()}@example.com"
-    made = run_cli(
-        "create-admin",
-        "--email",
-        email,
-        "--username",
-        f"sched{os.getpid()}",
-        env={**cluster.env, "BLOG_API_ADMIN_PASSWORD": PASSWORD},
-    )
-    assert made.returncode == 0, made.stderr
-    resp = await http.post(
-        cluster.a.url + "/api/auth/register",
-        json={"email": "author@example.com", "username": "author", "password": PASSWORD},
-    )
-    assert resp.status_code == 201, resp.text
     return (
-        await _login(http, cluster.a.url, email),
-        await _login(http, cluster.a.url, "author@example.com"),
+        await admin_on(http, cluster, "sched"),
+        await user_on(http, cluster.a.url, "author"),
     )
 
 
