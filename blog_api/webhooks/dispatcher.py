@@ -136,9 +136,10 @@ class EndpointCache:
         self._read_at = 0.0
         self._endpoints: list[webhooks_service.ActiveEndpoint] = []
 
-    async def get(self) -> list[webhooks_service.ActiveEndpoint]:
-        """The active endpoints."""
-        version = await self.counter.read()
+    async def get(self, version: str | None = None) -> list[webhooks_service.ActiveEndpoint]:
+        """The active endpoints; `version` is the counter if the caller just read it."""
+        if version is None:
+            version = await self.counter.read()
         fresh = time.monotonic() - self._read_at < self.max_age
         if version is None or version != self._version or not fresh:
             # The counter is read before the database: a change in between bumps it again.
@@ -226,9 +227,8 @@ class RedisIntake(Intake):
     ) -> None:
         self.bus = bus
         self.wake_sender = wake_sender
-        self.endpoints = EndpointCache(
-            RedisCounter(bus.client, f"{bus.prefix}:webhooks:endpoints-version")
-        )
+        self.counter = RedisCounter(bus.client, f"{bus.prefix}:webhooks:endpoints-version")
+        self.endpoints = EndpointCache(self.counter)
         self.claim_idle_ms = int(claim_idle_seconds * 1000)
         self.block_ms = block_ms
         self.consumer = f"{socket.gethostname()}-{secrets.token_hex(4)}"
@@ -258,21 +258,28 @@ class RedisIntake(Intake):
             self._task = None
 
     async def _handle(
-        self, client: Redis, entries: list[tuple[str, dict[str, str] | None]]
+        self,
+        client: Redis,
+        entries: list[tuple[str, dict[str, str] | None]],
+        version: str | None = None,
     ) -> None:
-        """Write the deliveries of `entries`, then acknowledge them (never before)."""
-        events = []
-        for sid, fields in entries:
-            try:
-                if fields:
-                    events.append(_decode(sid, fields))
-            except (KeyError, ValueError):
-                # Not an event we can read: retrying would never succeed, so it is skipped.
-                logger.error("webhook intake skipped an unreadable entry", extra={"id": sid})
+        """Write the deliveries of `entries`, then acknowledge them (never before).
+
+        `version` is the endpoints' change counter if it was read with the entries.
+        """
         # With no active endpoint there is nothing to write, and nothing a sender could send.
-        endpoints = await self.endpoints.get()
-        if endpoints and await webhooks_service.enqueue_events(events, endpoints):
-            self.wake_sender.set()
+        endpoints = await self.endpoints.get(version)
+        if endpoints:
+            events = []
+            for sid, fields in entries:
+                try:
+                    if fields:
+                        events.append(_decode(sid, fields))
+                except (KeyError, ValueError):
+                    # Not an event we can read: retrying would never succeed; it is skipped.
+                    logger.error("webhook intake skipped an unreadable entry", extra={"id": sid})
+            if await webhooks_service.enqueue_events(events, endpoints):
+                self.wake_sender.set()
         ids = [sid for sid, _ in entries]
         if ids:
             await client.xack(self.bus.stream_key, GROUP, *ids)
@@ -316,18 +323,23 @@ class RedisIntake(Intake):
                         await self._claim(client)
                         next_claim = time.monotonic() + max(self.claim_idle_ms / 2000, 0.2)
                     start = "0" if own_backlog else ">"
-                    response: Any = await client.xreadgroup(
-                        GROUP,
-                        self.consumer,
-                        {self.bus.stream_key: start},
-                        count=BATCH,
-                        block=None if own_backlog else self.block_ms,
-                    )
+                    # The endpoints' change counter comes in the same round trip, read by
+                    # Redis right after it hands over the entries.
+                    async with client.pipeline(transaction=False) as pipe:
+                        pipe.xreadgroup(
+                            GROUP,
+                            self.consumer,
+                            {self.bus.stream_key: start},
+                            count=BATCH,
+                            block=None if own_backlog else self.block_ms,
+                        )
+                        pipe.get(self.counter.key)
+                        response, version = await pipe.execute()
                     entries = [e for _key, batch in response or [] for e in batch]
                     if own_backlog and not entries:
                         own_backlog = False
                     if entries:
-                        await self._handle(client, entries)
+                        await self._handle(client, entries, version)
                     delay = 0.1
                 except asyncio.CancelledError:
                     raise
