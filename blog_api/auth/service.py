@@ -5,7 +5,9 @@ from __future__ import annotations
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
+from typing import Any
 
+from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.exceptions import IntegrityError
 from tortoise.expressions import Q, Subquery
 
@@ -159,18 +161,58 @@ async def session_user(claims: AccessClaims) -> tuple[User | None, bool]:
     return await user_of_session(claims.user_id, claims.session_id)
 
 
+class _SessionUserQuery:
+    """The query of `user_of_session`, built by the ORM once per database client and then run
+    with new parameters.
+
+    Every authenticated request runs it; building it with the ORM each time cost twice as much
+    CPU as running it (0.36 against 0.11 ms per request, measured on PostgreSQL), a quarter of
+    a submit's worker CPU in a profile of the real-time benchmark.
+    """
+
+    # Stand-ins that the built query's parameters are recognised by.
+    _USER, _SID = -7331, "\x00sid"
+
+    def __init__(self) -> None:
+        self._built: dict[str, tuple[str, list[Any]]] = {}  # by SQL dialect
+
+    def _build(self, db: BaseDBAsyncClient) -> tuple[str, list[Any]]:
+        revoked = RevokedSession.filter(family_id=self._SID).values("family_id")
+        query = (
+            User.filter(id=self._USER).annotate(revoked_sid=Subquery(revoked)).using_db(db).limit(1)
+        )
+        query._make_query()
+        sql, params = query.query.get_parameterized_sql()
+        return sql, list(params)
+
+    async def run(self, user_id: int, session_id: str) -> tuple[User | None, bool]:
+        db = User._meta.db
+        dialect = db.capabilities.dialect
+        built = self._built.get(dialect)
+        if built is None:
+            built = self._built[dialect] = self._build(db)
+        sql, template = built
+        params = [
+            user_id if p == self._USER else session_id if p == self._SID else p for p in template
+        ]
+        rows = await db.execute_query_dict(sql, params)
+        if not rows:
+            return None, False
+        row = dict(rows[0])
+        revoked = row.pop("revoked_sid") is not None
+        return User._init_from_db(**row), revoked
+
+
+_session_user_query = _SessionUserQuery()
+
+
 async def user_of_session(user_id: int, session_id: str | None) -> tuple[User | None, bool]:
     """`session_user` for a user id and login id (a ticket carries both)."""
-    query = User.filter(id=user_id)
     if session_id is None:
-        return await query.first(), False
+        return await User.filter(id=user_id).first(), False
     # The revocation probe rides in the user's query (a primary-key lookup as a subquery), so
     # checking it costs no extra round trip per request.
-    revoked = RevokedSession.filter(family_id=session_id).values("family_id")
-    user = await query.annotate(revoked_sid=Subquery(revoked)).first()
-    if user is None:
-        return None, False
-    return user, getattr(user, "revoked_sid", None) is not None
+    return await _session_user_query.run(user_id, session_id)
 
 
 async def rotate(refresh_token: str, *, ctx: AuthContext) -> TokenPair:
