@@ -15,6 +15,9 @@ carries only the ephemeral side of the live page, which is never stored:
 - **connections per user**: the sorted set `{prefix}:ws:user:{user_id}`, same expiry scheme; a
   Lua script admits a new socket only while fewer than `WS_MAX_CONNECTIONS_PER_USER` are live.
 
+On a Redis Cluster the prefix is the hash tag `{blog_api:ws}` (one slot; see `RedisLive`), and the
+channel is heard on every node (classic PUBLISH reaches the whole cluster).
+
 One pub/sub connection per process, one channel for all posts: every worker sees every signal,
 which is cheap at this scale (signals are tiny and typing is throttled per socket). Per-post
 channels would be the next step if that ever shows up in Redis CPU.
@@ -44,7 +47,7 @@ from redis.exceptions import RedisError
 from blog_api.comments.schemas import WsPresence, WsUserTyping
 from blog_api.core.config import Settings
 from blog_api.core.deadlines import Deadlines
-from blog_api.realtime.redis_bus import redis_client
+from blog_api.core.redis import execute_with_scripts, hash_tag, redis_client
 from blog_api.realtime.slots import CLAIM_SCRIPT, DROP_ORPHANS, OwnerHeartbeat, Periodic
 
 logger = logging.getLogger("blog_api.comments.live")
@@ -224,9 +227,11 @@ class RedisLive(LiveRooms):
     def __init__(self, settings: Settings, *, prefix: str = "blog_api") -> None:
         super().__init__(settings)
         self.url = settings.redis_url
-        self.prefix = f"{prefix}:ws"
+        # On a cluster `{blog_api:ws}`: the scripts read owner keys besides the declared one,
+        # which a cluster allows only within one slot (the reasoning of realtime/slots.py).
+        self.prefix = hash_tag(f"{prefix}:ws", cluster=settings.redis_cluster)
         self.channel = f"{self.prefix}:signals"
-        self.client = redis_client(settings.redis_url)
+        self.client = redis_client(settings.redis_url, cluster=settings.redis_cluster)
         self._join = self.client.register_script(JOIN_SCRIPT)
         self._count = self.client.register_script(COUNT_SCRIPT)
         # Members are this worker's: a crashed worker's sockets stop counting within seconds.
@@ -400,20 +405,18 @@ class RedisLive(LiveRooms):
         viewers = [v for room in list(self.rooms.values()) for v in room]
         if not viewers:
             return
+
+        async def fill(pipe: Any) -> None:
+            for v in viewers:
+                for key in (self._presence_key(v.blog_id), self._user_key(v.user_id)):
+                    await self._join(
+                        keys=[key],
+                        args=[self._member(v), self.ttl, 0, self.owner.key_prefix],
+                        client=pipe,
+                    )
+
         try:
-            async with self.client.pipeline(transaction=False) as pipe:
-                for v in viewers:
-                    await self._join(
-                        keys=[self._presence_key(v.blog_id)],
-                        args=[self._member(v), self.ttl, 0, self.owner.key_prefix],
-                        client=pipe,
-                    )
-                    await self._join(
-                        keys=[self._user_key(v.user_id)],
-                        args=[self._member(v), self.ttl, 0, self.owner.key_prefix],
-                        client=pipe,
-                    )
-                await pipe.execute()
+            await execute_with_scripts(self.client, [self._join], fill)
         except (RedisError, OSError):
             logger.warning("presence heartbeat failed (redis)")
             return

@@ -11,6 +11,7 @@ from enum import Enum
 from functools import lru_cache
 from pathlib import Path
 from typing import Annotated, Literal
+from urllib.parse import urlsplit
 
 from pydantic import (
     BaseModel,
@@ -83,6 +84,10 @@ class Settings(BaseSettings):
     environment: Environment = Environment.development
     database_url: str = "sqlite://var/blog_api.sqlite3"
     redis_url: str = ""
+    # REDIS_URL names one node of a Redis Cluster (Azure Cache for Redis with clustering, Redis
+    # Cluster): cluster clients, and hash-tagged keys where several are used together
+    # (core/redis.py, docs/redis.md).
+    redis_cluster: bool = False
     secret_key: str = ""
     jwt_issuer: str = "blog-api"
     jwt_audience: str = "blog-api-clients"
@@ -241,6 +246,16 @@ class Settings(BaseSettings):
         names = [p.name for p in self.oidc_providers]
         if len(names) != len(set(names)):
             raise ValueError("OIDC_PROVIDERS: provider names must be unique")
+        return self
+
+    @model_validator(mode="after")
+    def _redis_cluster_url(self) -> Settings:
+        if self.redis_cluster:
+            if not self.redis_url:
+                raise ValueError("REDIS_CLUSTER=true needs REDIS_URL (the address of any node)")
+            database = urlsplit(self.redis_url).path.strip("/")
+            if database not in ("", "0"):
+                raise ValueError("REDIS_URL: a Redis Cluster has only database 0")
         return self
 
     @model_validator(mode="after")

@@ -24,15 +24,15 @@ How to use it (comments, media and blogs wire their own routes the same way)::
   `await get_rate_limiter(app).check("comment", key)` directly; it raises `RateLimited`, which
   carries `retry_after` (seconds) for the close reason.
 
-Storage: Redis (`async+redis://`, through redis-py) when `REDIS_URL` is set, so every worker and
-every host shares the counters; process memory otherwise (one worker). The strategy is the
-moving window: exact, no burst at window edges, and it gives a precise `Retry-After`. If Redis
-is unreachable, each check falls back to a moving window in this process's memory (for every
-limit): weaker, since each worker counts only what it sees (with N workers a client may get up to
-N times a limit), but never open, so password guessing stays throttled while Redis restarts; and
-no request is refused because Redis is down. The outage is logged once (a warning) and its end
-once (info), not per request. When Redis is back the Redis counters apply again (hits counted in
-memory meanwhile are not carried over).
+Storage: Redis (`async+redis://`, or `async+redis+cluster://` with `REDIS_CLUSTER=true`, through
+redis-py) when `REDIS_URL` is set, so every worker and every host shares the counters; process
+memory otherwise (one worker). The strategy is the moving window: exact, no burst at window edges,
+and it gives a precise `Retry-After`. If Redis is unreachable, each check falls back to a moving
+window in this process's memory (for every limit): weaker, since each worker counts only what it
+sees (with N workers a client may get up to N times a limit), but never open, so password guessing
+stays throttled while Redis restarts; and no request is refused because Redis is down. The outage is
+logged once (a warning) and its end once (info), not per request. When Redis is back the Redis
+counters apply again (hits counted in memory meanwhile are not carried over).
 
 Client address: the direct peer, unless the peer is one of `TRUSTED_PROXIES` (addresses or
 CIDRs); then the `X-Forwarded-For` list is walked from the right, skipping trusted proxies, and the
@@ -62,6 +62,7 @@ from limits.storage import storage_from_string
 from blog_api.core import metrics
 from blog_api.core.config import Settings
 from blog_api.core.errors import TooManyRequests
+from blog_api.core.redis import rate_limit_storage_uri
 
 logger = logging.getLogger("blog_api.ratelimit")
 
@@ -132,10 +133,15 @@ class RateLimiter:
         storage: Storage
         if settings.redis_url:
             # `implementation="redispy"`: the `redis` client we already use (limits defaults to
-            # coredis, which is not installed).
+            # coredis, which is not installed). Each counter is one key, so on a cluster they
+            # spread over the nodes without a hash tag.
+            uri, options = rate_limit_storage_uri(
+                settings.redis_url, cluster=settings.redis_cluster
+            )
             storage = storage_from_string(  # type: ignore[assignment]
-                "async+" + settings.redis_url,
+                uri,
                 implementation="redispy",
+                **options,
                 key_prefix=KEY_PREFIX,
                 wrap_exceptions=True,
                 socket_timeout=2,

@@ -20,7 +20,7 @@ def build_draft_store(settings: Settings) -> DraftStore:
     """The store `settings` ask for."""
     ttl = timedelta(days=settings.draft_ttl_days)
     if settings.redis_url:
-        return RedisDraftStore.from_url(settings.redis_url, ttl=ttl)
+        return RedisDraftStore.from_url(settings.redis_url, ttl=ttl, cluster=settings.redis_cluster)
     return DatabaseDraftStore(ttl=ttl)
 
 

@@ -1,6 +1,7 @@
 """Drafts in Redis: one hash per draft (`rev`, `doc`) with a TTL, and a per-user index.
 
-Keys (prefix `blog_api:drafts`):
+Keys (prefix `blog_api:drafts`; on a Redis Cluster the user id is a hash tag, `{<user_id>}`, so the
+save script and the delete's MULTI touch one slot while different users spread over the nodes):
 - `<prefix>:<user_id>:d:<key>`: hash with `rev` (the revision) and `doc` (JSON: title, content,
   image_ids, updated_at, expires_at); PEXPIRE renewed by every save.
 - `<prefix>:<user_id>:index`: sorted set of the user's draft keys scored by expiry (ms), so a
@@ -18,10 +19,11 @@ from contextlib import contextmanager
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
-import redis.asyncio as aioredis
+from redis.asyncio import Redis
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
+from blog_api.core.redis import hash_tag, redis_client
 from blog_api.drafts.store import (
     MAX_DRAFTS,
     DraftContent,
@@ -72,24 +74,32 @@ def _reachable() -> Iterator[None]:
 class RedisDraftStore:
     """`DraftStore` on Redis."""
 
-    def __init__(self, client: aioredis.Redis, *, ttl: timedelta, prefix: str = KEY_PREFIX):
+    def __init__(
+        self,
+        client: Redis,
+        *,
+        ttl: timedelta,
+        prefix: str = KEY_PREFIX,
+        cluster: bool = False,
+    ):
         self.client = client
         self.ttl = ttl
         self.prefix = prefix
+        self.cluster = cluster
         self._save = client.register_script(_SAVE_SCRIPT)
 
     @classmethod
-    def from_url(cls, url: str, *, ttl: timedelta) -> RedisDraftStore:
-        client = aioredis.Redis.from_url(
-            url, decode_responses=True, socket_timeout=5, health_check_interval=30
-        )
-        return cls(client, ttl=ttl)
+    def from_url(cls, url: str, *, ttl: timedelta, cluster: bool = False) -> RedisDraftStore:
+        return cls(redis_client(url, cluster=cluster), ttl=ttl, cluster=cluster)
+
+    def _user(self, user_id: int) -> str:
+        return f"{self.prefix}:{hash_tag(str(user_id), cluster=self.cluster)}"
 
     def draft_key(self, user_id: int, key: str) -> str:
-        return f"{self.prefix}:{user_id}:d:{key}"
+        return f"{self._user(user_id)}:d:{key}"
 
     def index_key(self, user_id: int) -> str:
-        return f"{self.prefix}:{user_id}:index"
+        return f"{self._user(user_id)}:index"
 
     @staticmethod
     def _decode(key: str, raw: dict[Any, Any]) -> StoredDraft | None:

@@ -36,10 +36,10 @@ from typing import Any
 
 from redis.exceptions import RedisError, ResponseError
 
+from blog_api.core.redis import hash_tag, redis_client
 from blog_api.mail.message import MailJob
 from blog_api.mail.sender import DeliveryError, MailSender
 from blog_api.mail.templates import TemplateMissing, render
-from blog_api.realtime.redis_bus import redis_client
 
 logger = logging.getLogger("blog_api.mail")
 
@@ -201,19 +201,23 @@ class RedisMailQueue(MailQueue):
         prefix: str = "blog_api",
         block_ms: int = 2000,
         maxlen: int = 100_000,
+        cluster: bool = False,
     ) -> None:
         super().__init__(sender, max_attempts=max_attempts, retry_seconds=retry_seconds)
-        self.stream_key = f"{prefix}:mail"
-        self.attempts_key = f"{prefix}:mail:attempts"
-        self.dead_key = f"{prefix}:mail:dead"
+        # On a cluster `{blog_api:mail}...`: `_finish` is a MULTI over the stream and the
+        # attempts hash, so they share a slot (apart from the event stream's, to spread load).
+        mail = hash_tag(f"{prefix}:mail", cluster=cluster)
+        self.stream_key = mail
+        self.attempts_key = f"{mail}:attempts"
+        self.dead_key = f"{mail}:dead"
         self.block_ms = block_ms
         self.maxlen = maxlen
         # The consumer's name must differ between live workers; a restarted worker gets a new
         # one, and what its predecessor left pending is claimed by XAUTOCLAIM.
         self.consumer = f"{socket.gethostname()}-{os.getpid()}-{id(self):x}"
-        self.client = redis_client(url)
+        self.client = redis_client(url, cluster=cluster)
         # The blocking read has its own connection, with a timeout longer than the block.
-        self.reader = redis_client(url, socket_timeout=block_ms / 1000 + 5)
+        self.reader = redis_client(url, cluster=cluster, socket_timeout=block_ms / 1000 + 5)
         self._consumer: asyncio.Task[None] | None = None
 
     def submit(self, job: MailJob) -> None:

@@ -25,6 +25,7 @@ def build_queue(settings: Settings) -> MailQueue:
             sender,
             max_attempts=settings.mail_max_attempts,
             retry_seconds=settings.mail_retry_seconds,
+            cluster=settings.redis_cluster,
         )
     return MemoryMailQueue(
         sender,

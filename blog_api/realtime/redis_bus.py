@@ -1,6 +1,7 @@
 """The event bus on a Redis Stream, shared by every worker.
 
-Layout (see docs/realtime.md):
+Layout (see docs/realtime.md); `{prefix}` is `blog_api`, or `{blog_api}` on a Redis Cluster (one
+hash slot for all of them, docs/redis.md):
 - `{prefix}:events`: the stream. Each entry has one field `e`, the event envelope as JSON without
   its id (the entry id is the id). Trimmed on every XADD with `MAXLEN ~ settings.stream_maxlen`.
 - `{prefix}:published:{key}`: the stream id an outbox row was published under (24 h), so a relay
@@ -11,7 +12,7 @@ Layout (see docs/realtime.md):
 Two kinds of connection: a small pool for publish/read/tickets with short timeouts and one quick
 retry (so a request fails fast when Redis is down), and per process ONE dedicated connection for
 the blocking XREAD of `tail`, whose socket timeout exceeds the block time (redis-py's default of
-5 s would otherwise abort every idle read).
+5 s would otherwise abort every idle read). Both come from core/redis.py.
 """
 
 from __future__ import annotations
@@ -23,13 +24,12 @@ import secrets
 from collections.abc import AsyncIterator
 from typing import Any
 
-from redis.asyncio import BlockingConnectionPool, Redis
-from redis.asyncio.retry import Retry
-from redis.backoff import NoBackoff
+from redis.asyncio import Redis
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import RedisError, ResponseError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
+from blog_api.core.redis import execute_with_scripts, hash_tag, reader_client, redis_client
 from blog_api.realtime.bus import (
     DEDUPE_TTL_SECONDS,
     ZERO_ID,
@@ -58,33 +58,6 @@ return id
 _TRANSIENT = (RedisConnectionError, RedisTimeoutError, OSError)
 
 
-# Connections of a worker's command pool; a burst beyond them waits for a free one.
-POOL_MAX_CONNECTIONS = 64
-POOL_WAIT_SECONDS = 5.0
-
-
-def redis_client(url: str, *, socket_timeout: float = 5.0) -> Redis:
-    """A client for short commands: fail fast (one retry for a stale pooled connection).
-
-    The pool waits (up to `POOL_WAIT_SECONDS`) for a free connection instead of raising
-    "Too many connections": when thousands of clients disconnect at once, every release of a
-    connection slot or presence entry must still reach Redis, or the slots stay taken until they
-    expire and reconnecting users are refused meanwhile.
-    """
-    pool = BlockingConnectionPool.from_url(
-        url,
-        max_connections=POOL_MAX_CONNECTIONS,
-        timeout=POOL_WAIT_SECONDS,
-        decode_responses=True,
-        protocol=2,
-        socket_timeout=socket_timeout,
-        socket_connect_timeout=2.0,
-        health_check_interval=30,
-        retry=Retry(NoBackoff(), 1),
-    )
-    return Redis.from_pool(pool)
-
-
 def _being_cancelled() -> bool:
     task = asyncio.current_task()
     cancelling = getattr(task, "cancelling", None)  # Python 3.11+
@@ -107,16 +80,23 @@ class RedisBus(EventBus):
         maxlen: int,
         prefix: str = "blog_api",
         block_ms: int = 5000,
+        cluster: bool = False,
     ) -> None:
         self.url = url
+        self.cluster = cluster
         self.maxlen = maxlen
+        # On a cluster every key here shares one slot (`{blog_api}`): the publish script touches
+        # the stream and a dedupe key together. The stream is one key, so one node serves it
+        # whatever the tag; the dedupe keys are small and go with it (and so does the webhook
+        # intake's counter, read in one pipeline with the stream).
+        prefix = hash_tag(prefix, cluster=cluster)
         self.prefix = prefix
         self.stream_key = f"{prefix}:events"
         self.dedupe_prefix = f"{prefix}:published:"
         self.epoch_key = f"{prefix}:epoch"
         self.block_ms = block_ms
         # Connections open lazily; the ticket store shares this client.
-        self.client = redis_client(url)
+        self.client = redis_client(url, cluster=cluster)
         self._publish = self.client.register_script(PUBLISH_SCRIPT)
         self._stopped = asyncio.Event()
 
@@ -142,16 +122,18 @@ class RedisBus(EventBus):
         if len(items) == 1:
             event, key = items[0]
             return [await self.publish(event, dedupe_key=key)]
+
+        async def fill(pipe: Any) -> None:
+            for event, key in items:
+                body = event.model_dump_json(exclude={"id"})
+                keys = [self.stream_key] + ([self.dedupe_prefix + key] if key else [])
+                await self._publish(
+                    keys=keys, args=[self.maxlen, body, DEDUPE_TTL_SECONDS], client=pipe
+                )
+
         try:
             # Not a MULTI: each script is atomic on its own, and a retry is deduplicated anyway.
-            async with self.client.pipeline(transaction=False) as pipe:
-                for event, key in items:
-                    body = event.model_dump_json(exclude={"id"})
-                    keys = [self.stream_key] + ([self.dedupe_prefix + key] if key else [])
-                    await self._publish(
-                        keys=keys, args=[self.maxlen, body, DEDUPE_TTL_SECONDS], client=pipe
-                    )
-                ids = await pipe.execute()
+            ids = await execute_with_scripts(self.client, [self._publish], fill)
         except _TRANSIENT as exc:
             raise BusUnavailable(f"redis unreachable: {type(exc).__name__}") from exc
         return [str(stream_id) for stream_id in ids]
@@ -190,7 +172,8 @@ class RedisBus(EventBus):
 
     async def read_since(self, last_id: str, *, limit: int = 500) -> list[Event]:
         try:
-            # One MULTI so a trim cannot slip between the retention check and the read.
+            # One MULTI so a trim cannot slip between the retention check and the read (one key:
+            # a cluster runs it too).
             async with self.client.pipeline(transaction=True) as pipe:
                 pipe.xinfo_stream(self.stream_key)
                 pipe.xrange(self.stream_key, min=f"({normalize_id(last_id)}", count=limit)
@@ -227,15 +210,10 @@ class RedisBus(EventBus):
                 try:
                     if reader is None:
                         # The dedicated connection of the one reader of this process.
-                        reader = Redis.from_url(
+                        reader = reader_client(
                             self.url,
-                            decode_responses=True,
-                            protocol=2,
+                            cluster=self.cluster,
                             socket_timeout=self.block_ms / 1000 + 10,
-                            socket_connect_timeout=2.0,
-                            socket_keepalive=True,
-                            health_check_interval=30,
-                            retry=Retry(NoBackoff(), 0),
                         )
                         current = await self._epoch(reader)
                         if epoch is not None and current != epoch:

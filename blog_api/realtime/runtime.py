@@ -20,6 +20,7 @@ from fastapi import FastAPI
 
 from blog_api.core import metrics
 from blog_api.core.config import Settings
+from blog_api.core.redis import hash_tag
 from blog_api.realtime.bus import EventBus
 from blog_api.realtime.housekeeping import Housekeeping
 from blog_api.realtime.hub import ChangeListener, Hub
@@ -59,9 +60,13 @@ def build_realtime(settings: Settings) -> Realtime:
     signer = TicketSigner(settings.effective_secret_key())
     ttl = settings.ticket_ttl_seconds
     if settings.uses_redis:
-        bus = RedisBus(settings.redis_url, maxlen=settings.stream_maxlen)
+        cluster = settings.redis_cluster
+        bus = RedisBus(settings.redis_url, maxlen=settings.stream_maxlen, cluster=cluster)
+        # Tickets are one key per command: no hash tag, so they spread over a cluster's nodes.
         tickets = RedisTicketStore(bus.client, ttl_seconds=ttl, signer=signer)
-        sse_slots = RedisSlotStore(bus.client, cap=cap, prefix="blog_api:sse")
+        sse_slots = RedisSlotStore(
+            bus.client, cap=cap, prefix=hash_tag("blog_api:sse", cluster=cluster)
+        )
     else:
         bus = MemoryBus(maxlen=settings.stream_maxlen)
         tickets = MemoryTicketStore(ttl_seconds=ttl, signer=signer)

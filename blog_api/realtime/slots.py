@@ -17,8 +17,11 @@ of owners that are gone. A crashed worker's slots are therefore free within abou
 If Redis is unreachable a claim is admitted (the policy of the rate limiter: an outage must not
 lock everyone out). Without Redis, a dict in process memory.
 
-The scripts read owner keys that are not in KEYS: fine on a single Redis (and Sentinel), not on
-Redis Cluster, which this project does not use.
+The scripts read owner keys that are not in KEYS. A Redis Cluster allows that only within the
+slot of the declared key, so on a cluster the prefix is a hash tag (`{blog_api:sse}`, see
+`build_realtime`): all users' sets and all owner keys share one slot. Tagging per user would need
+an owner key per user slot; the sets are small and touched once per connect, disconnect and
+refresh, so one slot carries them easily.
 """
 
 from __future__ import annotations
@@ -29,9 +32,12 @@ import logging
 import secrets
 from abc import ABC, abstractmethod
 from collections.abc import Awaitable, Callable
+from typing import Any
 
 from redis.asyncio import Redis
 from redis.exceptions import RedisError
+
+from blog_api.core.redis import execute_with_scripts
 
 logger = logging.getLogger("blog_api.realtime.slots")
 
@@ -250,15 +256,17 @@ class RedisSlotStore(SlotStore):
         if not self._local:
             return
         held = list(self._local.items())
+
+        async def fill(pipe: Any) -> None:
+            for slot, user_id in held:
+                await self._claim(
+                    keys=[self._key(user_id)],
+                    args=[slot, self.ttl, 0, self.owner.key_prefix],
+                    client=pipe,
+                )
+
         try:
-            async with self.client.pipeline(transaction=False) as pipe:
-                for slot, user_id in held:
-                    await self._claim(
-                        keys=[self._key(user_id)],
-                        args=[slot, self.ttl, 0, self.owner.key_prefix],
-                        client=pipe,
-                    )
-                await pipe.execute()
+            await execute_with_scripts(self.client, [self._claim], fill)
             # A slot released while the refresh was in flight may have been re-added.
             for slot, user_id in held:
                 if slot not in self._local:

@@ -31,11 +31,10 @@ from typing import Any
 import httpx
 from fastapi import FastAPI
 from redis.asyncio import Redis
-from redis.asyncio.retry import Retry
-from redis.backoff import NoBackoff
 from redis.exceptions import RedisError, ResponseError
 
 from blog_api.core.config import Settings
+from blog_api.core.redis import reader_client
 from blog_api.realtime.bus import ZERO_ID, EventBus, StreamReset, parse_id
 from blog_api.realtime.events import Event
 from blog_api.realtime.memory_bus import MemoryBus
@@ -304,14 +303,8 @@ class RedisIntake(Intake):
                 return
 
     async def _run(self) -> None:
-        client = Redis.from_url(
-            self.bus.url,
-            decode_responses=True,
-            protocol=2,
-            socket_timeout=self.block_ms / 1000 + 10,
-            socket_connect_timeout=2.0,
-            health_check_interval=30,
-            retry=Retry(NoBackoff(), 0),
+        client = reader_client(
+            self.bus.url, cluster=self.bus.cluster, socket_timeout=self.block_ms / 1000 + 10
         )
         own_backlog = True  # entries we read but did not acknowledge (after an error)
         next_claim = 0.0

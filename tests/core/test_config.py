@@ -6,6 +6,7 @@ import pytest
 from pydantic import ValidationError
 
 from blog_api.core.config import Settings
+from blog_api.core.redis import rate_limit_storage_uri
 
 STRONG = "k3Y-" + "a1b2c3d4e5f6g7h8i9j0" * 3
 PG = "postgres://app@db:5432/blog"
@@ -78,3 +79,26 @@ def test_docs_are_off_by_default_in_production() -> None:
 
 def test_docs_can_be_turned_on_in_production() -> None:
     assert prod(docs_enabled="true").docs_enabled is True
+
+
+@pytest.mark.parametrize(
+    ("redis_url", "message"),
+    [("", "REDIS_CLUSTER=true needs REDIS_URL"), ("redis://h:6379/3", "only database 0")],
+)
+def test_redis_cluster_refuses_what_a_cluster_cannot_do(redis_url: str, message: str) -> None:
+    with pytest.raises(ValidationError, match=message):
+        Settings(_env_file=None, redis_url=redis_url, redis_cluster=True)  # type: ignore[call-arg]
+
+
+@pytest.mark.parametrize(
+    ("url", "cluster", "expected"),
+    [
+        ("redis://:pw@h:6379/2", False, ("async+redis://:pw@h:6379/2", {})),
+        ("redis://:pw@h:7000/0", True, ("async+redis+cluster://:pw@h:7000", {})),
+        ("rediss://h:6380", True, ("async+redis+cluster://h:6380", {"ssl": True})),
+    ],
+)
+def test_rate_limit_storage_for_a_cluster_drops_the_database(
+    url: str, cluster: bool, expected: tuple[str, dict[str, object]]
+) -> None:
+    assert rate_limit_storage_uri(url, cluster=cluster) == expected

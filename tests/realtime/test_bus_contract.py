@@ -1,4 +1,6 @@
-"""One contract, two buses: the in-process `MemoryBus` and `RedisBus` on a real Redis.
+"""One contract, two buses: the in-process `MemoryBus` and `RedisBus` on a real Redis, and on a
+private three-node Redis Cluster (`REDIS_CLUSTER=true`; in the SQLite pass only, since that
+cluster is the suite's own: tests/redis_cluster.py).
 
 Each Redis test uses its own key prefix, so it neither sees nor disturbs other tests' streams.
 """
@@ -11,13 +13,15 @@ from collections.abc import AsyncIterator
 from datetime import datetime, timezone
 
 import pytest
-import redis.asyncio as aioredis
 
+from blog_api.core.redis import redis_client
 from blog_api.realtime.bus import ZERO_ID, EventBus, HistoryGone, StreamReset, parse_id
 from blog_api.realtime.events import Audience, Event, Subject
 from blog_api.realtime.hub import Closed, Hub, Ready, Reset
 from blog_api.realtime.memory_bus import MemoryBus
 from blog_api.realtime.redis_bus import RedisBus
+from tests.harness import once_per_suite
+from tests.redis_cluster import redis_cluster  # noqa: F401  (a fixture)
 
 MAXLEN = 100
 
@@ -34,7 +38,7 @@ def make_event(n: int, *, user_id: int = 1) -> Event:
     )
 
 
-@pytest.fixture(params=["memory", "redis"])
+@pytest.fixture(params=["memory", "redis", "redis-cluster"])
 async def bus(request: pytest.FixtureRequest) -> AsyncIterator[EventBus]:
     if request.param == "memory":
         instance: EventBus = MemoryBus(maxlen=MAXLEN)
@@ -42,14 +46,20 @@ async def bus(request: pytest.FixtureRequest) -> AsyncIterator[EventBus]:
         yield instance
         await instance.stop()
         return
-    url = request.getfixturevalue("redis_url")
+    cluster = request.param == "redis-cluster"
+    if cluster:
+        once_per_suite()
+        url = request.getfixturevalue("redis_cluster").url
+    else:
+        url = request.getfixturevalue("redis_url")
     prefix = f"test_rt_{secrets.token_hex(4)}"
-    instance = RedisBus(url, maxlen=MAXLEN, prefix=prefix, block_ms=1000)
+    instance = RedisBus(url, maxlen=MAXLEN, prefix=prefix, block_ms=1000, cluster=cluster)
     await instance.start()
     yield instance
     await instance.stop()
-    client = aioredis.Redis.from_url(url)
-    keys = [k async for k in client.scan_iter(match=f"{prefix}:*")]
+    client = redis_client(url, cluster=cluster)
+    # On a cluster all of them share the prefix's hash tag, so one DEL may take them all.
+    keys = [k async for k in client.scan_iter(match=f"{instance.stream_key.rsplit(':', 1)[0]}:*")]
     if keys:
         await client.delete(*keys)
     await client.aclose()

@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from blog_api.comments.live import RedisLive, Viewer
-from blog_api.realtime.redis_bus import redis_client
+from blog_api.core.redis import redis_client
 from blog_api.realtime.slots import OWNER_TTL_SECONDS, RedisSlotStore
 from tests.conftest import make_settings
 

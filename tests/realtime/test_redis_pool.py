@@ -7,7 +7,7 @@ import secrets
 
 import pytest
 
-from blog_api.realtime.redis_bus import POOL_MAX_CONNECTIONS, redis_client
+from blog_api.core.redis import POOL_MAX_CONNECTIONS, redis_client
 from blog_api.realtime.slots import RedisSlotStore
 
 pytestmark = pytest.mark.redis
