@@ -661,3 +661,14 @@ async def user_on(http: httpx.AsyncClient, url: str, name: str) -> dict[str, str
     )
     assert resp.status_code == 201, resp.text
     return await login_on(http, url, email)
+
+
+async def submit_post(
+    http: httpx.AsyncClient, url: str, headers: dict[str, str], title: str
+) -> int:
+    """Submit a post on the worker at `url` (its `blog.submitted` goes to every admin); its id."""
+    resp = await http.post(
+        url + "/api/blogs", json={"title": title, "content": "text", "tags": []}, headers=headers
+    )
+    assert resp.status_code == 201, resp.text
+    return int(resp.json()["id"])

@@ -30,7 +30,14 @@ import pytest
 from blog_api.core.redis import execute_with_scripts, redis_client
 from tests.comments.wsclient import ws_connect
 from tests.conftest import PASSWORD
-from tests.harness import Worker, app_env, fresh_database, once_per_suite, running_workers
+from tests.harness import (
+    Worker,
+    app_env,
+    fresh_database,
+    once_per_suite,
+    running_workers,
+    submit_post,
+)
 from tests.realtime.sse_client import SseStream
 from tests.redis_cluster import RedisClusterNodes, redis_cluster  # noqa: F401  (a fixture)
 
@@ -139,16 +146,6 @@ async def open_stream(
     return response, SseStream(response) if response.status_code == 200 else None
 
 
-async def submit(http: httpx.AsyncClient, worker: Worker, author: Member, title: str) -> int:
-    resp = await http.post(
-        worker.url + "/api/blogs",
-        json={"title": title, "content": "Hello", "tags": []},
-        headers=author.headers,
-    )
-    assert resp.status_code == 201, resp.text
-    return int(resp.json()["id"])
-
-
 async def test_readiness_reports_the_cluster_reachable(
     workers: Workers, http: httpx.AsyncClient
 ) -> None:
@@ -163,10 +160,12 @@ async def test_sse_resume_with_last_event_id_replays_the_missed_events(
     author = await register(http, workers)
     response, first = await open_stream(http, workers.b, author.headers)
     assert first is not None and (await first.next_event()).event == "ready"
-    await submit(http, workers.a, author, "seen")
+    await submit_post(http, workers.a.url, author.headers, "seen")
     seen = await first.next_event(timeout=10.0)
     await response.aclose()
-    missed = [await submit(http, workers.a, author, f"missed {i}") for i in range(2)]
+    missed = [
+        await submit_post(http, workers.a.url, author.headers, f"missed {i}") for i in range(2)
+    ]
     response, resumed = await open_stream(
         http, workers.a, author.headers | {"Last-Event-ID": seen.id or ""}
     )
@@ -228,7 +227,7 @@ def post_ws(worker: Worker, post_id: int) -> str:
 async def approved_post(http: httpx.AsyncClient, workers: Workers) -> int:
     author = await register(http, workers)
     moderator = await register(http, workers, role="l1_approver")
-    post_id = await submit(http, workers.a, author, "Live")
+    post_id = await submit_post(http, workers.a.url, author.headers, "Live")
     resp = await http.post(
         f"{workers.b.url}/api/blogs/{post_id}/approve", headers=moderator.headers
     )

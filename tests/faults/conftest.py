@@ -20,7 +20,15 @@ import httpx
 import pytest
 
 from tests.conftest import PASSWORD
-from tests.harness import Cluster, PostgresCluster, Worker, migrate, once_per_suite, two_workers
+from tests.harness import (
+    Cluster,
+    PostgresCluster,
+    Worker,
+    migrate,
+    once_per_suite,
+    submit_post,
+    two_workers,
+)
 
 
 @pytest.fixture(autouse=True)
@@ -105,13 +113,7 @@ def accounts(cluster: Cluster, fault_database: str) -> Accounts:
 
 async def post_blog(http: httpx.AsyncClient, worker: Worker, author: Account, title: str) -> int:
     """Submit a post (its `blog.submitted` goes to every admin); its id."""
-    resp = await http.post(
-        worker.url + "/api/blogs",
-        json={"title": title, "content": "text", "tags": []},
-        headers=author.headers,
-    )
-    assert resp.status_code == 201, resp.text
-    return int(resp.json()["id"])
+    return await submit_post(http, worker.url, author.headers, title)
 
 
 async def approved_post(
