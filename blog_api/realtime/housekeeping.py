@@ -7,7 +7,9 @@ worker) drops what is older than `retention_seconds`:
    before the cut gets `reset` (`HistoryGone`) and one resuming after it gets every event;
 2. the outbox rows that occurred before the cut, once published (an unpublished row still
    waits for the relay and is never dropped), with their notifications;
-3. notifications created before the cut.
+3. notifications created before the cut;
+4. the webhook delivery log's settled entries (delivered or given up) created before the cut;
+   a message still waiting for an attempt is never dropped.
 
 So the notification list a client reloads after a `reset` covers the same period the stream
 still replays. MAXLEN still bounds the stream by count: whichever limit is reached first wins.
@@ -18,6 +20,7 @@ are conditional and idempotent), the lock only saves the work.
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import logging
 import secrets
 from contextlib import suppress
@@ -29,6 +32,7 @@ from redis.exceptions import RedisError
 from blog_api.realtime.bus import BusUnavailable, EventBus
 from blog_api.realtime.models import Notification, OutboxEvent
 from blog_api.realtime.redis_bus import RedisBus
+from blog_api.webhooks.models import DeliveryStatus, WebhookDelivery
 
 logger = logging.getLogger("blog_api.realtime.housekeeping")
 
@@ -44,6 +48,7 @@ class Pruned:
     stream_entries: int = 0
     outbox_rows: int = 0
     notifications: int = 0
+    webhook_deliveries: int = 0
 
 
 def stream_id_at(moment: datetime) -> str:
@@ -84,6 +89,20 @@ async def prune(bus: EventBus, *, retention_seconds: float, now: datetime | None
         result.notifications += await Notification.filter(id__in=old).delete()
         if len(old) < BATCH:
             break
+    settled = (DeliveryStatus.succeeded, DeliveryStatus.failed)
+    for _ in range(MAX_BATCHES):
+        # By id: the oldest rows come first in the primary key, so each batch stops early.
+        done = list(
+            await WebhookDelivery.filter(created_at__lt=cutoff, status__in=settled)
+            .order_by("id")
+            .limit(BATCH)
+            .values_list("id", flat=True)
+        )
+        if not done:
+            break
+        result.webhook_deliveries += await WebhookDelivery.filter(id__in=done).delete()
+        if len(done) < BATCH:
+            break
     return result
 
 
@@ -113,15 +132,9 @@ class Housekeeping:
         if not await self._our_turn():
             return None
         pruned = await prune(self.bus, retention_seconds=self.retention_seconds)
-        if pruned.stream_entries or pruned.outbox_rows or pruned.notifications:
-            logger.info(
-                "housekeeping pruned old events",
-                extra={
-                    "stream_entries": pruned.stream_entries,
-                    "outbox_rows": pruned.outbox_rows,
-                    "notifications": pruned.notifications,
-                },
-            )
+        counts = dataclasses.asdict(pruned)
+        if any(counts.values()):
+            logger.info("housekeeping pruned old events", extra=counts)
         return pruned
 
     async def _run(self) -> None:

@@ -5,12 +5,14 @@ from __future__ import annotations
 
 import asyncio
 import json
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 
+from fastapi import FastAPI
 from httpx import AsyncClient
 
 from blog_api.realtime.events import Audience, Event, Subject
 from blog_api.webhooks import service as webhooks_service
+from blog_api.webhooks.models import WebhookDelivery
 from blog_api.webhooks.signing import sign, verify
 from tests.conftest import Actor
 from tests.webhooks.conftest import Register
@@ -220,3 +222,35 @@ async def test_endpoint_can_be_changed_and_deleted(
     assert resp.json()["event_types"] == ["blog.published"]
     assert (await client.delete(url, headers=admin.headers)).status_code == 204
     assert (await client.get(url, headers=admin.headers)).status_code == 404
+
+
+async def test_housekeeping_drops_old_settled_deliveries_only(
+    app: FastAPI,
+    client: AsyncClient,
+    user: Actor,
+    admin: Actor,
+    register: Register,
+    receiver: Receiver,
+) -> None:
+    endpoint = await register(["blog.submitted"])
+    for _ in range(2):
+        await _post(client, user)
+    await asyncio.to_thread(receiver.wait_for, 2)
+    log = f"/api/webhooks/endpoints/{endpoint['id']}/deliveries"
+    for _ in range(100):  # the sender records the outcome after the receiver answered
+        items = (await client.get(log, headers=admin.headers)).json()["items"]
+        if [d["status"] for d in items] == ["succeeded", "succeeded"]:
+            break
+        await asyncio.sleep(0.05)
+    older = datetime.now(timezone.utc) - timedelta(
+        seconds=app.state.settings.event_retention_seconds + 3600
+    )
+    await WebhookDelivery.all().update(created_at=older)
+    # One of them still waits for an attempt: it must stay, however old.
+    waiting = items[0]["id"]
+    await WebhookDelivery.filter(id=waiting).update(status="retrying")
+
+    pruned = await app.state.realtime.housekeeping.run_once()
+    assert pruned is not None and pruned.webhook_deliveries == 1
+    left = (await client.get(log, headers=admin.headers)).json()["items"]
+    assert [d["id"] for d in left] == [waiting]
