@@ -1,5 +1,5 @@
 """The `blog-api` command: serve, migrate, makemigrations, create-admin, set-role, disable-2fa,
-seed, export, import."""
+reseal-secrets, seed, export, import."""
 
 from __future__ import annotations
 
@@ -10,9 +10,12 @@ import sys
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import datetime, timezone
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
+
+if TYPE_CHECKING:
+    from blog_api.accounts.twofactor import ResealReport
 
 from blog_api.core.config import ConfigError, get_settings
 
@@ -313,6 +316,34 @@ async def _disable_2fa(email: str) -> None:
         await TotpCredential.filter(user_id=user.id).delete()
         await RecoveryCode.filter(user_id=user.id).delete()
         await User.filter(id=user.id).update(totp_enabled=False)
+
+
+@app.command("reseal-secrets")
+def reseal_secrets() -> None:
+    """Encrypt every stored TOTP secret under the first key of DATA_ENCRYPTION_KEYS.
+
+    Run after putting a new key in front (then drop the old one), or once after upgrading from a
+    version that stored TOTP secrets in clear. Exit code 1 if some secret opens with no key.
+    """
+    report = asyncio.run(_reseal_secrets())
+    typer.echo(
+        f"checked {report.checked} TOTP secrets: {report.resealed} re-encrypted, "
+        f"{report.checked - report.resealed - len(report.unreadable)} already current, "
+        f"{len(report.unreadable)} unreadable"
+    )
+    if report.unreadable:
+        ids = ", ".join(str(i) for i in report.unreadable[:20])
+        _fail(
+            f"no key of DATA_ENCRYPTION_KEYS opens the TOTP secret of user ids {ids}: put the "
+            "old key back, or `blog-api disable-2fa` those accounts"
+        )
+
+
+async def _reseal_secrets() -> ResealReport:
+    from blog_api.accounts.twofactor import reseal_all
+
+    async with _database():
+        return await reseal_all(settings=get_settings())
 
 
 # --- operator tools: demo data, export, import ---------------------------------------------------

@@ -3,7 +3,7 @@
 # settings that may be secret, then run the command. This is how Docker and Kubernetes secrets
 # reach the app without being baked into the image or shown by `docker inspect`.
 set -eu
-for name in SECRET_KEY DATABASE_URL REDIS_URL METRICS_TOKEN BLOG_API_ADMIN_PASSWORD SMTP_PASSWORD; do
+for name in SECRET_KEY DATA_ENCRYPTION_KEYS DATABASE_URL REDIS_URL METRICS_TOKEN BLOG_API_ADMIN_PASSWORD SMTP_PASSWORD; do
   file_var="${name}_FILE"
   eval "file=\${$file_var:-}"
   [ -n "$file" ] || continue

@@ -57,6 +57,8 @@ class TotpCredential(Model):
         "models.User", related_name="totp", on_delete=fields.CASCADE
     )
     user_id: int
+    # Sealed (core/secretbox.py: 64 characters, bound to the user), or the base32 secret in clear
+    # if stored before secrets were sealed (`blog-api reseal-secrets` seals those).
     secret = fields.CharField(max_length=64)
     confirmed_at = fields.DatetimeField(null=True)
     last_step = fields.BigIntField(default=0)

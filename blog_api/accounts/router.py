@@ -123,9 +123,9 @@ async def reset_password(body: PasswordReset, settings: SettingsDep) -> Response
     summary="Start TOTP enrolment",
     responses=problem_responses(401, 409),
 )
-async def enrol_totp(user: CurrentUser) -> TotpEnrolment:
+async def enrol_totp(user: CurrentUser, settings: SettingsDep) -> TotpEnrolment:
     """A new secret and its `otpauth://` URI (show as a QR code); confirm it with a code."""
-    secret, uri = await twofactor.begin_enrolment(user)
+    secret, uri = await twofactor.begin_enrolment(user, settings=settings)
     return TotpEnrolment(secret=secret, otpauth_uri=uri)
 
 
@@ -136,9 +136,10 @@ async def enrol_totp(user: CurrentUser) -> TotpEnrolment:
     dependencies=[Depends(rate_limit("second_factor", key=user_rate_limit_key))],
     responses=problem_responses(400, 401, 409, 422, 429),
 )
-async def confirm_totp(user: CurrentUser, body: CodeBody) -> RecoveryCodes:
+async def confirm_totp(user: CurrentUser, body: CodeBody, settings: SettingsDep) -> RecoveryCodes:
     """Turn two-factor on; the answer holds ten single-use recovery codes, shown only once."""
-    return RecoveryCodes(recovery_codes=await twofactor.confirm_enrolment(user, body.code))
+    codes = await twofactor.confirm_enrolment(user, body.code, settings=settings)
+    return RecoveryCodes(recovery_codes=codes)
 
 
 @router.post(
@@ -148,9 +149,9 @@ async def confirm_totp(user: CurrentUser, body: CodeBody) -> RecoveryCodes:
     dependencies=[Depends(rate_limit("second_factor", key=user_rate_limit_key))],
     responses=problem_responses(400, 401, 409, 422, 429),
 )
-async def disable_totp(user: CurrentUser, body: CodeBody) -> Response:
+async def disable_totp(user: CurrentUser, body: CodeBody, settings: SettingsDep) -> Response:
     """Turn two-factor off with an authenticator code or a recovery code."""
-    await twofactor.disable(user, body.code)
+    await twofactor.disable(user, body.code, settings=settings)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 

@@ -89,6 +89,10 @@ class Settings(BaseSettings):
     # (core/redis.py, docs/redis.md).
     redis_cluster: bool = False
     secret_key: str = ""
+    # Keys that encrypt secrets kept in the database (TOTP secrets), comma-separated, newest
+    # first: the first seals, all open (rotation; core/secretbox.py). Empty: derived from
+    # SECRET_KEY.
+    data_encryption_keys: str = ""
     jwt_issuer: str = "blog-api"
     jwt_audience: str = "blog-api-clients"
     # A fraction is allowed (0.1 = 6 s) so browser tests can watch a token expire; keep minutes
@@ -320,6 +324,12 @@ def production_problems(settings: Settings) -> list[str]:
         problems.append(
             f"SECRET_KEY is weak: use a random value of at least {MIN_SECRET_LENGTH} characters"
         )
+    for n, data_key in enumerate(k.strip() for k in settings.data_encryption_keys.split(",")):
+        if data_key and (len(data_key) < MIN_SECRET_LENGTH or len(set(data_key)) < 10):
+            problems.append(
+                f"DATA_ENCRYPTION_KEYS: key {n + 1} is weak: use random values of at least "
+                f"{MIN_SECRET_LENGTH} characters"
+            )
     if "*" in settings.cors_origins:
         problems.append("CORS_ORIGINS contains '*': list the exact origins of your front ends")
     if settings.is_sqlite:

@@ -10,9 +10,10 @@ from urllib.parse import parse_qs, urlparse
 
 import pyotp
 import pytest
+from fastapi import FastAPI
 from httpx import AsyncClient
 
-from blog_api.accounts.models import AccountToken, RecoveryCode, TokenPurpose
+from blog_api.accounts.models import AccountToken, RecoveryCode, TokenPurpose, TotpCredential
 from tests.accounts.conftest import bearer, login, register
 from tests.conftest import Actor
 from tests.smtp import SmtpServer
@@ -252,3 +253,56 @@ class TestRequiredForReviewers:
         )
         assert confirmed.status_code == 200
         assert (await client.get("/api/users", headers=admin.headers)).status_code == 200
+
+
+# --- secrets at rest (core/secretbox.py) ---------------------------------------------------------
+
+NEW_KEY = "rotated-key-" + "r" * 40
+
+
+async def test_the_secret_is_stored_encrypted(client: AsyncClient) -> None:
+    _tokens, secret, _codes = await enrolled(client)
+    stored = (await TotpCredential.get()).secret
+    assert secret not in stored and len(stored) == 64
+    resp = await second_step(client, await challenge(client), code(secret, 1))
+    assert resp.status_code == 200
+
+
+async def test_a_secret_stored_in_clear_still_works_and_is_then_encrypted(
+    client: AsyncClient,
+) -> None:
+    _tokens, secret, _codes = await enrolled(client)
+    await TotpCredential.all().update(secret=secret)  # as versions before encryption stored it
+    resp = await second_step(client, await challenge(client), code(secret, 1))
+    assert resp.status_code == 200
+    stored = (await TotpCredential.get()).secret
+    assert secret not in stored and len(stored) == 64
+
+
+async def test_a_new_key_in_front_reencrypts_on_use_and_the_old_one_can_go(
+    app: FastAPI, client: AsyncClient
+) -> None:
+    _tokens, secret, _codes = await enrolled(client)  # sealed with the key from SECRET_KEY
+    settings = app.state.settings
+    settings.data_encryption_keys = f"{NEW_KEY},{settings.effective_secret_key()}"
+    before = (await TotpCredential.get()).secret
+    resp = await second_step(client, await challenge(client), code(secret, 1))
+    assert resp.status_code == 200
+    assert (await TotpCredential.get()).secret != before
+
+    settings.data_encryption_keys = NEW_KEY
+    await TotpCredential.all().update(last_step=0)  # let the current step's code count again
+    resp = await second_step(client, await challenge(client), code(secret))
+    assert resp.status_code == 200
+
+
+async def test_without_the_key_that_sealed_it_only_recovery_codes_work(
+    app: FastAPI, client: AsyncClient, caplog: pytest.LogCaptureFixture
+) -> None:
+    _tokens, secret, recovery = await enrolled(client)
+    app.state.settings.data_encryption_keys = NEW_KEY  # the sealing key was dropped too early
+    token = await challenge(client)
+    resp = await second_step(client, token, code(secret, 1))
+    assert resp.status_code == 401
+    assert "TOTP secret unreadable" in caplog.text
+    assert (await second_step(client, token, recovery[0])).status_code == 200

@@ -35,6 +35,7 @@ def test_safe_production_settings_load() -> None:
         ({"secret_key": "short"}, "SECRET_KEY is weak"),
         ({"secret_key": "a" * 40}, "SECRET_KEY is weak"),
         ({"cors_origins": "*"}, "CORS_ORIGINS contains '*'"),
+        ({"data_encryption_keys": "k" * 40 + ",short"}, "DATA_ENCRYPTION_KEYS: key 2 is weak"),
         ({"database_url": "sqlite://var/x.sqlite3"}, "DATABASE_URL points at SQLite"),
     ],
 )
@@ -42,6 +43,11 @@ def test_production_refuses_unsafe_settings(values: dict, message: str) -> None:
     with pytest.raises(ValidationError) as info:
         prod(**values)
     assert message in str(info.value)
+
+
+def test_production_accepts_strong_data_encryption_keys() -> None:
+    keys = "new-Key-9x" + "abcdefghij" * 3 + ",old-Key-7y" + "klmnopqrst" * 3
+    assert prod(data_encryption_keys=keys).data_encryption_keys == keys
 
 
 def test_production_refusal_is_reported_by_the_command(monkeypatch, tmp_path) -> None:
