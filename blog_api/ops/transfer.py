@@ -65,6 +65,8 @@ class UserRecord(_Record):
     role: Role
     is_active: bool = True
     created_at: datetime | None = None
+    # Absent in exports from before email verification existed: such accounts verify again.
+    email_verified_at: datetime | None = None
     password_hash: str | None = Field(default=None, max_length=255)
 
 
@@ -115,6 +117,7 @@ async def export_records(*, include_password_hashes: bool = True) -> Iterator[di
             "role": user.role.value,
             "is_active": user.is_active,
             "created_at": _iso(user.created_at),
+            "email_verified_at": _iso(user.email_verified_at),
         }
         if include_password_hashes:
             record["password_hash"] = user.password_hash
@@ -300,6 +303,7 @@ async def import_records(
                 password_hash=password_hash,
                 role=record.role,
                 is_active=record.is_active,
+                email_verified_at=record.email_verified_at,
                 # Without it the field defaults to now.
                 **({"created_at": record.created_at} if record.created_at else {}),
             )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sqlite3
 import stat
 from pathlib import Path
 
@@ -65,6 +66,10 @@ def test_export_can_leave_out_password_hashes(cli_db: CliDb) -> None:
 
 def test_import_into_an_empty_database_reproduces_the_export(cli_db: CliDb, tmp_path: Path) -> None:
     _seeded(cli_db)
+    with sqlite3.connect(cli_db.path) as conn:  # some verified addresses, which must carry over
+        conn.execute(
+            "UPDATE users SET email_verified_at = '2026-02-03 04:05:06+00:00' WHERE id % 2 = 0"
+        )
     dump = tmp_path / "dump.jsonl"
     assert run_cli("export", str(dump), env=cli_db.env).returncode == 0
     target = CliDb(tmp_path / "target.sqlite3")
@@ -74,6 +79,7 @@ def test_import_into_an_empty_database_reproduces_the_export(cli_db: CliDb, tmp_
     assert "users: 6 created, 0 already present" in result.stdout
     assert "blogs: 8 created, 0 already present" in result.stdout
     assert _export(target)[1:] == _export(cli_db)[1:]
+    assert target.query("SELECT count(*) FROM users WHERE email_verified_at IS NOT NULL") == [(3,)]
 
 
 def test_import_twice_changes_nothing(cli_db: CliDb, tmp_path: Path) -> None:
