@@ -14,7 +14,9 @@ import asyncio
 import ipaddress
 import socket
 import time
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from functools import partial
 from urllib.parse import urlsplit, urlunsplit
 
 import httpx
@@ -61,11 +63,19 @@ def check_url_shape(url: str, *, allow_private: bool) -> None:
         raise RefusedDestination(f"{literal} is a private, loopback or link-local address")
 
 
+# Lookups of webhook hosts get threads of their own. The loop's default executor also resolves
+# the database's and Redis's hosts when a pool opens a connection; a slow resolver for some
+# endpoint's domain (a lookup outlives the attempt's timeout: the thread cannot be cancelled)
+# would otherwise fill it and stall those connections.
+_RESOLVER = ThreadPoolExecutor(max_workers=4, thread_name_prefix="webhook-dns")
+
+
 async def resolve_checked(host: str, port: int, *, allow_private: bool) -> IpAddress:
     """Resolve `host`; refuse if ANY of its addresses is forbidden; return the first."""
     loop = asyncio.get_running_loop()
+    lookup = partial(socket.getaddrinfo, host, port, type=socket.SOCK_STREAM)
     try:
-        infos = await loop.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+        infos = await loop.run_in_executor(_RESOLVER, lookup)
     except socket.gaierror as exc:
         raise RefusedDestination(f"cannot resolve {host}: {exc}") from exc
     addresses = [ipaddress.ip_address(info[4][0]) for info in infos]

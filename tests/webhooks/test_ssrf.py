@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import ipaddress
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import pytest
@@ -50,6 +51,22 @@ async def test_a_name_resolving_to_loopback_is_refused() -> None:
     with pytest.raises(RefusedDestination, match="private, loopback or link-local"):
         await resolve_checked("localhost", 80, allow_private=False)
     assert forbidden_address(await resolve_checked("localhost", 80, allow_private=True))
+
+
+class _RefusingExecutor(ThreadPoolExecutor):
+    def submit(self, *args: Any, **kwargs: Any) -> Any:
+        raise AssertionError("a webhook lookup used the loop's default executor")
+
+
+async def test_lookups_keep_off_the_threads_that_resolve_the_database() -> None:
+    """A slow resolver for an endpoint's domain must not hold the loop's default executor, which
+    also resolves the database's and Redis's hosts when a pool opens a connection."""
+    loop = asyncio.get_running_loop()
+    loop.set_default_executor(_RefusingExecutor(max_workers=1))
+    try:
+        assert forbidden_address(await resolve_checked("localhost", 80, allow_private=True))
+    finally:
+        loop.set_default_executor(ThreadPoolExecutor())
 
 
 @pytest.mark.parametrize(
