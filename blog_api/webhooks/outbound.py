@@ -63,10 +63,11 @@ def check_url_shape(url: str, *, allow_private: bool) -> None:
         raise RefusedDestination(f"{literal} is a private, loopback or link-local address")
 
 
-# Lookups of webhook hosts get threads of their own. The loop's default executor also resolves
-# the database's and Redis's hosts when a pool opens a connection; a slow resolver for some
-# endpoint's domain (a lookup outlives the attempt's timeout: the thread cannot be cancelled)
-# would otherwise fill it and stall those connections.
+# Lookups of webhook hosts get threads of their own. The loop's resolver threads (its default
+# executor; libuv's small pool under uvloop) also resolve the database's and Redis's hosts when
+# a pool opens a connection; a slow resolver for some endpoint's domain (a lookup outlives the
+# attempt's timeout: the thread cannot be cancelled) would otherwise fill them and stall those
+# connections.
 _RESOLVER = ThreadPoolExecutor(max_workers=4, thread_name_prefix="webhook-dns")
 
 
