@@ -342,14 +342,16 @@ def _render_sync(content: str) -> Rendered:
 _render_limiter = anyio.CapacityLimiter(2)
 
 
-# Below this length even hostile markdown renders in about 2 ms (measured: `[` repeated, the
-# slowest input found, costs ~9 us per character), less than the trip to a worker thread and
-# back, which also waits for the GIL while the loop is busy fanning events out to streams.
+# Below this length even hostile markdown renders in about 2 ms (measured: `[` repeated costs
+# ~9 us per character), less than the trip to a worker thread and back, which also waits for
+# the GIL while the loop is busy fanning events out to streams. Tables are the exception (a
+# short header row with many columns pads every later line into cells: 13 ms found for 256
+# characters), so content with a `|` always goes to a thread.
 INLINE_RENDER_CHARS = 256
 
 
 async def _render(content: str) -> Rendered:
-    if len(content) <= INLINE_RENDER_CHARS:
+    if len(content) <= INLINE_RENDER_CHARS and "|" not in content:
         return _render_sync(content)
     return await anyio.to_thread.run_sync(_render_sync, content, limiter=_render_limiter)
 

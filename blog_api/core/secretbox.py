@@ -3,9 +3,10 @@
 AES-256-GCM (from `cryptography`, already installed for the JWT and OpenID code) under keys
 derived with HKDF-SHA256 from `DATA_ENCRYPTION_KEYS`, newest first: the first key seals, every
 key opens, so a key is rotated by putting a new one in front and running
-`blog-api reseal-secrets` before the old one is removed. With no keys configured, one is derived
-from `SECRET_KEY` (so a fresh install encrypts too; rotating `SECRET_KEY` then needs the old
-value listed in `DATA_ENCRYPTION_KEYS`).
+`blog-api reseal-secrets` before the old one is removed. A key derived from `SECRET_KEY` is
+always tried last, and seals when no key is configured (so a fresh install encrypts too;
+rotating `SECRET_KEY` then needs the old value listed in `DATA_ENCRYPTION_KEYS` until
+`reseal-secrets` has run).
 
 Each value is sealed with a context (e.g. `totp:<user id>`) as associated data: a sealed value
 copied into another row does not open there. A sealed value is the URL-safe base64 (no padding)
@@ -17,6 +18,7 @@ from __future__ import annotations
 
 import base64
 import os
+import re
 from functools import lru_cache
 
 from cryptography.exceptions import InvalidTag
@@ -83,6 +85,10 @@ def _box(keys: tuple[str, ...]) -> SecretBox:
 
 
 def secret_box(settings: Settings) -> SecretBox:
-    """The box for these settings (`DATA_ENCRYPTION_KEYS`, or one key from `SECRET_KEY`)."""
-    keys = tuple(k.strip() for k in settings.data_encryption_keys.split(",") if k.strip())
-    return _box(keys or (settings.effective_secret_key(),))
+    """The box for these settings: `DATA_ENCRYPTION_KEYS` (commas or newlines between keys, as
+    a `_FILE` secret may hold them), then always `SECRET_KEY`'s key, which therefore keeps
+    opening what was sealed before `DATA_ENCRYPTION_KEYS` was first set (it seals only when no
+    key is configured)."""
+    keys = tuple(k.strip() for k in re.split(r"[,\n]", settings.data_encryption_keys) if k.strip())
+    fallback = settings.effective_secret_key()
+    return _box((*keys, fallback) if fallback not in keys else keys)

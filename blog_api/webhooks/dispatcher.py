@@ -103,13 +103,19 @@ class RedisCounter(ChangeCounter):
             if value is None:
                 await self.client.set(self.key, secrets.randbelow(2**52), nx=True)
                 value = await self.client.get(self.key)
-        except (RedisError, OSError):
+        except Exception:  # RedisError, OSError, and the cluster client's own errors
             return None
         return None if value is None else str(value)
 
     async def bump(self) -> None:
-        with suppress(RedisError, OSError):  # the cache's max age covers a lost bump
+        try:
             await self.client.incr(self.key)
+        except Exception as exc:  # the change is committed: never fail the request for this
+            # Other workers notice it only when their copy expires (`EndpointCache.max_age`).
+            logger.warning(
+                "webhook endpoints changed but the counter could not be bumped",
+                extra={"error": repr(exc)},
+            )
 
 
 class EndpointCache:
@@ -121,7 +127,8 @@ class EndpointCache:
     that moment: in a profile of the SSE benchmark, a worker spent about half as much CPU on
     webhooks as on the hub and its streams, with no endpoint registered. The copy is re-read
     when the counter moved, when it cannot be read, and at least every `max_age` seconds (a
-    bump lost to a Redis error).
+    bump lost to a Redis error: events handled by another worker in those seconds may miss a
+    new endpoint).
 
     An endpoint registered while an event is being handled may or may not get that event (the
     counter is bumped after the endpoint's commit; reading the database had the same window

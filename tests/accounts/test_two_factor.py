@@ -258,6 +258,7 @@ class TestRequiredForReviewers:
 # --- secrets at rest (core/secretbox.py) ---------------------------------------------------------
 
 NEW_KEY = "rotated-key-" + "r" * 40
+OLD_KEY = "earlier-key-" + "e" * 40
 
 
 async def test_the_secret_is_stored_encrypted(client: AsyncClient) -> None:
@@ -296,9 +297,19 @@ async def test_a_new_key_in_front_reencrypts_on_use_and_the_old_one_can_go(
     assert resp.status_code == 200
 
 
+async def test_setting_keys_for_the_first_time_keeps_earlier_secrets_working(
+    app: FastAPI, client: AsyncClient
+) -> None:
+    _tokens, secret, _codes = await enrolled(client)  # sealed with the key from SECRET_KEY
+    app.state.settings.data_encryption_keys = NEW_KEY
+    resp = await second_step(client, await challenge(client), code(secret, 1))
+    assert resp.status_code == 200
+
+
 async def test_without_the_key_that_sealed_it_only_recovery_codes_work(
     app: FastAPI, client: AsyncClient, caplog: pytest.LogCaptureFixture
 ) -> None:
+    app.state.settings.data_encryption_keys = OLD_KEY
     _tokens, secret, recovery = await enrolled(client)
     app.state.settings.data_encryption_keys = NEW_KEY  # the sealing key was dropped too early
     token = await challenge(client)

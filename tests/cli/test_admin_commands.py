@@ -139,7 +139,8 @@ def test_reseal_secrets_moves_secrets_to_the_new_key(cli_db: CliDb) -> None:
 
 def test_reseal_secrets_names_the_accounts_no_key_opens(cli_db: CliDb) -> None:
     user_id = _with_clear_totp_secret(cli_db)
-    assert run_cli("reseal-secrets", env=cli_db.env).returncode == 0
+    old = {**cli_db.env, "DATA_ENCRYPTION_KEYS": "earlier-key-" + "e" * 40}
+    assert run_cli("reseal-secrets", env=old).returncode == 0
     result = run_cli("reseal-secrets", env={**cli_db.env, "DATA_ENCRYPTION_KEYS": NEW_KEY})
     assert result.returncode == 1
     assert "1 unreadable" in result.stdout

@@ -40,3 +40,18 @@ def test_every_listed_key_opens_and_the_first_seals() -> None:
 def test_anything_else_is_unreadable(stored: str) -> None:
     with pytest.raises(UnreadableSecret):
         SecretBox((OLD,)).open(stored, context=b"c")
+
+
+def test_keys_from_settings_split_on_commas_and_newlines_and_end_with_secret_keys(
+    tmp_path: object,
+) -> None:
+    from blog_api.core.config import Settings
+    from blog_api.core.secretbox import secret_box
+
+    settings = Settings(_env_file=None, secret_key="s" * 10 + "ecret-key-1234567890abcdefghij")
+    sealed = secret_box(settings).seal(SECRET, context=b"c")  # no keys: SECRET_KEY's key seals
+    settings.data_encryption_keys = f"{NEW}\n{OLD}\n"
+    box = secret_box(settings)
+    assert box.open(sealed, context=b"c") == SECRET  # still opens, after the listed keys
+    assert not box.is_current(sealed, context=b"c")
+    assert SecretBox((NEW,)).open(box.seal(SECRET, context=b"c"), context=b"c") == SECRET

@@ -248,7 +248,9 @@ async def test_housekeeping_drops_old_settled_deliveries_only(
     await WebhookDelivery.all().update(created_at=older)
     # One of them still waits for an attempt: it must stay, however old.
     waiting = items[0]["id"]
-    await WebhookDelivery.filter(id=waiting).update(status="retrying")
+    await WebhookDelivery.filter(id=waiting).update(
+        status="retrying", next_attempt_at=datetime.now(timezone.utc) + timedelta(hours=1)
+    )  # not due: the sender must not settle it before the round
 
     pruned = await app.state.realtime.housekeeping.run_once()
     assert pruned is not None and pruned.webhook_deliveries == 1
