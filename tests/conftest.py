@@ -226,7 +226,9 @@ async def settings(
 @pytest.fixture
 async def app(settings: Settings) -> AsyncIterator[FastAPI]:
     application = create_app(settings, generate_schemas=not IS_POSTGRES)
-    async with LifespanManager(application):
+    # asgi-lifespan's default is 5 s: once in a CI run (PostgreSQL + Redis pass, machine loaded
+    # by the suite) a start-up took longer and the test errored at setup.
+    async with LifespanManager(application, startup_timeout=20):
         yield application
 
 
