@@ -23,11 +23,14 @@ import asyncio
 import dataclasses
 import logging
 import secrets
+from collections.abc import AsyncIterator
 from contextlib import suppress
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
+from typing import Any, cast
 
 from redis.exceptions import RedisError
+from tortoise.queryset import QuerySet
 
 from blog_api.realtime.bus import BusUnavailable, EventBus
 from blog_api.realtime.models import Notification, OutboxEvent
@@ -56,6 +59,20 @@ def stream_id_at(moment: datetime) -> str:
     return f"{int(moment.timestamp() * 1000)}-0"
 
 
+async def _old_ids(query: QuerySet[Any]) -> AsyncIterator[list[int]]:
+    """Ids of `query`'s rows, oldest first, a batch at a time (the caller deletes each batch
+    before the next is read), at most `MAX_BATCHES` batches per round."""
+    for _ in range(MAX_BATCHES):
+        # By id: the oldest rows come first in the primary key, so each batch stops early.
+        rows = await query.order_by("id").limit(BATCH).values_list("id", flat=True)
+        ids = cast(list[int], list(rows))  # flat=True: the ids themselves, not tuples
+        if not ids:
+            return
+        yield ids
+        if len(ids) < BATCH:
+            return
+
+
 async def prune(bus: EventBus, *, retention_seconds: float, now: datetime | None = None) -> Pruned:
     """Drop stream entries, outbox rows and notifications older than the retention."""
     cutoff = (now or datetime.now(timezone.utc)) - timedelta(seconds=retention_seconds)
@@ -64,45 +81,16 @@ async def prune(bus: EventBus, *, retention_seconds: float, now: datetime | None
         result.stream_entries = await bus.trim_before(stream_id_at(cutoff))
     except BusUnavailable:
         logger.warning("housekeeping: the stream is unreachable; trimming it next time")
-    for _ in range(MAX_BATCHES):
-        ids = list(
-            await OutboxEvent.filter(occurred_at__lt=cutoff, published_at__isnull=False)
-            .order_by("id")
-            .limit(BATCH)
-            .values_list("id", flat=True)
-        )
-        if not ids:
-            break
+    async for ids in _old_ids(
+        OutboxEvent.filter(occurred_at__lt=cutoff, published_at__isnull=False)
+    ):
         result.notifications += await Notification.filter(event_id__in=ids).delete()
         result.outbox_rows += await OutboxEvent.filter(id__in=ids).delete()
-        if len(ids) < BATCH:
-            break
-    for _ in range(MAX_BATCHES):
-        old = list(
-            await Notification.filter(created_at__lt=cutoff)
-            .order_by("id")
-            .limit(BATCH)
-            .values_list("id", flat=True)
-        )
-        if not old:
-            break
-        result.notifications += await Notification.filter(id__in=old).delete()
-        if len(old) < BATCH:
-            break
+    async for ids in _old_ids(Notification.filter(created_at__lt=cutoff)):
+        result.notifications += await Notification.filter(id__in=ids).delete()
     settled = (DeliveryStatus.succeeded, DeliveryStatus.failed)
-    for _ in range(MAX_BATCHES):
-        # By id: the oldest rows come first in the primary key, so each batch stops early.
-        done = list(
-            await WebhookDelivery.filter(created_at__lt=cutoff, status__in=settled)
-            .order_by("id")
-            .limit(BATCH)
-            .values_list("id", flat=True)
-        )
-        if not done:
-            break
-        result.webhook_deliveries += await WebhookDelivery.filter(id__in=done).delete()
-        if len(done) < BATCH:
-            break
+    async for ids in _old_ids(WebhookDelivery.filter(created_at__lt=cutoff, status__in=settled)):
+        result.webhook_deliveries += await WebhookDelivery.filter(id__in=ids).delete()
     return result
 
 
