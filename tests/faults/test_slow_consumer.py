@@ -51,7 +51,11 @@ def drain(sock: socket.socket, until: bytes, timeout: float = 10.0) -> bytes:
 async def test_a_client_that_never_reads_is_evicted_and_the_others_get_everything(
     fault_database: str, tmp_path: Path, http: httpx.AsyncClient
 ) -> None:
-    with two_workers(fault_database, tmp_path, SUBSCRIBER_QUEUE_SIZE="8") as cluster:
+    # A queue small enough that the silent client is evicted within COUNT comments (the kernel
+    # takes ~2.9 MB of its stream first), yet roomy enough for a reading follower that lags a
+    # few dozen events behind: this test process posts 900 comments while it parses both streams,
+    # and with 8 slots a follower on the quiet machine was cut off too.
+    with two_workers(fault_database, tmp_path, SUBSCRIBER_QUEUE_SIZE="64") as cluster:
         a, b = cluster.a, cluster.b
         accounts = Accounts(a.url, fault_database)
         owner, commenter, admin = (
