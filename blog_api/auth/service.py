@@ -183,6 +183,11 @@ class _SessionUserQuery:
         )
         query._make_query()
         sql, params = query.query.get_parameterized_sql()
+        # Reusing the SQL is only sound if both values travel as parameters, never inlined in
+        # the text: an ORM upgrade that inlined one would otherwise serve every request the
+        # stand-in's answer. Refuse to start serving instead.
+        if params.count(self._USER) != 1 or params.count(self._SID) != 1:
+            raise RuntimeError(f"session query does not bind its values as parameters: {sql}")
         return sql, list(params)
 
     async def run(self, user_id: int, session_id: str) -> tuple[User | None, bool]:
