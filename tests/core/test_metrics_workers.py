@@ -4,6 +4,7 @@ values summed (prometheus-client multiprocess mode), on PostgreSQL and a private
 from __future__ import annotations
 
 import asyncio
+import json
 import secrets
 import time
 from collections.abc import AsyncIterator
@@ -11,8 +12,9 @@ from pathlib import Path
 
 import httpx
 import pytest
+from websockets.asyncio.client import connect
 
-from tests.conftest import PASSWORD
+from tests.conftest import PASSWORD, run_cli
 from tests.core.test_metrics import sample
 from tests.harness import RedisServer, Worker, app_env, fresh_database, once_per_suite, start_worker
 from tests.realtime.sse_client import SseStream
@@ -46,7 +48,7 @@ async def server(postgres_url: str, tmp_path: Path, metrics_dir: Path) -> AsyncI
         METRICS_ENABLED="true",
         PROMETHEUS_MULTIPROC_DIR=str(metrics_dir),
         RATE_LIMIT_ENABLED="true",
-        RATE_LIMIT_LOGIN="2/minute",
+        RATE_LIMIT_LOGIN="3/minute",  # the user, the admin, one wrong try; then 429
     )
     worker = start_worker("metrics", env, tmp_path, args=["--workers", "2"])
     try:
@@ -94,10 +96,44 @@ async def test_metrics_sum_both_workers_after_real_traffic(
             events = [(await stream.next(timeout=10)).event for _ in range(2)]
             assert "ready" in events, events  # (after the `retry:` frame)
             open_streams = (await client.get("/metrics")).text
-        created = await client.post(
-            "/api/blogs", json={"title": "Counted", "content": "text", "tags": []}, headers=headers
+            # Submitted while the author's stream is open: it is delivered to that stream.
+            created = await client.post(
+                "/api/blogs",
+                json={"title": "Counted", "content": "text", "tags": []},
+                headers=headers,
+            )
+            assert created.status_code == 201
+            while (await stream.next(timeout=10)).event != "blog.submitted":
+                pass
+        # Approved by an operator's admin, the post opens its live comments to its author.
+        admin_email = f"admin{name}@example.com"
+        made = run_cli(
+            "create-admin",
+            "--email",
+            admin_email,
+            "--username",
+            f"admin{name}",
+            env={**server.env, "BLOG_API_ADMIN_PASSWORD": PASSWORD},
         )
-        assert created.status_code == 201
+        assert made.returncode == 0, made.stderr
+        admin = await client.post(
+            "/api/auth/login", json={"email": admin_email, "password": PASSWORD}
+        )
+        admin_headers = {"Authorization": f"Bearer {admin.json()['access_token']}"}
+        approved = await client.post(
+            f"/api/blogs/{created.json()['id']}/approve", headers=admin_headers
+        )
+        assert approved.status_code == 200, approved.text
+        ticket = await client.post(
+            "/api/notifications/ticket", json={"purpose": "ws"}, headers=headers
+        )
+        assert ticket.status_code == 201, ticket.text
+        post_id = created.json()["id"]
+        ws_url = server.url.replace("http", "ws", 1)
+        url = f"{ws_url}/api/blogs/{post_id}/ws?ticket={ticket.json()['ticket']}"
+        async with connect(url, open_timeout=5, close_timeout=3) as ws:
+            assert json.loads(await ws.recv())["type"] == "hello"
+            open_sockets = (await client.get("/metrics")).text
         wrong = {"email": body["email"], "password": "not-the-password"}
         statuses = [
             (await client.post("/api/auth/login", json=wrong)).status_code for _ in range(2)
@@ -112,6 +148,7 @@ async def test_metrics_sum_both_workers_after_real_traffic(
             received = sample(text, "blog_api_events_received_total")
             settled = sample(text, "blog_api_sse_connections") == 0
             settled = settled and sample(text, "blog_api_outbox_backlog") == 0
+            settled = settled and sample(text, "blog_api_websocket_connections") == 0
             if (published >= 1 and received == 2 * published and settled) or (
                 time.monotonic() > deadline
             ):
@@ -135,7 +172,9 @@ async def test_metrics_sum_both_workers_after_real_traffic(
     assert sample(text, "blog_api_outbox_backlog") == 0
     assert sample(text, "blog_api_redis_up") == 1
     assert sample(text, "blog_api_outbox_relay_lag_seconds") == 0
-    # Exported even before their first event (nothing was delivered to or evicted from here).
-    for family in ("blog_api_events_delivered_total", "blog_api_subscribers_evicted_total"):
-        assert f"\n{family} " in text, family
-    assert "\nblog_api_websocket_connections 0.0" in text
+    # The author's stream got blog.submitted; nobody was too slow to be evicted (exported at 0).
+    assert sample(text, "blog_api_events_delivered_total") >= 1
+    assert "\nblog_api_subscribers_evicted_total " in text
+    assert sample(text, "blog_api_subscribers_evicted_total") == 0
+    assert sample(open_sockets, "blog_api_websocket_connections") == 1
+    assert sample(text, "blog_api_websocket_connections") == 0
