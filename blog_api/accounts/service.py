@@ -99,7 +99,7 @@ async def _queue_verification(user: User, *, settings: Settings, conn: BaseDBAsy
     token = await issue_token(
         user.id, TokenPurpose.verify_email, timedelta(hours=hours), conn=conn, email=user.email
     )
-    mail_service.enqueue(
+    await mail_service.enqueue(
         "verify_email",
         to=user.email,
         context={
@@ -161,7 +161,7 @@ async def change_email(user: User, new_email: str, password: str, *, settings: S
                 using_db=conn, update_fields=["email", "email_verified_at", "updated_at"]
             )
             await _queue_verification(user, settings=settings, conn=conn)
-            mail_service.enqueue(
+            await mail_service.enqueue(
                 "email_changed",
                 to=old_email,
                 context={"username": user.username, "new_email": new_email},
@@ -187,7 +187,7 @@ async def request_password_reset(email: str, *, settings: Settings) -> None:
         token = await issue_token(
             user.id, TokenPurpose.reset_password, timedelta(minutes=minutes), conn=conn
         )
-        mail_service.enqueue(
+        await mail_service.enqueue(
             "password_reset",
             to=user.email,
             context={
@@ -230,7 +230,7 @@ async def reset_password(token: str, password: str, *, settings: Settings) -> Us
             .using_db(conn)
             .update(used_at=now)
         )
-        mail_service.enqueue(
+        await mail_service.enqueue(
             "password_changed", to=user.email, context={"username": user.username}, using_db=conn
         )
     await auth_service.revoke_all_sessions(user.id)

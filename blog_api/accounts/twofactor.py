@@ -188,7 +188,7 @@ async def confirm_enrolment(user: User, code: str, *, settings: Settings) -> lis
         )
         user.totp_enabled = True
         await user.save(using_db=conn, update_fields=["totp_enabled", "updated_at"])
-        mail_service.enqueue(
+        await mail_service.enqueue(
             "two_factor_changed",
             to=user.email,
             context={"username": user.username, "change": "turned on"},
@@ -208,7 +208,7 @@ async def disable(user: User, code: str, *, settings: Settings) -> None:
         await RecoveryCode.filter(user_id=user.id).using_db(conn).delete()
         user.totp_enabled = False
         await user.save(using_db=conn, update_fields=["totp_enabled", "updated_at"])
-        mail_service.enqueue(
+        await mail_service.enqueue(
             "two_factor_changed",
             to=user.email,
             context={"username": user.username, "change": "turned off"},

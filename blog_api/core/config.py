@@ -202,6 +202,10 @@ class Settings(BaseSettings):
     # then it goes to the dead-letter record (docs/mail.md).
     mail_max_attempts: int = Field(default=5, ge=1, le=100)
     mail_retry_seconds: float = Field(default=30.0, gt=0, le=3600)
+    # The mail outbox: how often each worker looks for jobs left behind, and how long a job's
+    # after-commit hand-over (or a sweep's claim) has before the sweep takes it (again).
+    mail_outbox_sweep_seconds: float = Field(default=15.0, gt=0, le=3600)
+    mail_handover_seconds: float = Field(default=60.0, gt=0, le=86400)
     # Accounts: email verification, password reset, two-factor (docs/auth-for-spa.md).
     email_verification_hours: int = Field(default=48, ge=1, le=24 * 30)
     password_reset_minutes: int = Field(default=30, ge=5, le=24 * 60)

@@ -89,6 +89,7 @@ MODEL_MODULES: list[str] = [
     "blog_api.blogs.models",
     "blog_api.comments.models",
     "blog_api.webhooks.models",
+    "blog_api.mail.models",
     "blog_api.core.idempotency",
     "blog_api.feature_requests.models",
     "blog_api.drafts.models",

@@ -1,9 +1,12 @@
 """The mail queue: jobs are queued after commit and sent by a background consumer.
 
 Nothing is sent inside a request. A service calls `mail.service.enqueue(...)` inside its
-transaction; once it commits, the job is handed to this process's queue, and the consumer sends
-it. Two implementations, one contract (at-least-once delivery, retries after
-`MAIL_RETRY_SECONDS` up to `MAIL_MAX_ATTEMPTS` attempts, then a dead-letter record):
+transaction, which also writes the job to the mail outbox table (`mail.outbox`); once it
+commits, the job is handed to this process's queue, and the consumer sends it. The outbox row
+goes once the queue holds the job; one left behind (a crash right after the commit, Redis away)
+is handed over by the outbox sweep. Two implementations, one contract (at-least-once delivery,
+retries after `MAIL_RETRY_SECONDS` up to `MAIL_MAX_ATTEMPTS` attempts, then a dead-letter
+record):
 
 - `RedisMailQueue` (with REDIS_URL): the stream `{prefix}:mail`, one consumer group `mailers`
   shared by every worker of every host. Each worker reads new jobs with `XREADGROUP`, sends, then
@@ -14,8 +17,9 @@ it. Two implementations, one contract (at-least-once delivery, retries after
   `{prefix}:mail:dead` (recipient, template, error, attempts: never the context, which may hold
   a token) and is acknowledged.
 - `MemoryMailQueue` (no Redis, one process): an asyncio queue; a failed job is put back after
-  `MAIL_RETRY_SECONDS`; dead letters are kept in `dead` and logged. Jobs not yet sent when the
-  process stops are lost (development only).
+  `MAIL_RETRY_SECONDS`; dead letters are kept in `dead` and logged. Its outbox row stays until
+  the job is sent or given up, so jobs not yet sent when the process stops are sent after the
+  next start (by the sweep).
 
 Why a stream of its own and not the event stream: mails carry secrets (a verification or reset
 link) and the event stream is what SSE and WebSocket clients are fed from; an event there would
@@ -37,6 +41,7 @@ from typing import Any
 from redis.exceptions import RedisError, ResponseError
 
 from blog_api.core.redis import hash_tag, redis_client
+from blog_api.mail import outbox
 from blog_api.mail.message import MailJob
 from blog_api.mail.sender import DeliveryError, MailSender
 from blog_api.mail.templates import TemplateMissing, render
@@ -74,6 +79,10 @@ class MailQueue(ABC):
     @abstractmethod
     def submit(self, job: MailJob) -> None:
         """Queue `job`; returns at once."""
+
+    @abstractmethod
+    async def hand_over(self, job: MailJob) -> bool:
+        """Queue `job` now (the outbox sweep): whether the queue holds it."""
 
     @abstractmethod
     async def start(self) -> None:
@@ -148,9 +157,17 @@ class MemoryMailQueue(MailQueue):
         self._queue: asyncio.Queue[tuple[MailJob, int]] = asyncio.Queue()
         self.dead: list[DeadLetter] = []
         self._consumer: asyncio.Task[None] | None = None
+        # Jobs queued or waiting for a retry here: the sweep must not queue them twice.
+        self._held: set[str] = set()
 
     def submit(self, job: MailJob) -> None:
-        self._queue.put_nowait((job, 0))
+        if job.id not in self._held:
+            self._held.add(job.id)
+            self._queue.put_nowait((job, 0))
+
+    async def hand_over(self, job: MailJob) -> bool:
+        self.submit(job)
+        return True
 
     async def start(self) -> None:
         self._consumer = asyncio.create_task(self._run(), name="mail-consumer")
@@ -169,16 +186,17 @@ class MemoryMailQueue(MailQueue):
             job, attempts = await self._queue.get()
             attempts += 1
             sent, retry, error = await self.deliver(job)
-            if sent:
-                continue
-            if retry and attempts < self.max_attempts:
+            if not sent and retry and attempts < self.max_attempts:
                 logger.warning(
                     "mail not sent; will retry",
                     extra={"job": job.id, "attempts": attempts, "error": error},
                 )
                 self._spawn(self._later(job, attempts), "mail-retry")
-            else:
+                continue
+            if not sent:
                 self.dead.append(self._give_up(job, attempts, error))
+            self._held.discard(job.id)
+            await outbox.settle(job.id)
 
     async def _later(self, job: MailJob, attempts: int) -> None:
         await asyncio.sleep(self.retry_seconds)
@@ -227,23 +245,37 @@ class RedisMailQueue(MailQueue):
         delay = 0.2
         for attempt in range(5):
             try:
-                await self.client.xadd(
-                    self.stream_key,
-                    {"j": job.model_dump_json()},
-                    maxlen=self.maxlen,
-                    approximate=True,
-                )
-                return
+                await self._xadd(job)
             except RedisError as exc:
                 if attempt == 4:
-                    # The change is committed; the user can ask again (resend, reset).
-                    logger.error(
-                        "mail lost: Redis unreachable",
+                    # The job stays in the outbox: the sweep hands it over once Redis is back.
+                    logger.warning(
+                        "mail left in the outbox: Redis unreachable",
                         extra={"template": job.template, "job": job.id, "error": str(exc)},
                     )
                     return
                 await asyncio.sleep(delay)
                 delay *= 2
+            else:
+                await outbox.settle(job.id)
+                return
+
+    async def hand_over(self, job: MailJob) -> bool:
+        try:
+            await self._xadd(job)
+        except RedisError as exc:
+            logger.warning(
+                "mail outbox: Redis unreachable, job kept",
+                extra={"job": job.id, "error": str(exc)},
+            )
+            return False
+        await outbox.settle(job.id)
+        return True
+
+    async def _xadd(self, job: MailJob) -> None:
+        await self.client.xadd(
+            self.stream_key, {"j": job.model_dump_json()}, maxlen=self.maxlen, approximate=True
+        )
 
     async def _ensure_group(self) -> None:
         try:

@@ -10,6 +10,7 @@ from fastapi import FastAPI
 
 from blog_api.core.config import Environment, Settings
 from blog_api.mail import service as mail_service
+from blog_api.mail.outbox import OutboxSweeper
 from blog_api.mail.queue import MailQueue, MemoryMailQueue, RedisMailQueue
 from blog_api.mail.sender import sender_for
 
@@ -43,9 +44,14 @@ async def mail_lifespan(app: FastAPI) -> AsyncIterator[None]:
     await queue.start()
     mail_service.register_queue(queue)
     app.state.mail_queue = queue
+    # What a crashed process or a Redis outage left in the outbox; the first round runs at once,
+    # so mail left by the previous run goes out as soon as the app is up.
+    sweeper = OutboxSweeper(queue, settings)
+    await sweeper.start()
     try:
         yield
     finally:
+        await sweeper.stop()
         mail_service.unregister_queue(queue)
         await queue.stop()
 

@@ -2,8 +2,9 @@
 
 Services call it inside their transaction (`core.db.transaction`) with its connection, like
 `record_event`: a rolled-back change sends nothing, and no mail is sent inside the request.
-The running app's queue (`runtime.install_mail`) picks it up; a process without one (the CLI)
-logs that the mail was not queued.
+The job is written to the mail outbox in that transaction, so a committed change never loses
+its mail. The running app's queue (`runtime.install_mail`) picks it up after the commit; a
+process without one (the CLI) leaves it to a running app's outbox sweep.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from typing import TYPE_CHECKING
 from tortoise.backends.base.client import BaseDBAsyncClient
 
 from blog_api.core.db import after_commit
+from blog_api.mail import outbox
 from blog_api.mail.message import MailJob
 from blog_api.mail.templates import TEMPLATES
 
@@ -37,14 +39,15 @@ def unregister_queue(queue: MailQueue) -> None:
 
 def _submit(job: MailJob) -> None:
     if not _queues:
-        logger.warning(
-            "no mail queue in this process; mail not sent", extra={"template": job.template}
+        logger.info(
+            "no mail queue in this process; a running app sends the mail from the outbox",
+            extra={"template": job.template},
         )
         return
     _queues[-1].submit(job)
 
 
-def enqueue(
+async def enqueue(
     template: str,
     *,
     to: str,
@@ -55,6 +58,9 @@ def enqueue(
     if template not in TEMPLATES:
         raise ValueError(f"unknown mail template {template!r}")
     job = MailJob(template=template, to=to, context=context)
+    # Written before the hook is registered: with `using_db=None` (autocommit) the hook runs at
+    # once, and the queue must not settle a row that is not there yet.
+    await outbox.record(job, using_db=using_db)
     if not after_commit(lambda: _submit(job), using_db=using_db):
         raise RuntimeError("enqueue needs a core.db.transaction (or no transaction)")
     return job
