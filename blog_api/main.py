@@ -15,6 +15,7 @@ from tortoise.contrib.fastapi import RegisterTortoise
 
 from blog_api import __version__
 from blog_api.accounts.oidc import OidcRegistry
+from blog_api.accounts.reset_requests import install_reset_requests
 from blog_api.accounts.router import router as accounts_router
 from blog_api.auth.router import router as auth_router
 from blog_api.blogs.cache import PUBLIC_CACHE_PREFIXES, install_public_cache
@@ -145,6 +146,7 @@ def create_app(settings: Settings | None = None, *, generate_schemas: bool = Fal
     app.state.oidc = OidcRegistry.from_settings(settings)
     install_realtime(app)
     install_mail(app)
+    install_reset_requests(app)  # after the mail queue: it stops first and still has it
     install_live_comments(app)
     install_scheduler(app, poll_seconds=settings.publish_poll_seconds)
     install_webhooks(app)

@@ -32,7 +32,8 @@ class AccountToken(Model):
     user_id: int
     purpose = fields.CharEnumField(TokenPurpose, max_length=16)
     token_hash = fields.CharField(max_length=64, unique=True)
-    # verify_email: the address the link verifies (a changed address makes it void).
+    # verify_email, reset_password: the address the link was mailed to (a changed address
+    # makes it void; a reset link then verifies nothing). Null on reset links issued before.
     email = fields.CharField(max_length=320, null=True)
     expires_at = fields.DatetimeField()
     used_at = fields.DatetimeField(null=True)

@@ -8,8 +8,10 @@ code and binding for tokens. The state of a sign-in is kept server-side (`OidcLo
 authlib's cookie session (SessionMiddleware): the API sets no cookies; see the model's docstring
 for how the binding replaces the session's protection against login CSRF.
 
-Accounts are linked by email only when the provider says it verified it (`email_verified`);
-an unknown verified address gets a new `user` account without a usable password.
+Accounts are linked by email only when the provider says it verified it (`email_verified`)
+and the local account has verified it too (otherwise the exchange answers 409: the account's
+password may belong to someone who registered the address first); an unknown verified address
+gets a new `user` account without a usable password.
 """
 
 from __future__ import annotations
@@ -35,7 +37,7 @@ from blog_api.accounts.schemas import SecondFactorChallenge
 from blog_api.auth import service as auth_service
 from blog_api.auth.schemas import TokenPair, normalise_email
 from blog_api.core.config import OidcProviderConfig, Settings
-from blog_api.core.errors import AppError, NotFound, ServiceUnavailable
+from blog_api.core.errors import AppError, Conflict, NotFound, ServiceUnavailable
 from blog_api.core.security import hash_password, new_opaque_token, token_digest
 from blog_api.users.models import User
 
@@ -59,6 +61,18 @@ class UnknownProvider(NotFound):
 
 class OidcRefused(AppError):
     status, code, title = 400, "oidc-sign-in-refused", "Sign-in refused"
+
+
+class AccountNotVerified(Conflict):
+    code, title = "oidc-account-unverified", "The account's address is not verified"
+
+
+ACCOUNT_NOT_VERIFIED = (
+    "an account with this address exists, but its address was never verified, so it cannot be "
+    "linked to this sign-in: set a new password with a reset link mailed to the address "
+    "(POST /api/auth/password/forgot), or sign in with the account's password and verify the "
+    "address; then sign in with the provider again"
+)
 
 
 class ProviderUnavailable(ServiceUnavailable):
@@ -232,9 +246,10 @@ async def _account_for(claims: dict[str, Any], *, settings: Settings) -> User:
     if user is not None:
         if not user.is_active:
             raise SignInFailed("account_inactive")
-        if user.email_verified_at is None:
-            user.email_verified_at = _now()
-            await user.save(update_fields=["email_verified_at", "updated_at"])
+        # An account whose address was never verified is returned as it is, and `exchange`
+        # refuses it: whoever registered it need not own the address (they may have registered
+        # the victim's address first, to keep a password on the account the victim would then
+        # sign in to with the provider).
         return user
     base = _username_base(claims, email)
     # No usable password: the account signs in with the provider, or sets one by reset.
@@ -277,6 +292,10 @@ async def exchange(
     user = await User.get_or_none(id=row.user_id)
     if user is None or not user.is_active:
         raise OidcRefused(refused)
+    if user.email_verified_at is None:
+        # Only a local account can be unverified (accounts created here are verified): its
+        # password may be someone else's, so the provider's word does not make it ours.
+        raise AccountNotVerified(ACCOUNT_NOT_VERIFIED)
     if user.totp_enabled:
         return await twofactor.start_second_factor(user, settings=ctx.settings)
     return await auth_service.issue_tokens(user, ctx=ctx)

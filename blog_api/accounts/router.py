@@ -12,6 +12,7 @@ from fastapi.responses import RedirectResponse
 
 from blog_api.accounts import oidc, twofactor
 from blog_api.accounts import service as accounts_service
+from blog_api.accounts.reset_requests import ResetRequestsDep
 from blog_api.accounts.schemas import (
     Accepted,
     CodeBody,
@@ -71,7 +72,13 @@ async def resend_verification(user: CurrentUser, settings: SettingsDep) -> Accep
     "/me/email",
     response_model=UserRead,
     summary="Change the email address",
-    responses=problem_responses(400, 401, 403, 409, 422),
+    # The password is checked here (argon2): per client address first, then per user, so a
+    # stolen access token is not an unlimited password-guessing oracle, from one address or many.
+    dependencies=[
+        Depends(rate_limit("email_change")),
+        Depends(rate_limit("email_change", key=user_rate_limit_key)),
+    ],
+    responses=problem_responses(400, 401, 403, 409, 422, 429),
 )
 async def change_email(user: CurrentUser, body: EmailChange, settings: SettingsDep) -> Any:
     """Move the account to a new address (needs the password); it must be verified again."""
@@ -96,10 +103,11 @@ async def counted_reset_request(request: Request, body: PasswordForgotten) -> Pa
     responses=problem_responses(400, 422, 429),
 )
 async def forgot_password(
-    body: Annotated[PasswordForgotten, Depends(counted_reset_request)], settings: SettingsDep
+    body: Annotated[PasswordForgotten, Depends(counted_reset_request)], requests: ResetRequestsDep
 ) -> Accepted:
     """Mail a reset link if an account has this address; the answer is the same if not."""
-    await accounts_service.request_password_reset(body.email, settings=settings)
+    # Queued, not handled here: the request does the same work for every address.
+    requests.submit(body.email)
     return Accepted(detail=RESET_ACCEPTED)
 
 
@@ -252,11 +260,12 @@ async def oidc_callback(
     response_model=TokenPair | SecondFactorChallenge,
     summary="Exchange an OpenID Connect login code for tokens",
     dependencies=[Depends(rate_limit("login"))],
-    responses=problem_responses(400, 422, 429),
+    responses=problem_responses(400, 409, 422, 429),
 )
 async def oidc_exchange(
     body: OidcExchange, ctx: AuthContextDep
 ) -> TokenPair | SecondFactorChallenge:
     """Single-use login code plus the SPA's binding -> tokens (or a second-factor challenge
-    when the account has two-factor on)."""
+    when the account has two-factor on); 409 if it names a local account whose address was
+    never verified."""
     return await oidc.exchange(body.login_code, body.login_binding, ctx=ctx)

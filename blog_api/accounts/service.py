@@ -28,6 +28,9 @@ class InvalidAccountToken(AppError):
     status, code, title = 400, "invalid-token", "Invalid or expired token"
 
 
+ADDRESS_CHANGED = "this link is for an address the account no longer uses"
+
+
 class AlreadyVerified(Conflict):
     code, title = "already-verified", "Email address already verified"
 
@@ -132,7 +135,7 @@ async def verify_email(token: str) -> User:
     row = await spend_token(token, TokenPurpose.verify_email)
     user = await User.get_or_none(id=row.user_id)
     if user is None or not user.is_active or user.email != row.email:
-        raise InvalidAccountToken("this link is for an address the account no longer uses")
+        raise InvalidAccountToken(ADDRESS_CHANGED)
     if user.email_verified_at is None:
         user.email_verified_at = _now()
         await user.save(update_fields=["email_verified_at", "updated_at"])
@@ -160,6 +163,15 @@ async def change_email(user: User, new_email: str, password: str, *, settings: S
             await user.save(
                 using_db=conn, update_fields=["email", "email_verified_at", "updated_at"]
             )
+            # Reset links went to the old address: following one must neither reset the
+            # account (it belongs to the new address now) nor vouch for the new address.
+            await (
+                AccountToken.filter(
+                    user_id=user.id, purpose=TokenPurpose.reset_password, used_at=None
+                )
+                .using_db(conn)
+                .update(used_at=_now())
+            )
             await _queue_verification(user, settings=settings, conn=conn)
             await mail_service.enqueue(
                 "email_changed",
@@ -173,11 +185,12 @@ async def change_email(user: User, new_email: str, password: str, *, settings: S
     return user
 
 
-async def request_password_reset(email: str, *, settings: Settings) -> None:
-    """Mail a reset link if an active account has this address; say nothing either way.
+async def send_password_reset(email: str, *, settings: Settings) -> None:
+    """Mail a reset link if an active account has this address; nothing otherwise.
 
-    The caller answers the same in both cases, and no mail is sent in the request (it is
-    queued), so neither the answer nor its timing tells whether the address is registered.
+    Runs after the request was answered (`accounts.reset_requests`), never in it: the work
+    differs between a known and an unknown address, so it must not show in the answer's timing.
+    The link is bound to the address it is mailed to (`AccountToken.email`).
     """
     user = await User.get_or_none(email=normalise_email(email))
     if user is None or not user.is_active:
@@ -185,7 +198,11 @@ async def request_password_reset(email: str, *, settings: Settings) -> None:
     minutes = settings.password_reset_minutes
     async with transaction() as conn:
         token = await issue_token(
-            user.id, TokenPurpose.reset_password, timedelta(minutes=minutes), conn=conn
+            user.id,
+            TokenPurpose.reset_password,
+            timedelta(minutes=minutes),
+            conn=conn,
+            email=user.email,
         )
         await mail_service.enqueue(
             "password_reset",
@@ -203,13 +220,18 @@ async def reset_password(token: str, password: str, *, settings: Settings) -> Us
     """Set a new password with a reset token; every login of the account ends.
 
     The password is checked before the token is spent, so a refused password does not burn the
-    link. Following the link proves the address too, so it counts as verified.
+    link. A link works only while the account still has the address it was mailed to (changing
+    the email voids pending links; the comparison also covers a change racing the request), and
+    following it proves that address, so it counts as verified. A link stored without an address
+    (issued before links recorded one) still resets the password but verifies nothing.
     """
     row = await AccountToken.get_or_none(
         token_hash=token_digest(token), purpose=TokenPurpose.reset_password
     )
     user = await User.get_or_none(id=row.user_id) if row is not None else None
-    if user is not None:
+    if row is not None and user is not None:
+        if row.email is not None and row.email != user.email:
+            raise InvalidAccountToken(ADDRESS_CHANGED)
         problem = password_problem(password, user.username)
         if problem:
             raise WeakPassword(problem)
@@ -220,10 +242,17 @@ async def reset_password(token: str, password: str, *, settings: Settings) -> Us
     now = _now()
     async with transaction() as conn:
         user.password_hash = password_hash
-        user.email_verified_at = user.email_verified_at or now
-        await user.save(
-            using_db=conn, update_fields=["password_hash", "email_verified_at", "updated_at"]
-        )
+        await user.save(using_db=conn, update_fields=["password_hash", "updated_at"])
+        if row.email is not None:
+            # Conditional on the address in the row at this moment, not on the one read above:
+            # an email change committed in between must not inherit the verification.
+            verified = await (
+                User.filter(id=user.id, email=row.email, email_verified_at=None)
+                .using_db(conn)
+                .update(email_verified_at=now)
+            )
+            if verified:
+                user.email_verified_at = now
         # A login half-done (password given, code pending) must not survive the change either.
         await (
             AccountToken.filter(user_id=user.id, purpose=TokenPurpose.second_factor, used_at=None)

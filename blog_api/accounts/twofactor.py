@@ -8,8 +8,9 @@
   a code is never accepted twice, not even within its window.
 - Login: with two-factor on, the password step returns a short-lived, single-use
   `second_factor_token` (stored as a digest, `SECOND_FACTOR` purpose) instead of tokens; the code
-  step exchanges it and a code for the usual pair. Wrong codes are counted on the token, which
-  dies after `MAX_SECOND_FACTOR_ATTEMPTS`.
+  step exchanges it and a code for the usual pair. Each code entered takes one attempt from the
+  token first (a conditional UPDATE, so parallel requests cannot share one), and the token dies
+  after `MAX_SECOND_FACTOR_ATTEMPTS` wrong codes: at most that many are ever checked.
 - Disabling needs a fresh code (TOTP or recovery), not just an access token.
 - Secrets are stored sealed (`core/secretbox.py`, bound to the user); one stored in clear before
   that, or sealed under an older key, is sealed under the current key when a code is accepted.
@@ -239,10 +240,20 @@ async def complete_second_factor(
     user = await User.get_or_none(id=row.user_id)
     if user is None or not user.is_active or not user.totp_enabled:
         raise InvalidSecondFactor(refused)
+    # Claim one of the token's attempts before the code is looked at, in one conditional
+    # UPDATE: parallel requests cannot all read "4 wrong so far" and each get a guess; of any
+    # number of them, at most MAX_SECOND_FACTOR_ATTEMPTS codes are ever checked per token.
+    claimed = await AccountToken.filter(
+        id=row.id, used_at=None, attempts__lt=MAX_SECOND_FACTOR_ATTEMPTS
+    ).update(attempts=F("attempts") + 1)
+    if not claimed:
+        raise InvalidSecondFactor("too many wrong codes, or the login is over; log in again")
     if not await check_code(user, code, settings=ctx.settings):
-        await AccountToken.filter(id=row.id).update(attempts=F("attempts") + 1)
-        if row.attempts + 1 >= MAX_SECOND_FACTOR_ATTEMPTS:
-            await AccountToken.filter(id=row.id).update(used_at=_now())
+        # Wrong: if it took the last attempt, the token dies now (conditional: said once).
+        spent = await AccountToken.filter(
+            id=row.id, used_at=None, attempts__gte=MAX_SECOND_FACTOR_ATTEMPTS
+        ).update(used_at=_now())
+        if spent:
             raise InvalidSecondFactor("too many wrong codes; log in again")
         raise InvalidSecondFactor("the code is wrong or was already used")
     won = await AccountToken.filter(id=row.id, used_at=None).update(used_at=_now())

@@ -179,10 +179,13 @@ class Settings(BaseSettings):
     rate_limit_vote: str = "60/minute"
     # Account flows (docs/auth-for-spa.md): resending a verification mail (per user), password
     # reset requests (per address and, separately, per submitted email), second-factor codes
-    # (per address and per pending login).
+    # (per address and per pending login), email changes (per address and, separately, per
+    # user: each checks the current password, so a stolen access token must not become an
+    # unlimited password-guessing oracle).
     rate_limit_verify_resend: str = "3/hour"
     rate_limit_password_reset: str = "5/hour"  # noqa: S105 (a rate, not a password)
     rate_limit_second_factor: str = "10/minute"
+    rate_limit_email_change: str = "10/hour"
     # Outgoing mail (blog_api/mail). SMTP_HOST empty: no SMTP; each message is written to
     # MAIL_DIR as an .eml file and logged (development). SMTP_PASSWORD may come from a secrets
     # file (SMTP_PASSWORD_FILE, read by deploy/docker-entrypoint.sh like SECRET_KEY_FILE).

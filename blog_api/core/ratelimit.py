@@ -9,7 +9,8 @@ How to use it (comments, media and blogs wire their own routes the same way)::
     @router.post("", dependencies=[Depends(rate_limit("comment", key=user_rate_limit_key))], ...)
 
 - `name` selects the limit: the setting `RATE_LIMIT_<NAME>` (`login`, `register`, `refresh`,
-  `blog_submit`, `comment`, `upload`, `feature_request`, `vote`), in the `limits` notation
+  `blog_submit`, `comment`, `upload`, `feature_request`, `vote`, and the account flows'
+  `verify_resend`, `password_reset`, `second_factor`, `email_change`), in the `limits` notation
   (`"10/minute;100/hour"`: every limit in the list must hold). An unknown name fails when the route
   module is imported, a malformed value when the app is built, never in the middle of a request.
 - `key` is a FastAPI dependency returning the string the counter is kept for. `client_ip_key`
@@ -80,6 +81,7 @@ LIMIT_NAMES = frozenset(
         "verify_resend",
         "password_reset",
         "second_factor",
+        "email_change",
     }
 )
 KEY_PREFIX = "blog_api:ratelimit"

@@ -177,6 +177,50 @@ async def test_changing_to_a_taken_email_is_a_conflict(client: AsyncClient) -> N
     assert resp.status_code == 409
 
 
+class TestEmailChangeRateLimit:
+    """Each email change checks the current password: without a limit, a stolen access token
+    would be an unlimited password-guessing oracle."""
+
+    @pytest.fixture
+    def settings_overrides(self, smtp_server: SmtpServer) -> dict[str, Any]:
+        return {
+            **smtp_server.settings,
+            "rate_limit_enabled": True,
+            "rate_limit_email_change": "2/hour",
+        }
+
+    async def guess(self, client: AsyncClient, tokens: dict[str, Any], address: str) -> Any:
+        return await client.put(
+            "/api/auth/me/email",
+            json={"email": "new@example.org", "password": "not-the-password-1"},
+            headers={**bearer(tokens), "X-Forwarded-For": address},
+        )
+
+    async def test_guesses_are_limited_per_user_from_any_address(self, client: AsyncClient) -> None:
+        await register(client)
+        tokens = await login(client, "ada@example.com")
+        answers = [await self.guess(client, tokens, f"203.0.113.{n}") for n in range(3)]
+        assert [a.status_code for a in answers] == [403, 403, 429]
+        limited = answers[2]
+        assert limited.headers["content-type"].startswith("application/problem+json")
+        assert limited.json()["status"] == 429
+        assert limited.json()["type"].endswith("/rate-limited")
+        assert int(limited.headers["Retry-After"]) >= 1
+
+    async def test_guesses_are_limited_per_client_address_for_any_user(
+        self, client: AsyncClient
+    ) -> None:
+        await register(client)
+        await register(client, "bob")
+        ada = await login(client, "ada@example.com")
+        bob = await login(client, "bob@example.com")
+        statuses = [
+            (await self.guess(client, tokens, "203.0.113.9")).status_code
+            for tokens in (ada, ada, bob)
+        ]
+        assert statuses == [403, 403, 429]
+
+
 async def test_the_token_never_reaches_the_event_stream(
     app: FastAPI, client: AsyncClient, smtp_server: SmtpServer
 ) -> None:

@@ -13,7 +13,7 @@ from httpx import AsyncClient
 
 from blog_api.accounts.models import OidcLogin
 from blog_api.users.models import User
-from tests.accounts.conftest import bearer, login, register
+from tests.accounts.conftest import bearer, login, register, token_in
 from tests.accounts.oidc_provider import CLIENT_ID, CLIENT_SECRET, Provider, run_provider
 from tests.smtp import SmtpServer
 
@@ -112,14 +112,41 @@ async def test_a_new_verified_address_gets_an_account_and_tokens(
     assert provider.token_requests[0]["code_verifier"]
 
 
-async def test_an_existing_account_is_linked_by_verified_email(client: AsyncClient) -> None:
+async def verified_account(client: AsyncClient, smtp_server: SmtpServer) -> dict[str, Any]:
+    """A local account for the provider's address, its address verified with the mailed link."""
     account = await register(client)
+    [mail] = await smtp_server.inbox.wait_for(1, to="ada@example.com")
+    resp = await client.post("/api/auth/email/verify", json={"token": token_in(mail)})
+    assert resp.status_code == 200, resp.text
+    return account
+
+
+async def test_an_existing_account_is_linked_by_verified_email(
+    client: AsyncClient, smtp_server: SmtpServer
+) -> None:
+    account = await verified_account(client, smtp_server)
     fragment, binding = await sign_in(client)
     tokens = (await exchange(client, fragment["login_code"][0], binding)).json()
     me = (await client.get("/api/auth/me", headers=bearer(tokens))).json()
     assert me["id"] == account["id"]
     assert me["email_verified"] is True
     assert await User.all().count() == 1
+
+
+async def test_an_account_whose_own_address_is_unverified_is_not_linked(
+    client: AsyncClient,
+) -> None:
+    """Whoever registered the address first may not own it: linking would let the provider's
+    user into an account whose password someone else knows (pre-account takeover)."""
+    await register(client)  # never verified
+    fragment, binding = await sign_in(client)
+    resp = await exchange(client, fragment["login_code"][0], binding)
+    assert resp.status_code == 409
+    assert resp.headers["content-type"].startswith("application/problem+json")
+    assert resp.json()["type"].endswith("/oidc-account-unverified")
+    assert "password/forgot" in resp.json()["detail"]
+    user = await User.get(email="ada@example.com")
+    assert user.email_verified_at is None
 
 
 async def test_an_unverified_address_is_refused(client: AsyncClient, provider: Provider) -> None:
@@ -196,10 +223,12 @@ async def test_state_is_kept_server_side_as_a_digest(client: AsyncClient) -> Non
     assert state not in stored and binding not in stored
 
 
-async def test_an_account_with_two_factor_gets_a_challenge(client: AsyncClient) -> None:
+async def test_an_account_with_two_factor_gets_a_challenge(
+    client: AsyncClient, smtp_server: SmtpServer
+) -> None:
     import pyotp
 
-    await register(client)
+    await verified_account(client, smtp_server)
     tokens = await login(client, "ada@example.com")
     secret = (await client.post("/api/auth/2fa/totp/enrol", headers=bearer(tokens))).json()[
         "secret"

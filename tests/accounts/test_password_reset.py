@@ -3,6 +3,8 @@ digest, every session ended, the owner told by mail."""
 
 from __future__ import annotations
 
+import asyncio
+import logging
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
@@ -11,6 +13,7 @@ from httpx import AsyncClient
 
 from blog_api.accounts.models import AccountToken, TokenPurpose
 from blog_api.core.security import token_digest
+from blog_api.users.models import User
 from tests.accounts.conftest import NEW_PASSWORD, PASSWORD, bearer, login, register, token_in
 from tests.smtp import SmtpServer, text_body
 
@@ -41,6 +44,55 @@ async def test_the_answer_is_the_same_whether_or_not_the_account_exists(
     assert known.json() == unknown.json()
     await smtp_server.inbox.wait_for(2, to="ada@example.com")
     assert smtp_server.inbox.to("nobody@example.com") == []
+
+
+class StatementsOfThisTask(logging.Handler):
+    """The SQL statements (without their values) Tortoise runs in the task that enters it.
+
+    A request through the test client runs in the test's own task, so this is the database work
+    done in the request, not what background tasks do meanwhile.
+    """
+
+    def __init__(self) -> None:
+        super().__init__(logging.DEBUG)
+        self.task = asyncio.current_task()
+        self.statements: list[str] = []
+        self.logger = logging.getLogger("tortoise.db_client")
+
+    def emit(self, record: logging.LogRecord) -> None:
+        if asyncio.current_task() is self.task:
+            # Logged as ("%s: %s", query, values): keep the query, not the values.
+            args = record.args if isinstance(record.args, tuple) else ()
+            self.statements.append(str(args[0]) if args else record.getMessage())
+
+    def __enter__(self) -> list[str]:
+        self.level_before = self.logger.level
+        self.logger.setLevel(logging.DEBUG)
+        self.logger.addHandler(self)
+        return self.statements
+
+    def __exit__(self, *exc: object) -> None:
+        self.logger.removeHandler(self)
+        self.logger.setLevel(self.level_before)
+
+
+async def test_the_request_does_the_same_database_work_for_any_address(
+    client: AsyncClient, smtp_server: SmtpServer
+) -> None:
+    """Known or unknown address, the answer takes the same work: otherwise its timing tells
+    which addresses have accounts (a known one used to cost a lookup, a delete, an update, an
+    insert and a commit; an unknown one a lookup)."""
+    await register(client)
+    with StatementsOfThisTask() as control:
+        await login(client, "ada@example.com")
+    assert control, "statements are not being observed"
+    with StatementsOfThisTask() as known:
+        assert (await forgot(client, "ada@example.com")).status_code == 202
+    with StatementsOfThisTask() as unknown:
+        assert (await forgot(client, "nobody@example.com")).status_code == 202
+    assert known == unknown
+    # The work was done after the answer: the link still arrives.
+    await smtp_server.inbox.wait_for(2, to="ada@example.com")
 
 
 async def test_the_token_is_stored_only_as_a_digest(
@@ -155,6 +207,59 @@ async def test_a_reset_link_verifies_the_address(
     await client.post("/api/auth/password/reset", json={"token": token, "password": NEW_PASSWORD})
     tokens = await login(client, "ada@example.com", NEW_PASSWORD)
     assert (await client.get("/api/auth/me", headers=bearer(tokens))).json()["email_verified"]
+
+
+async def change_email(client: AsyncClient, tokens: dict[str, Any], email: str) -> None:
+    resp = await client.put(
+        "/api/auth/me/email", json={"email": email, "password": PASSWORD}, headers=bearer(tokens)
+    )
+    assert resp.status_code == 200, resp.text
+
+
+async def test_an_email_change_voids_a_pending_link(
+    client: AsyncClient, smtp_server: SmtpServer
+) -> None:
+    """Otherwise: ask for a link, move the account to someone else's address, follow the link,
+    and that address would count as verified."""
+    token = await reset_token(client, smtp_server)
+    tokens = await login(client, "ada@example.com")
+    await change_email(client, tokens, "eve@example.org")
+    resp = await client.post(
+        "/api/auth/password/reset", json={"token": token, "password": NEW_PASSWORD}
+    )
+    assert resp.status_code == 400
+    assert resp.json()["type"].endswith("/invalid-token")
+    me = await client.get("/api/auth/me", headers=bearer(await login(client, "eve@example.org")))
+    assert me.json()["email_verified"] is False
+
+
+async def test_a_link_stays_void_when_the_address_comes_back(
+    client: AsyncClient, smtp_server: SmtpServer
+) -> None:
+    token = await reset_token(client, smtp_server)
+    tokens = await login(client, "ada@example.com")
+    await change_email(client, tokens, "eve@example.org")
+    await change_email(client, tokens, "ada@example.com")
+    resp = await client.post(
+        "/api/auth/password/reset", json={"token": token, "password": NEW_PASSWORD}
+    )
+    assert resp.status_code == 400
+
+
+async def test_a_link_for_an_address_the_account_no_longer_has_is_refused(
+    client: AsyncClient, smtp_server: SmtpServer
+) -> None:
+    token = await reset_token(client, smtp_server)
+    # As an email change racing the reset request leaves it: the change committed (and voided
+    # the links then pending) after the request read the old address and before its link was
+    # stored.
+    await User.filter(email="ada@example.com").update(email="eve@example.org")
+    resp = await client.post(
+        "/api/auth/password/reset", json={"token": token, "password": NEW_PASSWORD}
+    )
+    assert resp.status_code == 400
+    assert (await User.get(email="eve@example.org")).email_verified_at is None
+    await login(client, "eve@example.org")  # the password did not change
 
 
 class TestRateLimits:

@@ -3,7 +3,7 @@ setting that requires it of reviewers and admins."""
 
 from __future__ import annotations
 
-import time
+import asyncio
 from datetime import datetime, timedelta, timezone
 from typing import Any
 from urllib.parse import parse_qs, urlparse
@@ -13,22 +13,35 @@ import pytest
 from fastapi import FastAPI
 from httpx import AsyncClient
 
+from blog_api.accounts import twofactor
 from blog_api.accounts.models import AccountToken, RecoveryCode, TokenPurpose, TotpCredential
 from tests.accounts.conftest import bearer, login, register
 from tests.conftest import Actor
 from tests.smtp import SmtpServer
 
+# The 30 s step each secret's codes count from, fixed by the first code asked for it.
+_pinned_steps: dict[str, int] = {}
+
 
 def code(secret: str, steps_ahead: int = 0) -> str:
-    """The code of the current 30 s step, or of a later one (accepted: one step of drift)."""
-    return pyotp.TOTP(secret).at(time.time() + 30 * steps_ahead)
+    """The code of the secret's pinned step (the enrolment's), or of a later one.
+
+    The step is read from the clock once per secret, not per code: a test running across a
+    30 s boundary would otherwise get the next step's code for "the current one", a fresh code
+    the server accepts where a replay must be refused. The server accepts one step either side
+    of its own, so the pinned step and the next stay valid through the following 30 s, far longer
+    than a test runs.
+    """
+    totp = pyotp.TOTP(secret)
+    step = _pinned_steps.setdefault(secret, totp.timecode(datetime.now(timezone.utc)))
+    return totp.generate_otp(step + steps_ahead)
 
 
 async def enrolled(client: AsyncClient) -> tuple[dict[str, Any], str, list[str]]:
     """An account with two-factor on: (tokens of its first login, secret, recovery codes).
 
-    The confirmation used the current step's code, so the next accepted code is the next
-    step's (`code(secret, 1)`).
+    The confirmation used the pinned step's code (`code(secret)`), so the next accepted code is
+    the next step's (`code(secret, 1)`).
     """
     await register(client)
     tokens = await login(client, "ada@example.com")
@@ -158,6 +171,29 @@ async def test_five_wrong_codes_end_the_login(client: AsyncClient) -> None:
     resp = await second_step(client, token, code(secret, 1))
     assert resp.status_code == 401
     assert "log in again" in resp.json()["detail"]
+
+
+async def test_parallel_wrong_codes_get_no_more_than_five_guesses(
+    client: AsyncClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _tokens, secret, _codes = await enrolled(client)
+    token = await challenge(client)
+    checked: list[str] = []
+    real_check = twofactor.check_code
+
+    async def slow_check(user: Any, value: str, **kwargs: Any) -> bool:
+        checked.append(value)
+        # Keep every request in flight at once: a read-then-write cap would let all through.
+        await asyncio.sleep(0.05)
+        return await real_check(user, value, **kwargs)
+
+    monkeypatch.setattr(twofactor, "check_code", slow_check)
+    valid = {code(secret, ahead) for ahead in (-1, 0, 1, 2)}
+    wrong = [value for value in (f"{n:06d}" for n in range(12)) if value not in valid][:8]
+    answers = await asyncio.gather(*(second_step(client, token, value) for value in wrong))
+    assert [a.status_code for a in answers] == [401] * len(wrong)
+    assert len(checked) == 5
+    assert (await second_step(client, token, code(secret, 1))).status_code == 401
 
 
 async def test_an_expired_second_factor_token_is_refused(client: AsyncClient) -> None:
