@@ -17,6 +17,9 @@ one caller's success cannot change what the next one sees) and the status each c
 revealed); 403 where the caller may see it but not act on it. WebSocket rows say 101 for an
 accepted socket and the close code otherwise; the SSE stream and the WebSocket are opened on a
 live in-process server (their responses never end).
+
+`TestWhenReviewersMustUseTwoFactor` runs the same table with REQUIRE_2FA_FOR_REVIEWERS on and
+the approver and admin without two-factor: each route must answer them as it answers `other`.
 """
 
 from __future__ import annotations
@@ -30,13 +33,15 @@ from typing import Any
 import httpx
 import pytest
 from fastapi import FastAPI
-from fastapi.routing import iter_route_contexts
+from fastapi.routing import APIRoute, iter_route_contexts
 from httpx import AsyncClient
 from starlette.routing import Mount, WebSocketRoute
 from websockets.exceptions import InvalidStatus
 
+from blog_api.users.models import Role
+from tests.auth.test_reviewer_two_factor import enrol
 from tests.comments.wsclient import serve_in_process, ws_connect
-from tests.conftest import PASSWORD, Actor, auth
+from tests.conftest import PASSWORD, Actor, MakeActor, auth
 from tests.media.images import image_bytes
 
 ROLES = ("anonymous", "owner", "other", "approver", "admin")
@@ -614,22 +619,25 @@ def callers(
     }
 
 
-async def test_every_route_answers_every_caller_as_the_matrix_says(
+async def _statuses(
     app: FastAPI,
     client: AsyncClient,
     live_base: str,
     callers: dict[str, Actor | None],
     approver: Actor,
-) -> None:
+) -> list[tuple[str, str, str, int, str | None]]:
+    """(method, path, caller, status, problem type) of every row for every caller; `approver`
+    puts the scenarios' posts in their states (approve, schedule)."""
     owner = callers["owner"]
     assert owner is not None
     scenarios = Scenarios(client, owner, approver, app.state.settings)
-    wrong: list[str] = []
+    answers = []
     for (method, path), row in sorted(MATRIX.items()):
         for role in ROLES:
             actor = callers[role]
             call: Call = await getattr(scenarios, row.scenario)()
             target = call.url or _fill(path, call.params)
+            problem: str | None = None
             if method == "WS":
                 status = await _socket_status(live_base, target, actor)
             elif path == "/api/notifications/sse":
@@ -643,6 +651,90 @@ async def test_every_route_answers_every_caller_as_the_matrix_says(
                     files=call.files,
                 )
                 status = response.status_code
-            if status != row.expect.of(role):
-                wrong.append(f"{method} {path} as {role}: {status}, expected {row.expect.of(role)}")
+                if response.headers.get("content-type") == "application/problem+json":
+                    problem = str(response.json()["type"]).rsplit("/", 1)[-1]
+            answers.append((method, path, role, status, problem))
+    return answers
+
+
+async def test_every_route_answers_every_caller_as_the_matrix_says(
+    app: FastAPI,
+    client: AsyncClient,
+    live_base: str,
+    callers: dict[str, Actor | None],
+    approver: Actor,
+) -> None:
+    wrong = [
+        f"{method} {path} as {role}: {status}, expected {MATRIX[method, path].expect.of(role)}"
+        for method, path, role, status, _ in await _statuses(
+            app, client, live_base, callers, approver
+        )
+        if status != MATRIX[method, path].expect.of(role)
+    ]
     assert not wrong, "\n" + "\n".join(wrong)
+
+
+class TestWhenReviewersMustUseTwoFactor:
+    """REQUIRE_2FA_FOR_REVIEWERS on, the approver and the admin without two-factor: every route
+    answers them as it answers `other` (a plain user), and a route reserved to a role (behind
+    `require_role`) that would admit theirs says why: 403 `second-factor-enrolment-required`."""
+
+    @pytest.fixture
+    def settings_overrides(self) -> dict[str, Any]:
+        return {"demo_spa_enabled": True, "require_2fa_for_reviewers": True}
+
+    @staticmethod
+    def role_routes(app: FastAPI) -> set[tuple[str, str]]:
+        """(method, path) of the routes behind `require_role` (`Approver`, `Admin`)."""
+
+        def gated(dependant: Any) -> bool:
+            return any(
+                getattr(d.call, "__qualname__", "").startswith("require_role.") or gated(d)
+                for d in dependant.dependencies
+            )
+
+        return {
+            (method, context.path)
+            for context in iter_route_contexts(app.routes)
+            if isinstance(context.original_route, APIRoute)
+            and gated(context.original_route.dependant)
+            for method in context.methods or ()
+        }
+
+    @staticmethod
+    def expected(
+        method: str, path: str, role: str, role_routes: set[tuple[str, str]]
+    ) -> tuple[int, str | None]:
+        """The status for `role` with the setting on, and the problem type it must carry
+        (None: not checked)."""
+        expect = MATRIX[method, path].expect
+        if role not in ("approver", "admin"):
+            return expect.of(role), None
+        if (method, path) in role_routes and expect.of(role) < 300:
+            return 403, "second-factor-enrolment-required"
+        return expect.other, None
+
+    async def test_every_route_answers_reviewers_without_it_as_a_plain_user(
+        self,
+        app: FastAPI,
+        client: AsyncClient,
+        live_base: str,
+        callers: dict[str, Actor | None],
+        make_actor: MakeActor,
+    ) -> None:
+        # The scenarios' posts are approved and scheduled by an approver who has enrolled.
+        enrolled = await make_actor(Role.l1_approver, "erin")
+        await enrol(client, enrolled)
+        role_routes = self.role_routes(app)
+        assert ("GET", "/api/users") in role_routes
+        wrong = []
+        for method, path, role, status, problem in await _statuses(
+            app, client, live_base, callers, enrolled
+        ):
+            want_status, want_problem = self.expected(method, path, role, role_routes)
+            if status != want_status or (want_problem and problem != want_problem):
+                wrong.append(
+                    f"{method} {path} as {role}: {status} {problem}, "
+                    f"expected {want_status} {want_problem or ''}"
+                )
+        assert not wrong, "\n" + "\n".join(wrong)

@@ -58,11 +58,15 @@ class Credential:
     session_id: str | None
 
 
-async def credential_from_access_token(token: str, tokens: TokenService) -> Credential:
+async def credential_from_access_token(
+    token: str, tokens: TokenService, *, settings: Settings
+) -> Credential:
     """Validate an access token and load its user; any failure is a 401.
 
     The user row is read on every request so deactivation and role changes apply at once, and
     in the same query the token's login is looked up: a logged-out or revoked one is refused.
+    The user comes with the powers they may use (`auth_service.acting_user`: a reviewer
+    without the two-factor REQUIRE_2FA_FOR_REVIEWERS asks for acts as a plain user).
     """
     try:
         claims = tokens.validate(token)
@@ -76,12 +80,13 @@ async def credential_from_access_token(token: str, tokens: TokenService) -> Cred
         raise Unauthorized("this login has ended (logout or revoked refresh token); log in again")
     if user.role.value != claims.role:
         raise Unauthorized("your role changed since this token was issued; refresh it")
+    auth_service.acting_user(user, settings)
     return Credential(user=user, expires_at=claims.expires_at, session_id=claims.session_id)
 
 
-async def user_from_access_token(token: str, tokens: TokenService) -> User:
+async def user_from_access_token(token: str, tokens: TokenService, *, settings: Settings) -> User:
     """`credential_from_access_token`, for callers that need only the user."""
-    return (await credential_from_access_token(token, tokens)).user
+    return (await credential_from_access_token(token, tokens, settings=settings)).user
 
 
 async def get_optional_user(
@@ -96,7 +101,9 @@ async def get_optional_user(
     if not token:
         return None
     try:
-        user = await user_from_access_token(token, request.app.state.tokens)
+        user = await user_from_access_token(
+            token, request.app.state.tokens, settings=request.app.state.settings
+        )
     except Unauthorized:
         return None
     requestid.set_current_user_id(user.id)
@@ -109,18 +116,22 @@ async def get_current_user(
     """The authenticated caller; 401 with `WWW-Authenticate: Bearer` otherwise."""
     if not token:
         raise Unauthorized("send an access token as 'Authorization: Bearer <token>'")
-    user = await user_from_access_token(token, request.app.state.tokens)
+    user = await user_from_access_token(
+        token, request.app.state.tokens, settings=request.app.state.settings
+    )
     requestid.set_current_user_id(user.id)
     return user
 
 
 async def get_current_credential(
-    token: Annotated[str | None, Depends(oauth2_scheme)], tokens: TokenServiceDep
+    token: Annotated[str | None, Depends(oauth2_scheme)],
+    tokens: TokenServiceDep,
+    settings: SettingsDep,
 ) -> Credential:
     """The authenticated caller with their token's lifetime and login (stream tickets)."""
     if not token:
         raise Unauthorized("send an access token as 'Authorization: Bearer <token>'")
-    credential = await credential_from_access_token(token, tokens)
+    credential = await credential_from_access_token(token, tokens, settings=settings)
     requestid.set_current_user_id(credential.user.id)
     return credential
 
@@ -136,26 +147,23 @@ class EmailNotVerified(Forbidden):
 def require_role(*roles: Role) -> Callable[..., Awaitable[User]]:
     """A dependency admitting only callers whose role is one of `roles` (403 otherwise).
 
-    With REQUIRE_2FA_FOR_REVIEWERS, an `l1_approver` or `admin` without TOTP is refused too
-    (403 `second-factor-enrolment-required`) until they enrol: the enrolment routes need only
-    `CurrentUser`, so the account can still turn it on. Services called without HTTP (the
-    `blog-api` commands, scripts) are not affected.
+    With REQUIRE_2FA_FOR_REVIEWERS, an `l1_approver` or `admin` without TOTP acts as a plain
+    user (`auth_service.acting_user`), so they are refused like one; here the refusal says why
+    (403 `second-factor-enrolment-required`) when their account's role would be admitted. The
+    enrolment routes need only `CurrentUser`, so the account can still turn it on.
     """
     allowed = frozenset(roles)
     names = ", ".join(r.value for r in roles)
 
-    async def dependency(
-        request: Request, user: Annotated[User, Depends(get_current_user)]
-    ) -> User:
-        if user.role not in allowed:
-            raise Forbidden(f"this action needs one of the roles: {names}")
-        settings: Settings = request.app.state.settings
-        if settings.require_2fa_for_reviewers and user.is_reviewer and not user.totp_enabled:
+    async def dependency(user: Annotated[User, Depends(get_current_user)]) -> User:
+        if user.role in allowed:
+            return user
+        if user.withheld_role in allowed:
             raise SecondFactorEnrolmentRequired(
                 "reviewers and admins must turn on two-factor first "
                 "(POST /api/auth/2fa/totp/enrol, then /api/auth/2fa/totp/confirm)"
             )
-        return user
+        raise Forbidden(f"this action needs one of the roles: {names}")
 
     return dependency
 

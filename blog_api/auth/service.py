@@ -220,6 +220,20 @@ async def user_of_session(user_id: int, session_id: str | None) -> tuple[User | 
     return await _session_user_query.run(user_id, session_id)
 
 
+def acting_user(user: User, settings: Settings) -> User:
+    """`user` with the powers they may use in this request (changed in place, never saved).
+
+    With REQUIRE_2FA_FOR_REVIEWERS, an `l1_approver` or `admin` without TOTP acts as a plain
+    `user` until they enrol: every check of the role, in dependencies and services alike,
+    answers them as it answers a plain user. Applied wherever a request's caller is loaded
+    (bearer token, stream ticket, WebSocket); `blog-api` commands and scripts never load a
+    caller this way and are not affected.
+    """
+    if settings.require_2fa_for_reviewers and user.is_reviewer and not user.totp_enabled:
+        user.withhold_role()
+    return user
+
+
 async def rotate(refresh_token: str, *, ctx: AuthContext) -> TokenPair:
     """Exchange a live refresh token for a new pair; a dead one revokes its whole family."""
     row = await RefreshToken.get_or_none(token_hash=token_digest(refresh_token))

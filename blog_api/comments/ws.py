@@ -161,6 +161,9 @@ async def authenticate(websocket: WebSocket) -> Credential:
         raise CloseSocket(CLOSE_FORBIDDEN, "account is not active")
     if revoked:
         raise CloseSocket(CLOSE_UNAUTHENTICATED, "session revoked")
+    # With the powers the user may use, as over HTTP (a reviewer without the two-factor
+    # REQUIRE_2FA_FOR_REVIEWERS asks for acts as a plain user): the event filter reads the role.
+    auth_service.acting_user(user, websocket.app.state.settings)
     return Credential(user=user, expires_at=expires_at, session_id=session_id)
 
 

@@ -214,8 +214,8 @@ class Settings(BaseSettings):
     password_reset_minutes: int = Field(default=30, ge=5, le=24 * 60)
     # Off by default so a fresh install's "register, then submit a post" works without mail.
     require_verified_email_to_post: bool = False
-    # Off by default; on: `l1_approver` and `admin` accounts must enrol TOTP before any
-    # reviewer or admin route answers them.
+    # Off by default; on: `l1_approver` and `admin` accounts without TOTP have the powers of a
+    # plain user on every route and stream until they enrol (`auth.service.acting_user`).
     require_2fa_for_reviewers: bool = False
     second_factor_minutes: int = Field(default=5, ge=1, le=30)
     # Sign-in with OpenID Connect providers (docs/auth-for-spa.md): a JSON list of

@@ -10,7 +10,8 @@ out to local subscribers. A new real-time endpoint (e.g. the WebSocket for live 
     from blog_api.realtime.dependencies import authenticate_ticket       # ?ticket= -> Credential
     from blog_api.realtime.hub import Closed, Ready, Reset
     rt = websocket.app.state.realtime                                    # a runtime.Realtime
-    user = (await authenticate_ticket(rt.tickets, ticket, purpose="ws")).user  # 401/503
+    user = (await authenticate_ticket(
+        rt.tickets, ticket, purpose="ws", settings=websocket.app.state.settings)).user  # 401/503
     accept = lambda e: e.subject == Subject(kind="blog", id=blog_id) and e.visible_to(
         user_id=user.id, role=user.role.value)
     async with rt.hub.subscribe(accept=accept, last_event_id=resume_from) as sub:

@@ -1,8 +1,9 @@
 """Dependencies of the real-time routes, also meant for the WebSocket endpoints.
 
 - `RealtimeDep`, `HubDep`, `TicketsDep`, `SseSlotsDep`: the running app's services.
-- `authenticate_ticket(tickets, ticket, purpose=...)`: the credential a ticket was issued for
-  (for a WebSocket handler, which has no `Request`: pass `websocket.app.state.realtime.tickets`).
+- `authenticate_ticket(tickets, ticket, purpose=..., settings=...)`: the credential a ticket was
+  issued for, its user with the powers they may use (for a WebSocket handler, which has no
+  `Request`: pass `websocket.app.state.realtime.tickets` and `websocket.app.state.settings`).
 - `spend_ticket(tickets, ticket, purpose=...)`: spend a ticket sent beside a bearer token.
 - `SseCaller`: the caller of the SSE stream, by `Authorization: Bearer` or `?ticket=`, with the
   expiry and login of the credential (the stream ends with them).
@@ -19,6 +20,7 @@ from fastapi import Depends, Header, Query, Request
 from blog_api.auth import service as auth_service
 from blog_api.auth.dependencies import Credential, credential_from_access_token, oauth2_scheme
 from blog_api.core import requestid
+from blog_api.core.config import Settings
 from blog_api.core.errors import ServiceUnavailable, Unauthorized, UnprocessableEntity
 from blog_api.realtime.bus import BusUnavailable, is_valid_id, normalize_id
 from blog_api.realtime.hub import Hub
@@ -57,9 +59,15 @@ TicketsDep = Annotated[TicketStore, Depends(get_tickets)]
 SseSlotsDep = Annotated[SlotStore, Depends(get_sse_slots)]
 
 
-async def authenticate_ticket(tickets: TicketStore, ticket: str, *, purpose: Purpose) -> Credential:
+async def authenticate_ticket(
+    tickets: TicketStore, ticket: str, *, purpose: Purpose, settings: Settings
+) -> Credential:
     """Redeem a ticket (spending it) and load its user: 401 if unusable (also when the login
-    that asked for it has since been revoked), 503 if Redis is down."""
+    that asked for it has since been revoked), 503 if Redis is down.
+
+    The user comes with the powers they may use now (`auth_service.acting_user`), as with a
+    bearer token: the ticket carries no role.
+    """
     try:
         grant = await tickets.redeem(ticket, purpose=purpose)
     except BusUnavailable as exc:
@@ -74,6 +82,7 @@ async def authenticate_ticket(tickets: TicketStore, ticket: str, *, purpose: Pur
     # A ticket issued before tickets carried `exp` (an upgrade in between): the stream ends as
     # if the ticket's own lifetime were the token's, and the client fetches a new ticket.
     expires_at = grant.expires_at or int(time.time()) + tickets.ttl_seconds
+    auth_service.acting_user(user, settings)
     return Credential(user=user, expires_at=expires_at, session_id=grant.session_id)
 
 
@@ -107,12 +116,15 @@ async def get_sse_user(
     request that carries it, whatever else that request carries (a URL with a live ticket ends up
     in logs and history).
     """
+    settings: Settings = request.app.state.settings
     if token:
         if ticket:
             await spend_ticket(tickets, ticket, purpose="sse")
-        caller = await credential_from_access_token(token, request.app.state.tokens)
+        caller = await credential_from_access_token(
+            token, request.app.state.tokens, settings=settings
+        )
     elif ticket:
-        caller = await authenticate_ticket(tickets, ticket, purpose="sse")
+        caller = await authenticate_ticket(tickets, ticket, purpose="sse", settings=settings)
     else:
         raise Unauthorized("send 'Authorization: Bearer <token>' or '?ticket=<ticket>'")
     requestid.set_current_user_id(caller.user.id)

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
 from datetime import datetime, timezone
+
+from tortoise.queryset import QuerySet
 
 from blog_api.core.errors import NotFound, ServiceUnavailable
 from blog_api.core.pagination import InvalidCursor, Page, decode_cursor, encode_cursor
@@ -35,6 +38,38 @@ def to_read(n: Notification) -> NotificationRead:
     )
 
 
+# --- a caller acting below their account's role -----------------------------------------------
+#
+# Notifications are written per user when the event is recorded, for the members of its roles
+# too. A caller acting as a plain user although their account has a reviewer role
+# (`User.withhold_role`: REQUIRE_2FA_FOR_REVIEWERS, two-factor off) sees only those addressed to
+# them personally, as their live stream does; the rest (the review queue, admin notices) show
+# again once they may use the role. Such callers are few and the audience is JSON, so they are
+# filtered here, in batches, rather than in SQL.
+
+_SCAN_BATCH = 200
+
+
+def _shown(n: Notification, user: User) -> bool:
+    """Whether `user` may see `n` (its `event` loaded) with the powers of this request."""
+    if user.withheld_role is None:
+        return True
+    audience = n.event.audience
+    return user.id in audience.get("user_ids", ()) or user.role.value in audience.get("roles", ())
+
+
+async def _shown_batches(
+    query: QuerySet[Notification], user: User
+) -> AsyncIterator[list[Notification]]:
+    """The rows of `query` (newest first, `event` loaded) that `user` may see, batch by batch."""
+    while True:
+        batch = await query.limit(_SCAN_BATCH)
+        yield [n for n in batch if _shown(n, user)]
+        if len(batch) < _SCAN_BATCH:
+            return
+        query = query.filter(id__lt=batch[-1].id)
+
+
 async def list_notifications(
     user: User, *, limit: int, cursor: str | None, unread_only: bool = False
 ) -> Page[NotificationRead]:
@@ -47,7 +82,14 @@ async def list_notifications(
         if not isinstance(before, int):
             raise InvalidCursor("cursor is not one this API issued")
         query = query.filter(id__lt=before)
-    rows = await query.limit(limit + 1)
+    if user.withheld_role is None:
+        rows = await query.limit(limit + 1)
+    else:
+        rows = []
+        async for shown in _shown_batches(query, user):
+            rows += shown
+            if len(rows) > limit:
+                break
     items = [to_read(n) for n in rows[:limit]]
     next_cursor = encode_cursor({"id": rows[limit - 1].id}) if len(rows) > limit else None
     return Page[NotificationRead](items=items, next_cursor=next_cursor)
@@ -60,7 +102,7 @@ async def get_notification(user: User, notification_id: int) -> Notification:
         .select_related("event")
         .first()
     )
-    if n is None:
+    if n is None or not _shown(n, user):
         raise NotificationNotFound(f"notification {notification_id} does not exist")
     return n
 
@@ -80,12 +122,26 @@ async def mark_all_read(user: User, *, up_to_id: int | None) -> int:
     query = Notification.filter(user_id=user.id, read_at__isnull=True)
     if up_to_id is not None:
         query = query.filter(id__lte=up_to_id)
-    return int(await query.update(read_at=datetime.now(timezone.utc)))
+    now = datetime.now(timezone.utc)
+    if user.withheld_role is None:
+        return int(await query.update(read_at=now))
+    updated = 0
+    async for shown in _shown_batches(query.select_related("event").order_by("-id"), user):
+        if shown:
+            ids = [n.id for n in shown]
+            updated += int(await Notification.filter(id__in=ids).update(read_at=now))
+    return updated
 
 
 async def unread_count(user: User) -> int:
     """How many of the user's notifications are unread."""
-    return int(await Notification.filter(user_id=user.id, read_at__isnull=True).count())
+    query = Notification.filter(user_id=user.id, read_at__isnull=True)
+    if user.withheld_role is None:
+        return int(await query.count())
+    unread = 0
+    async for shown in _shown_batches(query.select_related("event").order_by("-id"), user):
+        unread += len(shown)
+    return unread
 
 
 async def issue_ticket(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AliasChoices, BaseModel, ConfigDict, Field
 
 from blog_api.users.models import Role
 
@@ -17,7 +17,10 @@ class UserRead(BaseModel):
     id: int = Field(examples=[7])
     email: str = Field(examples=["ada@example.com"])
     username: str = Field(examples=["ada"])
-    role: Role = Field(examples=[Role.user])
+    # The account's stored role, also while this request may not use its powers (a reviewer
+    # without the two-factor REQUIRE_2FA_FOR_REVIEWERS asks for: `User.withhold_role`), so a
+    # client can tell such an account to enrol.
+    role: Role = Field(examples=[Role.user], validation_alias=AliasChoices("account_role", "role"))
     is_active: bool = Field(examples=[True])
     email_verified: bool = Field(
         examples=[False], description="The owner followed a verification link sent to `email`."
