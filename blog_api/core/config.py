@@ -199,7 +199,8 @@ class Settings(BaseSettings):
     mail_from: str = "blog_api <no-reply@localhost>"
     mail_dir: Path = VAR_DIR / "mail"
     # The SPA's address: links in mails (<url>/verify-email, /reset-password) and the end of an
-    # OpenID Connect sign-in (<url>/oidc/callback#login_code=...) point there.
+    # OpenID Connect sign-in (<url>/oidc/callback#login_code=...) point there. A hash-routed SPA
+    # such as examples/spa ends it with "#" (https://host/demo/#): the paths become its routes.
     frontend_url: str = "http://localhost:5173"
     # A failed delivery is retried after MAIL_RETRY_SECONDS, up to MAIL_MAX_ATTEMPTS in all;
     # then it goes to the dead-letter record (docs/mail.md).

@@ -12,27 +12,39 @@ Only the plugin's fixtures drive the browser (`new_context`, `page`); this file 
 tests are plain sync tests: the workers are subprocesses, so no event loop is needed here.
 They bring their own services, so they run once, in the SQLite pass; a missing Chromium is a skip
 worded "Chromium unavailable" (a failure under CI=true, tests/conftest.py).
+
+Mail is written as files (no SMTP_HOST) to the workers' MAIL_DIR, where `SpaStack.mailed_link`
+finds the links, which point at the page (FRONTEND_URL = the page's address + "#", as
+examples/spa/README.md recommends). The workers know one OpenID Connect provider, the tests'
+own (tests/accounts/oidc_provider.py), running in a thread.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import os
+import re
 import shutil
 import socket
 import subprocess
 import threading
+import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from email import message_from_bytes, policy
+from email.message import EmailMessage
 from pathlib import Path
 from typing import Any
 
 import asyncpg
 import httpx
 import pytest
+import uvicorn
 
+from tests.accounts.oidc_provider import CLIENT_ID, CLIENT_SECRET, Provider
 from tests.conftest import IN_CI, PASSWORD, ROOT
 from tests.harness import (
     Cluster,
@@ -43,6 +55,7 @@ from tests.harness import (
     start_worker,
     two_workers,
 )
+from tests.smtp import text_body
 
 CHROMIUM = Path("/usr/lib/chromium/chromium")
 ARTIFACTS = ROOT / "test-artifacts" / "browser"
@@ -181,7 +194,64 @@ class Proxy:
         await asyncio.gather(pipe(reader, up_writer), pipe(up_reader, writer))
 
 
+# --- an OpenID Connect provider --------------------------------------------------------------
+
+
+class ProviderThread:
+    """The tests' OpenID provider (signs in whoever `provider.user` says) on a real socket, in a
+    thread of its own: the workers are other processes and the browser goes there too."""
+
+    def __init__(self) -> None:
+        self.provider = Provider()
+        port = free_port()
+        self.provider.issuer = f"http://127.0.0.1:{port}"
+        config = uvicorn.Config(
+            self.provider.app(), host="127.0.0.1", port=port, lifespan="off", log_level="warning"
+        )
+        self.server = uvicorn.Server(config)
+        self._thread = threading.Thread(target=self.server.run, name="oidc-provider", daemon=True)
+
+    def start(self) -> ProviderThread:
+        self._thread.start()
+        deadline = time.monotonic() + 10
+        while not self.server.started:
+            assert time.monotonic() < deadline, "OIDC provider did not start"
+            time.sleep(0.02)
+        return self
+
+    def stop(self) -> None:
+        self.server.should_exit = True
+        self._thread.join(10)
+
+    def setting(self) -> str:
+        """OIDC_PROVIDERS for the workers."""
+        return json.dumps(
+            [
+                {
+                    "name": "test",
+                    "label": "Test ID",
+                    "issuer": self.provider.issuer,
+                    "client_id": CLIENT_ID,
+                    "client_secret": CLIENT_SECRET,
+                }
+            ]
+        )
+
+
 # --- the stack: two workers, the proxy, accounts ----------------------------------------------
+
+_LINK = re.compile(r"https?://\S+?(?:verify-email|reset-password)\?token=[A-Za-z0-9_-]+")
+
+
+def mails_to(mail_dir: Path, address: str) -> list[EmailMessage]:
+    """The mails written to `mail_dir` for `address`, oldest first (files are named by time)."""
+    found = []
+    for path in sorted(mail_dir.glob("*.eml")):
+        message = message_from_bytes(path.read_bytes(), policy=policy.default)
+        assert isinstance(message, EmailMessage)
+        if message["To"] == address:
+            found.append(message)
+    return found
 
 
 def _run_async(coro: Any) -> Any:
@@ -198,6 +268,7 @@ class SpaStack:
     proxy: Proxy
     database_url: str
     port: int
+    oidc: Provider
     extra: list[Worker] = field(default_factory=list)
 
     @property
@@ -244,6 +315,38 @@ class SpaStack:
             assert res.status_code == 200, res.text
             return dict(res.json())
 
+    def mailed_link(self, address: str, subject: str, *, after: int = 0) -> str:
+        """The link in the newest mail to `address` whose subject has `subject`, once there
+        are more than `after` such mails (the queue sends a moment after the request)."""
+        mail_dir = Path(self.cluster.env["MAIL_DIR"])
+        deadline = time.monotonic() + 10
+        while True:
+            mails = [m for m in mails_to(mail_dir, address) if subject in str(m["Subject"])]
+            if len(mails) > after:
+                match = _LINK.search(text_body(mails[-1]))
+                assert match, text_body(mails[-1])
+                return match.group(0)
+            assert time.monotonic() < deadline, f"no mail {subject!r} to {address}"
+            time.sleep(0.1)
+
+    def mail_count(self, address: str, subject: str) -> int:
+        mails = mails_to(Path(self.cluster.env["MAIL_DIR"]), address)
+        return sum(subject in str(m["Subject"]) for m in mails)
+
+    def extra_worker(self, name: str, **env: str) -> Worker:
+        """A third worker on the same database and Redis with `env` changed; it serves the SPA
+        itself (127.0.0.1) and the API (localhost) on its own port, and its mails link there."""
+        port = free_port()
+        worker_env = {
+            **self.cluster.env,
+            "CORS_ORIGINS": f"http://127.0.0.1:{port}",
+            "FRONTEND_URL": f"http://127.0.0.1:{port}/demo/#",
+            **env,
+        }
+        worker = start_worker(name, worker_env, self.cluster.log_dir, port=port)
+        self.extra.append(worker)
+        return worker
+
 
 def spa_config(api_url: str) -> str:
     """examples/spa/config.js pointing the page at the API's origin."""
@@ -267,36 +370,46 @@ def spa_stack(postgres_url: str, tmp_path_factory: pytest.TempPathFactory) -> It
     database_url = _run_async(fresh_database(postgres_url, "browser"))
     workdir = tmp_path_factory.mktemp("browser")
     port = free_port()
-    with two_workers(
-        database_url,
-        workdir,
-        CORS_ORIGINS=f"http://127.0.0.1:{port}",
-        DEMO_SPA_ENABLED="true",
-        SSE_RETRY_MS="500",
-    ) as cluster:
-        proxy = Proxy(port, [cluster.a.port, cluster.b.port]).start()
-        stack = SpaStack(cluster=cluster, proxy=proxy, database_url=database_url, port=port)
-        try:
-            yield stack
-        finally:
-            proxy.stop()
-            for worker in stack.extra:
-                worker.stop()
+    provider = ProviderThread().start()
+    try:
+        with two_workers(
+            database_url,
+            workdir,
+            CORS_ORIGINS=f"http://127.0.0.1:{port}",
+            DEMO_SPA_ENABLED="true",
+            SSE_RETRY_MS="500",
+            # Mailed links and the end of a provider sign-in open the page, as hash routes.
+            FRONTEND_URL=f"http://127.0.0.1:{port}/demo/#",
+            OIDC_PROVIDERS=provider.setting(),
+        ) as cluster:
+            proxy = Proxy(port, [cluster.a.port, cluster.b.port]).start()
+            stack = SpaStack(
+                cluster=cluster,
+                proxy=proxy,
+                database_url=database_url,
+                port=port,
+                oidc=provider.provider,
+            )
+            try:
+                yield stack
+            finally:
+                proxy.stop()
+                for worker in stack.extra:
+                    worker.stop()
+    finally:
+        provider.stop()
 
 
 @pytest.fixture(scope="session")
 def short_token_worker(spa_stack: SpaStack) -> Worker:
-    """A third worker on the same database and Redis whose access tokens live 6 seconds; it
-    serves the SPA itself (127.0.0.1) and the API (localhost) on its own port."""
-    port = free_port()
-    env = {
-        **spa_stack.cluster.env,
-        "ACCESS_TOKEN_MINUTES": "0.1",
-        "CORS_ORIGINS": f"http://127.0.0.1:{port}",
-    }
-    worker = start_worker("short-token", env, spa_stack.cluster.log_dir, port=port)
-    spa_stack.extra.append(worker)
-    return worker
+    """A third worker whose access tokens live 6 seconds (`SpaStack.extra_worker`)."""
+    return spa_stack.extra_worker("short-token", ACCESS_TOKEN_MINUTES="0.1")
+
+
+@pytest.fixture(scope="session")
+def verified_posting_worker(spa_stack: SpaStack) -> Worker:
+    """A worker with REQUIRE_VERIFIED_EMAIL_TO_POST on, as in deploy/compose.yaml."""
+    return spa_stack.extra_worker("verified-posting", REQUIRE_VERIFIED_EMAIL_TO_POST="true")
 
 
 def wait_port_free(port: int) -> None:

@@ -56,11 +56,11 @@ def png(color: str = "teal") -> dict[str, Any]:
     return {"name": "picture.png", "mimeType": "image/png", "buffer": buffer.getvalue()}
 
 
-def log_in(page: Page, spa_url: str, email: str) -> None:
+def log_in(page: Page, spa_url: str, email: str, password: str = PASSWORD) -> None:
     page.goto(spa_url + "#/login")
     form = page.get_by_role("form", name="Log in")
     form.get_by_label("Email").fill(email)
-    form.get_by_label("Password").fill(PASSWORD)
+    form.get_by_label("Password").fill(password)
     form.get_by_role("button", name="Log in").click()
     expect(page.locator("#who")).to_contain_text(email.split("@")[0])
     expect(page.locator("#conn")).to_have_text("Live: connected")

@@ -160,8 +160,32 @@ async function loadUser() {
   return currentUser;
 }
 
+/** The user again (after a change the page made, e.g. a verified address), if signed in. */
+export async function reloadUser() {
+  return currentUser ? loadUser() : null;
+}
+
+/**
+ * A login answer: a token pair (signed in: the user is returned), or, for an account with
+ * two-factor on, a challenge `{second_factor_required, second_factor_token, expires_in}` that
+ * `loginSecondFactor` finishes. Told apart by `second_factor_required`, as the API documents.
+ */
+async function signedIn(answer) {
+  if (answer.second_factor_required) return { challenge: answer };
+  setTokens(answer);
+  return { user: await loadUser() };
+}
+
+/** Email and password: {user} when signed in, {challenge} when a second factor is needed. */
 export async function login(email, password) {
   const res = await send("/api/auth/login", { method: "POST", body: { email, password } });
+  return signedIn(await parse(res));
+}
+
+/** The second step: the challenge's token and a code from the app (or a recovery code). */
+export async function loginSecondFactor(challenge, code) {
+  const body = { second_factor_token: challenge.second_factor_token, code };
+  const res = await send("/api/auth/login/second-factor", { method: "POST", body });
   setTokens(await parse(res));
   return loadUser();
 }
@@ -170,7 +194,7 @@ export async function register(email, username, password) {
   await parse(
     await send("/api/auth/register", { method: "POST", body: { email, username, password } }),
   );
-  return login(email, password);
+  return (await login(email, password)).user; // a new account has no second factor yet
 }
 
 export async function logout() {
@@ -180,6 +204,74 @@ export async function logout() {
     await send("/api/auth/logout", { method: "POST", body: { refresh_token: token } }).catch(() => {});
   }
   dropTokens("logged-out");
+}
+
+// --- account flows (docs/auth-for-spa.md, "Account flows") ------------------------------------
+
+/** Spend a mailed verification token; answers the account it verified. */
+export async function verifyEmail(token) {
+  const account = await api("/api/auth/email/verify", { method: "POST", body: { token } });
+  if (currentUser && currentUser.id === account.id) await loadUser();
+  return account;
+}
+
+/** Mail the signed-in user a new verification link (earlier links stop working). */
+export function resendVerification() {
+  return api("/api/auth/email/verify/resend", { method: "POST", auth: true });
+}
+
+/** Ask for a reset link; the answer is the same whether or not the address has an account. */
+export function forgotPassword(email) {
+  return api("/api/auth/password/forgot", { method: "POST", body: { email } });
+}
+
+/** Set a new password with a mailed token. Every login of that account ends on the server. */
+export async function resetPassword(token, password) {
+  await parse(await send("/api/auth/password/reset", { method: "POST", body: { token, password } }));
+}
+
+const OIDC_BINDING_KEY = "blog_api.oidc_binding";
+
+/** The OpenID Connect providers the API offers ([] when none is configured). */
+export async function oidcProviders() {
+  return api("/api/auth/oidc/providers");
+}
+
+/** Leave for the provider's sign-in page; the binding stays in this tab for the way back. */
+export async function oidcStart(name) {
+  const started = await api(`/api/auth/oidc/${encodeURIComponent(name)}/start`, { method: "POST" });
+  sessionStorage.setItem(OIDC_BINDING_KEY, started.login_binding);
+  location.assign(started.authorization_url);
+}
+
+/** Back from the provider: the login code and this tab's binding -> {user} or {challenge}. */
+export async function oidcExchange(loginCode) {
+  const binding = sessionStorage.getItem(OIDC_BINDING_KEY);
+  sessionStorage.removeItem(OIDC_BINDING_KEY); // single use either way
+  if (!binding) {
+    throw new ApiError(400, { detail: "This sign-in was not started in this tab: start again." });
+  }
+  const res = await send("/api/auth/oidc/exchange", {
+    method: "POST", body: { login_code: loginCode, login_binding: binding },
+  });
+  return signedIn(await parse(res));
+}
+
+/** TOTP enrolment: {secret, otpauth_uri}; nothing changes until `confirmTotp`. */
+export function enrolTotp() {
+  return api("/api/auth/2fa/totp/enrol", { method: "POST", auth: true });
+}
+
+/** Turn two-factor on with a first code; answers the ten recovery codes (shown once). */
+export async function confirmTotp(code) {
+  const answer = await api("/api/auth/2fa/totp/confirm", { method: "POST", auth: true, body: { code } });
+  await loadUser();
+  return answer.recovery_codes;
+}
+
+export async function disableTotp(code) {
+  await api("/api/auth/2fa/totp/disable", { method: "POST", auth: true, body: { code } });
+  await loadUser();
 }
 
 /** On page load: resume the session of this tab, if it has one. */

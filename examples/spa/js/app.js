@@ -1,5 +1,10 @@
 // The reference client: hash routes, one view at a time, live updates from one notification
 // stream (SSE) and, on a post's page, its comments socket (WebSocket). No framework, no build.
+//
+// Mailed links land here with FRONTEND_URL set to this page's address followed by "#" (e.g.
+// https://blog.example.com/demo/#): the API appends /verify-email?token=..., /reset-password?
+// token=... or /oidc/callback#login_code=..., which makes them hash routes of this page, so any
+// static file server works and the token never reaches a server's access log.
 import * as auth from "./api.js";
 import { ApiError, api, apiUrl, randomId } from "./api.js";
 import { LiveComments, NotificationStream } from "./realtime.js";
@@ -67,6 +72,23 @@ function requireUser() {
   if (auth.user()) return true;
   location.hash = "#/login";
   return false;
+}
+
+// A message for the next view (e.g. "password changed" shown by the login page).
+let notice = "";
+
+function noticeBox() {
+  // A live region is announced when its text changes, so the text goes in after it is shown.
+  const box = h("p", { class: "notice", role: "status", id: "notice", hidden: !notice });
+  const text = notice;
+  notice = "";
+  if (text) setTimeout(() => { box.textContent = text; }, 50);
+  return box;
+}
+
+/** Take a token out of the address bar (and this history entry) once the page has read it. */
+function forgetToken(path) {
+  history.replaceState(history.state, "", location.pathname + location.search + path);
 }
 
 // --- session, navigation, connection state ----------------------------------------------------
@@ -294,12 +316,13 @@ async function viewWrite() {
   const images = h("ul", { class: "thumbs", "aria-label": "Attached images" });
   const draftStatus = h("p", { id: "draft-status", class: "hint", role: "status" });
   const box = alertBox();
+  const verify = h("div", { id: "verify-prompt", class: "prompt", hidden: true });
   const form = h("form", { class: "editor" },
     field("title", "Title", title),
     field("content", "Text (markdown)", content),
     field("tags", "Tags", tags, "Comma-separated, e.g. python, web"),
     field("image", "Attach an image", file, "PNG, JPEG, WebP or GIF"),
-    images, draftStatus, box,
+    images, draftStatus, box, verify,
     h("button", { type: "submit" }, "Submit for review"));
 
   const imageIds = [];
@@ -379,6 +402,7 @@ async function viewWrite() {
   form.addEventListener("submit", async (e) => {
     e.preventDefault();
     box.hidden = true;
+    verify.hidden = true;
     clearTimeout(saveTimer);
     saveTimer = null;
     try {
@@ -396,7 +420,11 @@ async function viewWrite() {
       toast(`Submitted “${post.title}” for review.`);
       location.hash = "#/mine";
     } catch (exc) {
-      showError(box, exc);
+      if (exc.code !== "email-not-verified") return showError(box, exc);
+      // REQUIRE_VERIFIED_EMAIL_TO_POST: the draft stays; offer a new link right here.
+      showError(box, `Confirm your email address first: open the link we mailed to ${auth.user().email}, then submit again.`);
+      verify.hidden = false;
+      verify.replaceChildren(resendControl());
     }
   });
 
@@ -635,6 +663,106 @@ async function viewFeatures() {
   await load();
 }
 
+// --- signing in and the account flows ---------------------------------------------------------
+
+const OIDC_ERRORS = {
+  invalid_state: "This sign-in expired or was already used: start again.",
+  invalid_id_token: "The provider's answer could not be verified: start again.",
+  email_not_verified: "The provider has not confirmed your email address, so it cannot sign you in here.",
+  provider_refused: "The sign-in was cancelled at the provider.",
+  account_inactive: "This account is deactivated.",
+};
+
+/**
+ * The second login step (after a password, or a provider, was accepted for an account with
+ * two-factor on): a code from the authenticator app or a recovery code. `restart(message)`
+ * goes back to the first step: after five wrong codes, or when the step's time is up, the API
+ * wants a new login.
+ */
+function secondFactorForm(challenge, restart) {
+  const deadline = Date.now() + challenge.expires_in * 1000;
+  const code = h("input", {
+    type: "text", autocomplete: "one-time-code", autocapitalize: "off", spellcheck: "false",
+    required: true, maxlength: 16,
+  });
+  const box = alertBox();
+  const form = h("form", { class: "editor", "aria-labelledby": "second-factor-heading" },
+    h("h2", { id: "second-factor-heading" }, "Two-step verification"),
+    h("p", {}, "Enter the code your authenticator app shows now, or one of your recovery codes."),
+    field("second-factor-code", "Authentication code", code, "Six digits, or a recovery code such as abcde-12345"),
+    h("div", { class: "actions" },
+      h("button", { type: "submit" }, "Verify"),
+      h("button", { type: "button", class: "secondary", onclick: () => restart("") }, "Start again")),
+    box);
+  let wrong = 0;
+  form.addEventListener("submit", async (e) => {
+    e.preventDefault();
+    box.hidden = true;
+    if (Date.now() > deadline) return restart("The code step timed out: log in again.");
+    try {
+      await auth.loginSecondFactor(challenge, code.value.trim());
+      location.hash = "#/";
+    } catch (exc) {
+      wrong += 1;
+      if (exc.status === 401 && wrong >= 5) return restart("Too many wrong codes: log in again.");
+      showError(box, exc);
+      code.select();
+      code.focus();
+    }
+  });
+  // Called once the form is in the page: keyboard and screen-reader users continue here.
+  form.focusCode = () => code.focus();
+  return form;
+}
+
+/** "Sign in with ..." buttons for the OpenID Connect providers the API lists (if any). */
+function providerButtons() {
+  const box = alertBox();
+  const section = h("section", { class: "providers", "aria-labelledby": "providers-heading", hidden: true },
+    h("h2", { id: "providers-heading" }, "Or sign in with"));
+  auth.oidcProviders().then((providers) => {
+    if (!providers.length) return;
+    section.append(...providers.map((p) => h("button", {
+      type: "button", class: "secondary",
+      onclick: async () => {
+        box.hidden = true;
+        try {
+          await auth.oidcStart(p.name); // leaves the page
+        } catch (exc) {
+          showError(box, exc);
+        }
+      },
+    }, `Sign in with ${p.label}`)), box);
+    section.hidden = false;
+  }).catch(() => {
+    // No providers shown: password login still works.
+  });
+  return section;
+}
+
+/** "Send a new verification link", with what happened announced next to it. */
+function resendControl() {
+  const status = h("p", { class: "hint", role: "status" });
+  const box = alertBox();
+  const button = h("button", { type: "button", class: "secondary" }, "Send a new verification link");
+  button.addEventListener("click", async () => {
+    box.hidden = true;
+    status.textContent = "";
+    try {
+      await auth.resendVerification();
+      status.textContent = `A new link is on its way to ${auth.user().email}. Earlier links no longer work.`;
+    } catch (exc) {
+      if (exc.code === "already-verified") {
+        await auth.reloadUser();
+        status.textContent = "Your address is already confirmed.";
+      } else {
+        showError(box, exc);
+      }
+    }
+  });
+  return h("div", { class: "resend" }, button, status, box);
+}
+
 function viewLogin() {
   if (auth.user()) {
     location.hash = "#/";
@@ -647,12 +775,25 @@ function viewLogin() {
     h("h2", { id: "login-heading" }, "Log in"),
     field("login-email", "Email", email), field("login-password", "Password", password),
     h("button", { type: "submit" }, "Log in"), loginBox);
+  const firstStep = [loginForm, h("p", {}, h("a", { href: "#/forgot-password" }, "Forgot your password?")), providerButtons()];
+  const column = h("div", { class: "stack" }, ...firstStep);
   loginForm.addEventListener("submit", async (e) => {
     e.preventDefault();
     loginBox.hidden = true;
     try {
-      await auth.login(email.value, password.value);
-      location.hash = "#/";
+      const result = await auth.login(email.value, password.value);
+      if (result.user) {
+        location.hash = "#/";
+        return;
+      }
+      const step = secondFactorForm(result.challenge, (message) => {
+        column.replaceChildren(...firstStep);
+        password.value = "";
+        if (message) showError(loginBox, message);
+        password.focus();
+      });
+      column.replaceChildren(step);
+      step.focusCode();
     } catch (exc) {
       showError(loginBox, exc);
     }
@@ -672,12 +813,233 @@ function viewLogin() {
     regBox.hidden = true;
     try {
       await auth.register(regEmail.value, username.value, regPassword.value);
+      toast(`Welcome! To confirm your address, open the link we mailed to ${regEmail.value}.`);
       location.hash = "#/";
     } catch (exc) {
       showError(regBox, exc);
     }
   });
-  view.replaceChildren(heading("Welcome"), h("div", { class: "two" }, loginForm, regForm));
+  view.replaceChildren(heading("Welcome"), noticeBox(), h("div", { class: "two" }, column, regForm));
+}
+
+function viewForgotPassword() {
+  const email = h("input", { type: "email", autocomplete: "email", required: true });
+  const status = h("p", { id: "forgot-status", role: "status" });
+  const box = alertBox();
+  const form = h("form", { class: "editor", "aria-label": "Ask for a reset link" },
+    h("p", {}, "Enter the address of your account: we mail it a link to choose a new password."),
+    field("forgot-email", "Email", email),
+    h("button", { type: "submit" }, "Send me a reset link"), box);
+  form.addEventListener("submit", async (e) => {
+    e.preventDefault();
+    box.hidden = true;
+    status.textContent = "";
+    try {
+      await auth.forgotPassword(email.value);
+      // The API answers the same whether or not the address has an account, and so does this.
+      status.textContent = `If an account uses ${email.value}, a link is on its way. It works once and for a short time; a newer request replaces it.`;
+    } catch (exc) {
+      showError(box, exc);
+    }
+  });
+  view.replaceChildren(heading("Forgot your password?"), form, status,
+    h("p", {}, h("a", { href: "#/login" }, "Back to log in")));
+}
+
+function viewResetPassword(token) {
+  forgetToken("#/reset-password");
+  const box = alertBox();
+  if (!token) {
+    view.replaceChildren(heading("Choose a new password"), box,
+      h("p", {}, h("a", { href: "#/forgot-password" }, "Ask for a new link")));
+    return showError(box, "This address has no reset token: open the link from the mail again.");
+  }
+  const password = h("input", { type: "password", autocomplete: "new-password", required: true, minlength: 12 });
+  const again = h("input", { type: "password", autocomplete: "new-password", required: true, minlength: 12 });
+  const retry = h("p", { hidden: true }, h("a", { href: "#/forgot-password" }, "Ask for a new link"));
+  const form = h("form", { class: "editor", "aria-label": "Choose a new password" },
+    field("reset-password", "New password", password, "At least 12 characters, a letter and something else; not a common password"),
+    field("reset-again", "Repeat the new password", again),
+    h("button", { type: "submit" }, "Set the new password"), box, retry);
+  form.addEventListener("submit", async (e) => {
+    e.preventDefault();
+    box.hidden = true;
+    if (password.value !== again.value) {
+      showError(box, "The two passwords differ.");
+      again.focus();
+      return;
+    }
+    try {
+      await auth.resetPassword(token, password.value);
+    } catch (exc) {
+      if (exc.code === "invalid-token") {
+        showError(box, "This link is invalid, already used or expired: ask for a new one.");
+        retry.hidden = false;
+      } else {
+        showError(box, exc); // weak-password: the link still works, try another password
+        password.focus();
+      }
+      return;
+    }
+    // The API ended every session of the account; this tab's, if it had one, with them.
+    notice = "Your password is changed and every session of your account has ended. Log in with the new password.";
+    await auth.logout();
+    if (location.hash !== "#/login") location.hash = "#/login";
+  });
+  view.replaceChildren(heading("Choose a new password"), form);
+}
+
+async function viewVerifyEmail(token) {
+  forgetToken("#/verify-email");
+  const status = h("p", { id: "verify-status", role: "status" });
+  const box = alertBox();
+  const next = h("div");
+  view.replaceChildren(heading("Confirm your email address"), status, box, next);
+  const offerResend = () => next.replaceChildren(auth.user()
+    ? resendControl()
+    : h("p", {}, h("a", { href: "#/login" }, "Log in"), " to ask for a new link."));
+  if (!token) {
+    showError(box, "This address has no token: open the link from the mail again.");
+    return offerResend();
+  }
+  status.textContent = "Checking the link…";
+  try {
+    const account = await auth.verifyEmail(token);
+    status.textContent = `Thank you: ${account.email} is confirmed.`;
+    next.replaceChildren(h("p", {}, auth.user()
+      ? h("a", { href: "#/write" }, "Write a post")
+      : h("a", { href: "#/login" }, "Log in")));
+  } catch (exc) {
+    status.textContent = "";
+    showError(box, exc.code === "invalid-token"
+      ? "This link is invalid, already used or expired (only the newest link works)."
+      : exc);
+    offerResend();
+  }
+}
+
+async function viewOidcCallback(params) {
+  forgetToken("#/oidc/callback"); // the login code is single use, but keep it out of history
+  const status = h("p", { role: "status" });
+  const box = alertBox();
+  const next = h("div", { class: "stack" });
+  view.replaceChildren(heading("Signing in"), status, box, next);
+  const again = () => next.replaceChildren(h("p", {}, h("a", { href: "#/login" }, "Back to log in")));
+  const code = params.get("login_code");
+  if (!code) {
+    showError(box, OIDC_ERRORS[params.get("error")] || "The sign-in did not finish: start again.");
+    return again();
+  }
+  status.textContent = "Signing you in…";
+  try {
+    const result = await auth.oidcExchange(code);
+    if (result.user) {
+      location.hash = "#/";
+      return;
+    }
+    status.textContent = "";
+    const step = secondFactorForm(result.challenge, (message) => {
+      notice = message;
+      location.hash = "#/login";
+    });
+    next.replaceChildren(step);
+    step.focusCode();
+  } catch (exc) {
+    status.textContent = "";
+    showError(box, exc);
+    again();
+  }
+}
+
+async function viewAccount() {
+  if (!requireUser()) return;
+  try {
+    await auth.reloadUser(); // the address may have been confirmed in another tab
+  } catch {
+    // shown as last known
+  }
+  const me = auth.user();
+  const emailSection = h("section", { "aria-labelledby": "email-heading", class: "card" },
+    h("h2", { id: "email-heading" }, "Email address"),
+    h("p", {}, `${me.email} `, h("span", { id: "email-state", class: `badge ${me.email_verified ? "approved" : "pending"}` },
+      me.email_verified ? "confirmed" : "not confirmed")),
+    me.email_verified ? null : h("p", { class: "hint" },
+      "Open the link we mailed you to confirm it (this site may ask for that before you post)."),
+    me.email_verified ? null : resendControl());
+  view.replaceChildren(heading("Your account"), h("p", { class: "meta" }, `${me.username} · ${me.role.replace("_", " ")}`),
+    emailSection, twoFactorSection(me));
+}
+
+function twoFactorSection(me) {
+  const holder = h("div");
+  const box = alertBox();
+  const section = h("section", { "aria-labelledby": "tf-heading", class: "card" },
+    h("h2", { id: "tf-heading" }, "Two-step verification"), holder, box);
+  const codeField = (id, label) => {
+    const input = h("input", { type: "text", autocomplete: "one-time-code", autocapitalize: "off", spellcheck: "false", required: true, maxlength: 16 });
+    return [input, field(id, label, input)];
+  };
+  if (me.totp_enabled) {
+    const [code, codeRow] = codeField("tf-off-code", "Code from your app (or a recovery code)");
+    const form = h("form", { class: "editor", "aria-label": "Turn off two-step verification" },
+      codeRow, h("button", { type: "submit", class: "danger" }, "Turn off"));
+    form.addEventListener("submit", async (e) => {
+      e.preventDefault();
+      box.hidden = true;
+      try {
+        await auth.disableTotp(code.value.trim());
+        toast("Two-step verification is off.");
+        await route();
+      } catch (exc) {
+        showError(box, exc);
+        code.focus();
+      }
+    });
+    holder.append(h("p", { id: "tf-state" }, "On: logging in asks for a code from your authenticator app."), form);
+    return section;
+  }
+  const start = h("button", { type: "button" }, "Set up an authenticator app");
+  holder.append(h("p", { id: "tf-state" }, "Off: your password alone signs you in."), start);
+  start.addEventListener("click", async () => {
+    box.hidden = true;
+    let enrolment;
+    try {
+      enrolment = await auth.enrolTotp();
+    } catch (exc) {
+      return showError(box, exc);
+    }
+    const [code, codeRow] = codeField("tf-code", "Code the app shows");
+    const form = h("form", { class: "editor", "aria-label": "Confirm the authenticator app" },
+      codeRow, h("button", { type: "submit" }, "Turn on"));
+    const title = h("h3", { tabindex: "-1" }, "Add this account to your authenticator app");
+    holder.replaceChildren(title,
+      h("ol", {},
+        h("li", {}, "In the app, add an account with this key: ",
+          h("code", { id: "totp-secret", class: "secret" }, enrolment.secret.match(/.{1,4}/g).join(" ")),
+          " (on the phone with the app you may ", h("a", { href: enrolment.otpauth_uri }, "open this link"), " instead)."),
+        h("li", {}, "Enter the six-digit code it shows.")),
+      form);
+    title.focus();
+    form.addEventListener("submit", async (e) => {
+      e.preventDefault();
+      box.hidden = true;
+      let codes;
+      try {
+        codes = await auth.confirmTotp(code.value.trim());
+      } catch (exc) {
+        showError(box, exc);
+        code.focus();
+        return;
+      }
+      const done = h("h3", { tabindex: "-1" }, "Two-step verification is on");
+      holder.replaceChildren(done,
+        h("p", {}, "Keep these recovery codes somewhere safe. Each one replaces a code from the app once, if you lose your phone. They are shown only now."),
+        h("ul", { id: "recovery-codes", class: "codes", "aria-label": "Recovery codes" }, ...codes.map((c) => h("li", {}, h("code", {}, c)))),
+        h("button", { type: "button", onclick: () => route() }, "I have stored them"));
+      done.focus();
+    });
+  });
+  return section;
 }
 
 // --- routing --------------------------------------------------------------------------------
@@ -691,19 +1053,32 @@ const ROUTES = [
   [/^#\/review$/, viewReview],
   [/^#\/features$/, viewFeatures],
   [/^#\/login$/, viewLogin],
+  [/^#\/account$/, viewAccount],
+  [/^#\/forgot-password$/, viewForgotPassword],
+  // Where mailed links and the end of a provider sign-in land (FRONTEND_URL = this page + "#").
+  [/^#\/reset-password$/, (m, params) => viewResetPassword(params.get("token"))],
+  [/^#\/verify-email$/, (m, params) => viewVerifyEmail(params.get("token"))],
+  [/^#\/oidc\/callback$/, (m, params) => viewOidcCallback(params)],
 ];
+
+/** "#/path?query", or "#/path#fragment" (the OIDC callback's outcome): {path, params}. */
+function parseHash(hash) {
+  const [, path, rest] = /^(#[^?#]*)[?#]?(.*)$/.exec(hash || "#/");
+  return { path: path || "#/", params: new URLSearchParams(rest) };
+}
 
 async function route() {
   for (const cleanup of cleanups) cleanup();
   cleanups = [];
-  const hash = location.hash || "#/";
+  delete document.body.dataset.ready; // "true" again once this view has loaded
+  const { path, params } = parseHash(location.hash);
   for (const link of document.querySelectorAll("#nav a")) {
-    if (link.getAttribute("href") === hash) link.setAttribute("aria-current", "page");
+    if (link.getAttribute("href") === path) link.setAttribute("aria-current", "page");
     else link.removeAttribute("aria-current");
   }
-  const match = ROUTES.map(([re, fn]) => [hash.match(re), fn]).find(([m]) => m);
+  const match = ROUTES.map(([re, fn]) => [path.match(re), fn]).find(([m]) => m);
   try {
-    if (match) await match[1](match[0]);
+    if (match) await match[1](match[0], params);
     else view.replaceChildren(heading("Not found"), h("p", {}, h("a", { href: "#/" }, "Back to the posts")));
   } catch (exc) {
     view.append(h("p", { class: "error", role: "alert" }, exc.message));
