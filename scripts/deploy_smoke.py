@@ -57,6 +57,7 @@ ENV = {
     "DOMAIN": "localhost",
     "ACME_EMAIL": "ops@example.com",
     "CORS_ORIGINS": "https://localhost",
+    "FRONTEND_URL": f"{BASE}/demo/#",
     "PUBLISH_HTTP": f"127.0.0.1:{HTTP_PORT}",
     "PUBLISH_HTTPS": f"127.0.0.1:{HTTPS_PORT}",
     # The engine's own builder: the Dockerfile needs no BuildKit (and no frontend image).
