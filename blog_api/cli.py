@@ -73,6 +73,11 @@ def serve(
     settings = get_settings()
     if workers > 1 and not settings.uses_redis:
         _fail("several workers need REDIS_URL: the in-process event bus serves one worker only")
+    from blog_api.main import DEMO_SPA_DIR
+
+    if settings.demo_spa_enabled and not DEMO_SPA_DIR.is_dir():
+        # The container image does not ship the client: Caddy serves it there.
+        _fail(f"DEMO_SPA_ENABLED is on but the reference client is not here ({DEMO_SPA_DIR})")
     trusted = ",".join(settings.trusted_proxies)
     _prepare_metrics_dir()
     uvicorn.run(

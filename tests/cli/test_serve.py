@@ -8,6 +8,7 @@ import signal
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 import httpx
 import pytest
@@ -129,3 +130,25 @@ async def test_serve_refuses_websocket_messages_over_the_limit_in_the_protocol(
             proc.kill()
             proc.wait()
         log.close()
+
+
+def test_serve_refuses_the_demo_client_where_it_is_not_shipped(
+    cli_db: CliDb, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """As in the container image, which leaves examples/ out: one line, no traceback."""
+    from typer.testing import CliRunner
+
+    import blog_api.main
+    from blog_api.cli import app
+    from blog_api.core.config import get_settings
+
+    for name, value in {**cli_db.env, "DEMO_SPA_ENABLED": "true"}.items():
+        monkeypatch.setenv(name, value)
+    monkeypatch.setattr(blog_api.main, "DEMO_SPA_DIR", tmp_path / "no-such-dir")
+    get_settings.cache_clear()
+    try:
+        result = CliRunner().invoke(app, ["serve"])
+    finally:
+        get_settings.cache_clear()
+    assert result.exit_code == 1
+    assert "DEMO_SPA_ENABLED is on but the reference client is not here" in result.output
