@@ -1,5 +1,6 @@
 """Two real workers on one PostgreSQL and one Redis: webhooks follow endpoint changes made on
-either worker at once.
+either worker at once, and an endpoint gets the events of both in order, none missing, while
+its first message waits for a retry.
 
 Each worker keeps a copy of the active endpoints (its intake reads one batch after another with
 it) and re-reads it when a change counter in Redis moves. Both workers first handle events with
@@ -126,6 +127,9 @@ async def _stream_order(
 async def test_an_endpoint_gets_events_of_both_workers_in_order_across_a_retry(
     cluster: Cluster, http: httpx.AsyncClient, receiver: Receiver
 ) -> None:
+    """The order owed is the event stream's: posts made at the same moment on two workers
+    have no other order (and one worker's relay appends after the commit, so even posts made
+    one after the other are ordered by the stream, not by their answers)."""
     admin = await admin_on(http, cluster, "orderhooks")
     author = await user_on(http, cluster.b.url, "orderauthor")
     receiver.statuses = [500]  # the first message fails once: the rest must wait behind it
