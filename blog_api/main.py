@@ -45,6 +45,7 @@ from blog_api.core.validation import refuse_nul_characters
 from blog_api.drafts.dependencies import install_draft_store
 from blog_api.drafts.router import router as drafts_router
 from blog_api.feature_requests.router import router as feature_requests_router
+from blog_api.feeds.clock import install_feed_clock
 from blog_api.feeds.router import router as feeds_router
 from blog_api.mail.runtime import install_mail
 from blog_api.media.router import router as media_router
@@ -145,6 +146,7 @@ def create_app(settings: Settings | None = None, *, generate_schemas: bool = Fal
     app.state.lifespan_hooks = []
     app.state.oidc = OidcRegistry.from_settings(settings)
     install_realtime(app)
+    install_feed_clock(app)
     install_mail(app)
     install_reset_requests(app)  # after the mail queue: it stops first and still has it
     install_live_comments(app)

@@ -90,7 +90,8 @@ async def list_blogs(
         BlogStatus | None,
         Query(
             description="pending/scheduled/rejected: approvers and admins (or your own with "
-            "mine=true); `scheduled` lists approved posts waiting for their `publish_at`."
+            "mine=true); `scheduled` lists approved posts waiting for their `publish_at`, "
+            "soonest first."
         ),
     ] = None,
     mine: Annotated[bool, Query(description="Your own posts, in every status.")] = False,

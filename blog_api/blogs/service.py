@@ -434,8 +434,15 @@ def tag_filter_name(tag: str) -> str:
     return slugify(tag, max_length=TAG_MAX, word_boundary=True)
 
 
+# Sort columns listed soonest first: scheduled posts, in the order they will go public.
+_ASCENDING_SORTS = frozenset({"publish_at"})
+
+
 def ordered(query: QuerySet[Blog], sort: str) -> QuerySet[Blog]:
-    """Newest first by `sort`, ties by id: the keyset order every list and cursor uses."""
+    """Newest first by `sort` (soonest first for `publish_at`), ties by id the same way: the
+    keyset order every list and cursor uses."""
+    if sort in _ASCENDING_SORTS:
+        return query.order_by(sort, "id")
     return query.order_by(f"-{sort}", "-id")
 
 
@@ -471,7 +478,12 @@ def list_query(
     else:
         effective = status or BlogStatus.approved
         query = query.filter(status=effective)
-    sort = "published_at" if effective is BlogStatus.approved else "created_at"
+    if effective is BlogStatus.approved:
+        sort = "published_at"
+    elif effective is BlogStatus.scheduled:
+        sort = "publish_at"  # what an approver of the schedule needs: the next one to go out
+    else:
+        sort = "created_at"
 
     if author_id is not None:
         query = query.filter(author_id=author_id)
@@ -484,8 +496,9 @@ def list_query(
         query = _search_filter(query, q.strip())
     if cursor:
         after, last_id = list_position(cursor, sort)
-        before: dict[str, Any] = {f"{sort}__lt": after}
-        tie: dict[str, Any] = {sort: after, "id__lt": last_id}
+        beyond = "gt" if sort in _ASCENDING_SORTS else "lt"
+        before: dict[str, Any] = {f"{sort}__{beyond}": after}
+        tie: dict[str, Any] = {sort: after, f"id__{beyond}": last_id}
         query = query.filter(Q(**before) | Q(**tie))
 
     return query, sort
@@ -504,9 +517,10 @@ async def list_blogs(
 ) -> Page[BlogSummary]:
     """One page of posts, newest first, with a keyset cursor.
 
-    Approved posts are ordered by first approval time, others by creation time; ties are broken by
-    id. The cursor holds the last (time, id) seen, so posts published meanwhile appear on earlier
-    pages, never shifting later ones: no duplicates, no gaps.
+    Approved posts are ordered by first approval time, scheduled ones by `publish_at` (soonest
+    first), others by creation time; ties are broken by id (in the same direction). The cursor
+    holds the last (time, id) seen, so posts published meanwhile appear on earlier pages, never
+    shifting later ones: no duplicates, no gaps.
     """
     query, sort = list_query(
         viewer=viewer,

@@ -10,6 +10,7 @@ from blog_api.auth.dependencies import SettingsDep
 from blog_api.core.config import Settings
 from blog_api.core.errors import problem_responses
 from blog_api.feeds import service as feeds_service
+from blog_api.feeds.clock import removed_at
 from blog_api.feeds.service import ATOM_TYPE, RSS_TYPE, XML_TYPE, Document, Site
 
 router = APIRouter(tags=["feeds"])
@@ -85,6 +86,7 @@ async def _feed(
         self_path=request.url.path + (f"?{request.url.query}" if request.url.query else ""),
         limit=settings.feed_entries,
         tag=tag,
+        removed_at=removed_at(request),
     )
     return _answer(document, if_none_match, if_modified_since)
 
@@ -170,5 +172,7 @@ async def sitemap(
     if_modified_since: IfModifiedSince = None,
 ) -> Any:
     """Every published post's page (the newest 50,000), for search engines."""
-    document = await feeds_service.build_sitemap(site=_site(settings, request))
+    document = await feeds_service.build_sitemap(
+        site=_site(settings, request), removed_at=removed_at(request)
+    )
     return _answer(document, if_none_match, if_modified_since)

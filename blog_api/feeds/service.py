@@ -8,7 +8,7 @@ Content is the post's stored `content_html`, the output of the one safe markdown
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timezone
 from email.utils import format_datetime, parsedate_to_datetime
 
@@ -89,6 +89,16 @@ def _document(root: ET.Element, media_type: str, last_modified: datetime | None)
     return Document(
         body=body, media_type=media_type, etag=f'"{digest}"', last_modified=last_modified
     )
+
+
+def _not_before(document: Document, removed_at: datetime | None) -> Document:
+    """`document` with a Last-Modified no earlier than the last removal of a post from the
+    feeds (`feeds/clock.py`): a post that left cannot date the change itself. The body, and so
+    the ETag, stay as they are."""
+    if removed_at is None:
+        return document
+    last = document.last_modified
+    return replace(document, last_modified=removed_at if last is None else max(last, removed_at))
 
 
 def _changed(post: Blog) -> datetime:
@@ -185,14 +195,24 @@ def sitemap(locations: list[tuple[str, datetime]], *, site: Site) -> Document:
 
 
 async def build_feed(
-    kind: str, *, site: Site, self_path: str, limit: int, tag: str | None
+    kind: str,
+    *,
+    site: Site,
+    self_path: str,
+    limit: int,
+    tag: str | None,
+    removed_at: datetime | None = None,
 ) -> Document:
-    """The Atom (`kind="atom"`) or RSS feed of the newest public posts, of one tag or all."""
+    """The Atom (`kind="atom"`) or RSS feed of the newest public posts, of one tag or all.
+
+    `removed_at`: when a post last left the feeds (a floor for Last-Modified).
+    """
     posts = await blogs_service.newest_public(limit=limit, tag=tag)
     build = atom if kind == "atom" else rss
-    return build(posts, site=site, self_path=self_path, tag=tag)
+    return _not_before(build(posts, site=site, self_path=self_path, tag=tag), removed_at)
 
 
-async def build_sitemap(*, site: Site) -> Document:
+async def build_sitemap(*, site: Site, removed_at: datetime | None = None) -> Document:
     """The sitemap of the newest public posts (at most one file's worth)."""
-    return sitemap(await blogs_service.public_locations(limit=SITEMAP_MAX_URLS), site=site)
+    locations = await blogs_service.public_locations(limit=SITEMAP_MAX_URLS)
+    return _not_before(sitemap(locations, site=site), removed_at)

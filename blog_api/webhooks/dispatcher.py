@@ -366,16 +366,23 @@ class RedisIntake(Intake):
             await client.aclose()
 
     async def watermark(self) -> str:
+        # The group's last delivered id is read first, then the pending entries: an entry
+        # delivered up to that id is, at the second read, either pending or acknowledged (its
+        # deliveries written). A pipeline is not atomic: read the other way round, an entry
+        # another consumer took between the two reads counted as complete while its
+        # deliveries were still being written, and a newer message could go before it.
         async with self.bus.client.pipeline(transaction=False) as pipe:
-            pipe.xpending(self.bus.stream_key, GROUP)
             pipe.xinfo_groups(self.bus.stream_key)
-            pending, groups = await pipe.execute()
-        if pending and pending.get("pending"):
-            return webhooks_service.event_key(_previous(str(pending["min"])))
+            pipe.xpending(self.bus.stream_key, GROUP)
+            groups, pending = await pipe.execute()
+        last = ZERO_ID
         for group in groups:
             if group.get("name") == GROUP:
-                return webhooks_service.event_key(str(group["last-delivered-id"]))
-        return webhooks_service.event_key(ZERO_ID)
+                last = str(group["last-delivered-id"])
+        mark = webhooks_service.event_key(last)
+        if pending and pending.get("pending"):
+            mark = min(mark, webhooks_service.event_key(_previous(str(pending["min"]))))
+        return mark
 
 
 @dataclass

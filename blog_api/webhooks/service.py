@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
-from tortoise.expressions import Q
+from tortoise.backends.base.client import BaseDBAsyncClient
 
 from blog_api.core.db import transaction
 from blog_api.core.errors import NotFound, UnprocessableEntity
@@ -278,38 +278,104 @@ async def enqueue_events(
 # --- sending ------------------------------------------------------------------------------------
 
 
+# The first open message of endpoint `e` (up to the watermark), and when it is due: one
+# index probe per open status ((endpoint, status, event_key, id)), the earlier of the two.
+_FIRST_DUE_AT = (
+    "(SELECT h.next_attempt_at FROM ("
+    " SELECT * FROM (SELECT d.event_key, d.id, d.next_attempt_at FROM webhook_deliveries d"
+    " WHERE d.endpoint_id = e.id AND d.status = 'pending' AND d.event_key <= {mark}"
+    " ORDER BY d.event_key, d.id LIMIT 1) p"
+    " UNION ALL"
+    " SELECT * FROM (SELECT d.event_key, d.id, d.next_attempt_at FROM webhook_deliveries d"
+    " WHERE d.endpoint_id = e.id AND d.status = 'retrying' AND d.event_key <= {mark}"
+    " ORDER BY d.event_key, d.id LIMIT 1) r"
+    ") h ORDER BY h.event_key, h.id LIMIT 1)"
+)
+# Endpoints to send to. Constant text (S608): the values travel as parameters.
+_DUE_ENDPOINTS = {
+    "postgres": (
+        "SELECT e.id FROM webhook_endpoints e"  # noqa: S608
+        " WHERE e.is_active AND (e.lease_until IS NULL OR e.lease_until < clock_timestamp())"
+        f" AND {_FIRST_DUE_AT.format(mark='$1')} <= $2 ORDER BY e.id"
+    ),
+    "sqlite": (
+        "SELECT e.id FROM webhook_endpoints e"  # noqa: S608
+        " WHERE e.is_active"
+        " AND (e.lease_until IS NULL OR julianday(e.lease_until) < julianday('now'))"
+        f" AND {_FIRST_DUE_AT.format(mark='?1')} <= ?2 ORDER BY e.id"
+    ),
+}
+# Leases run by the database's clock, set and compared in the same statement, so every worker
+# agrees when one expires: compared with a worker's own clock, a worker whose clock ran ahead
+# saw another's live lease as expired, and two senders worked one endpoint (out of order, or
+# one message twice). SQLite lives in this machine, whose clock is the only one there is; it is
+# read in SQL all the same (`julianday` reads the stored `+00:00` offset).
+_TAKE_LEASE = {
+    "postgres": (
+        "UPDATE webhook_endpoints"
+        " SET lease_until = clock_timestamp() + make_interval(secs => $1), lease_owner = $2"
+        " WHERE id = $3 AND is_active"
+        " AND (lease_until IS NULL OR lease_until < clock_timestamp())"
+    ),
+    "sqlite": (
+        "UPDATE webhook_endpoints"
+        " SET lease_until = strftime('%Y-%m-%d %H:%M:%f+00:00', 'now', ?), lease_owner = ?"
+        " WHERE id = ? AND is_active"
+        " AND (lease_until IS NULL OR julianday(lease_until) < julianday('now'))"
+    ),
+}
+_RENEW_LEASE = {
+    "postgres": (
+        "UPDATE webhook_endpoints SET lease_until = clock_timestamp() + make_interval(secs => $1)"
+        " WHERE id = $2 AND lease_owner = $3"
+    ),
+    "sqlite": (
+        "UPDATE webhook_endpoints"
+        " SET lease_until = strftime('%Y-%m-%d %H:%M:%f+00:00', 'now', ?)"
+        " WHERE id = ? AND lease_owner = ?"
+    ),
+}
+assert {s.value for s in OPEN_STATUSES} == {"pending", "retrying"}  # as the SQL spells them
+
+
+def _db() -> tuple[BaseDBAsyncClient, str]:
+    db = WebhookEndpoint._meta.db
+    return db, "postgres" if db.capabilities.dialect == "postgres" else "sqlite"
+
+
+def _lease_length(dialect: str, seconds: float) -> float | str:
+    """`seconds` as the lease statements take it (SQLite: a date modifier)."""
+    return float(seconds) if dialect == "postgres" else f"{seconds:+.3f} seconds"
+
+
 async def endpoints_with_due_messages(*, watermark: str, now: datetime) -> list[int]:
-    """Active, unleased endpoints with an open delivery due, whose event the intake has
-    finished with (`event_key <= watermark`: nothing older can still arrive)."""
-    ids = (
-        await WebhookDelivery.filter(
-            status__in=OPEN_STATUSES,
-            next_attempt_at__lte=now,
-            event_key__lte=watermark,
-            endpoint__is_active=True,
-        )
-        .filter(Q(endpoint__lease_until__isnull=True) | Q(endpoint__lease_until__lt=now))
-        .distinct()
-        .values_list("endpoint_id", flat=True)
-    )
-    return sorted({int(i) for i in ids})  # type: ignore[call-overload]
+    """Active, unleased endpoints whose first open message is due, among the messages the
+    intake has finished with (`event_key <= watermark`: nothing older can still arrive).
+
+    Only the first (oldest) message counts, as only it may be sent: an endpoint whose first
+    message waits hours for a retry is not picked while newer ones queue behind it (picking it
+    had every worker take and give back its lease a few times a second until then).
+    """
+    db, dialect = _db()
+    rows = await db.execute_query_dict(_DUE_ENDPOINTS[dialect], [watermark, now])
+    return [int(row["id"]) for row in rows]
 
 
 async def take_lease(endpoint_id: int, *, owner: str, seconds: float) -> bool:
-    """Take the endpoint for `seconds` unless another sender holds it (a conditional UPDATE)."""
-    now = _now()
-    taken = (
-        await WebhookEndpoint.filter(id=endpoint_id, is_active=True)
-        .filter(Q(lease_until__isnull=True) | Q(lease_until__lt=now))
-        .update(lease_until=now + timedelta(seconds=seconds), lease_owner=owner)
+    """Take the endpoint for `seconds` unless another sender holds it (a conditional UPDATE,
+    by the database's clock)."""
+    db, dialect = _db()
+    taken, _ = await db.execute_query(
+        _TAKE_LEASE[dialect], [_lease_length(dialect, seconds), owner, endpoint_id]
     )
     return bool(taken)
 
 
 async def renew_lease(endpoint_id: int, *, owner: str, seconds: float) -> bool:
     """Extend our lease; False if it was lost (it expired and another sender took it)."""
-    renewed = await WebhookEndpoint.filter(id=endpoint_id, lease_owner=owner).update(
-        lease_until=_now() + timedelta(seconds=seconds)
+    db, dialect = _db()
+    renewed, _ = await db.execute_query(
+        _RENEW_LEASE[dialect], [_lease_length(dialect, seconds), endpoint_id, owner]
     )
     return bool(renewed)
 

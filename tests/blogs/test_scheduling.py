@@ -198,6 +198,50 @@ async def test_approvers_list_scheduled_posts(
     assert [p["id"] for p in mine.json()["items"]] == [scheduled["id"]]
 
 
+async def test_scheduled_posts_are_listed_soonest_first_across_pages(
+    client: AsyncClient, user: Actor, approver: Actor, create_post: CreatePost
+) -> None:
+    # Created in one order, due in another; two are due at the same moment.
+    hours = [3, 1, 2, 1, 4]
+    same = {h: _in(h * 3600) for h in set(hours)}
+    posts = [await create_post(user) for _ in hours]
+    for post, h in zip(posts, hours, strict=True):
+        resp = await client.post(
+            f"/api/blogs/{post['id']}/approve",
+            json={"publish_at": same[h]},
+            headers=approver.headers,
+        )
+        assert resp.status_code == 200, resp.text
+    expected = [p["id"] for _, p in sorted(zip(hours, posts, strict=True), key=lambda x: x[0])]
+    assert expected == [
+        posts[1]["id"],
+        posts[3]["id"],
+        posts[2]["id"],
+        posts[0]["id"],
+        posts[4]["id"],
+    ]
+
+    seen: list[int] = []
+    cursor = None
+    while True:
+        resp = await client.get(
+            "/api/blogs",
+            params={"status": "scheduled", "limit": 2, **({"cursor": cursor} if cursor else {})},
+            headers=approver.headers,
+        )
+        assert resp.status_code == 200, resp.text
+        page = resp.json()
+        seen += [p["id"] for p in page["items"]]
+        cursor = page["next_cursor"]
+        if cursor is None:
+            break
+    assert seen == expected
+    mine = await client.get(
+        "/api/blogs", params={"mine": "true", "status": "scheduled"}, headers=user.headers
+    )
+    assert [p["id"] for p in mine.json()["items"]] == expected
+
+
 async def test_overdue_posts_publish_at_once(
     app: FastAPI, client: AsyncClient, user: Actor, approver: Actor, create_post: CreatePost
 ) -> None:

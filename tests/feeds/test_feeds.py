@@ -4,6 +4,7 @@ with their validators (ETag, Last-Modified, 304)."""
 from __future__ import annotations
 
 import asyncio
+from email.utils import parsedate_to_datetime
 from xml.etree import ElementTree as ET
 
 import feedparser
@@ -143,3 +144,41 @@ async def test_sitemap_lists_published_posts(
     locs = [u.find(f"{SITEMAP_NS}loc").text for u in root.findall(f"{SITEMAP_NS}url")]
     assert locs == [f"http://test/posts/{post['slug']}"]
     assert root.find(f"{SITEMAP_NS}url/{SITEMAP_NS}lastmod") is not None
+
+
+FEEDS = ("/feed.xml", "/rss.xml", "/sitemap.xml", "/tags/python/feed.xml")
+
+
+async def _deleted_post_is_news(
+    client: AsyncClient, author: Actor, deleted: dict, kept: dict
+) -> None:
+    """Each feed's Last-Modified as a reader holds it, then `deleted` is deleted: a reader
+    sending only If-Modified-Since gets the new document, without the post."""
+    held = {path: (await client.get(path)).headers["last-modified"] for path in FEEDS}
+    await asyncio.sleep(1.1)  # Last-Modified has whole seconds
+    resp = await client.delete(f"/api/blogs/{deleted['id']}", headers=author.headers)
+    assert resp.status_code == 204, resp.text
+    for path, modified in held.items():
+        resp = await client.get(path, headers={"If-Modified-Since": modified})
+        assert resp.status_code == 200, path
+        assert deleted["slug"] not in resp.text and kept["slug"] in resp.text, path
+        newer = resp.headers["last-modified"]
+        assert parsedate_to_datetime(newer) > parsedate_to_datetime(modified), path
+        again = await client.get(path, headers={"If-Modified-Since": newer})
+        assert again.status_code == 304, path
+
+
+async def test_deleting_the_newest_post_is_not_answered_304_to_if_modified_since(
+    client: AsyncClient, user: Actor, approver: Actor, create_post: CreatePost
+) -> None:
+    older = await _publish(create_post, user, approver, "Older", tags=["python"])
+    newest = await _publish(create_post, user, approver, "Newest", tags=["python"])
+    await _deleted_post_is_news(client, user, deleted=newest, kept=older)
+
+
+async def test_deleting_an_older_post_is_not_answered_304_to_if_modified_since(
+    client: AsyncClient, user: Actor, approver: Actor, create_post: CreatePost
+) -> None:
+    older = await _publish(create_post, user, approver, "Older", tags=["python"])
+    newest = await _publish(create_post, user, approver, "Newest", tags=["python"])
+    await _deleted_post_is_news(client, user, deleted=older, kept=newest)

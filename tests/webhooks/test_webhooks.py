@@ -7,6 +7,7 @@ import asyncio
 import json
 from datetime import datetime, timedelta, timezone
 
+import pytest
 from fastapi import FastAPI
 from httpx import AsyncClient
 
@@ -256,3 +257,65 @@ async def test_housekeeping_drops_old_settled_deliveries_only(
     assert pruned is not None and pruned.webhook_deliveries == 1
     left = (await client.get(log, headers=admin.headers)).json()["items"]
     assert [d["id"] for d in left] == [waiting]
+
+
+async def test_a_lease_holds_for_a_worker_whose_clock_runs_ahead(
+    client: AsyncClient,
+    user: Actor,
+    admin: Actor,
+    register: Register,
+    receiver: Receiver,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    endpoint = await register(["blog.submitted"])
+    # Another worker's sender holds the endpoint for a minute.
+    assert await webhooks_service.take_lease(endpoint["id"], owner="elsewhere", seconds=60)
+
+    def ahead() -> datetime:
+        return datetime.now(timezone.utc) + timedelta(hours=1)
+
+    # This worker's clock runs an hour ahead: by it, that lease ran out long ago.
+    monkeypatch.setattr(webhooks_service, "now", ahead)
+    monkeypatch.setattr(webhooks_service, "_now", ahead)
+    await _post(client, user)
+    for _ in range(100):
+        if await _deliveries(client, admin, endpoint["id"]):
+            break
+        await asyncio.sleep(0.05)
+    await asyncio.sleep(0.5)  # several rounds of this worker's sender
+    assert receiver.received == []
+    assert not await webhooks_service.take_lease(endpoint["id"], owner="here", seconds=60)
+
+    await webhooks_service.release_lease(endpoint["id"], owner="elsewhere")
+    await asyncio.to_thread(receiver.wait_for, 1)
+
+
+async def test_an_endpoint_is_picked_only_when_its_first_message_is_due(
+    app: FastAPI, client: AsyncClient, user: Actor, admin: Actor, register: Register
+) -> None:
+    endpoint = await register(["blog.submitted"])
+    intake, sender = app.state.webhooks
+    await sender.stop()  # messages are written but not sent
+    for n in range(3):
+        await _post(client, user, f"Post {n}")
+    for _ in range(100):
+        log = await _deliveries(client, admin, endpoint["id"])
+        if len(log) == 3:
+            break
+        await asyncio.sleep(0.05)
+    first = log[-1]["id"]  # newest first
+    # The first message failed and waits hours for its retry; the newer two are due.
+    await WebhookDelivery.filter(id=first).update(
+        status="retrying",
+        attempts=1,
+        next_attempt_at=datetime.now(timezone.utc) + timedelta(hours=3),
+    )
+    watermark = await intake.watermark()
+
+    due = await webhooks_service.endpoints_with_due_messages(
+        watermark=watermark, now=webhooks_service.now()
+    )
+    assert endpoint["id"] not in due
+    later = webhooks_service.now() + timedelta(hours=3, seconds=1)
+    due = await webhooks_service.endpoints_with_due_messages(watermark=watermark, now=later)
+    assert endpoint["id"] in due
