@@ -633,8 +633,11 @@ async def login_on(http: httpx.AsyncClient, url: str, email: str) -> dict[str, s
     return {"Authorization": f"Bearer {resp.json()['access_token']}"}
 
 
-async def admin_on(http: httpx.AsyncClient, cluster: Cluster, name: str) -> dict[str, str]:
-    """A new admin made by `blog-api create-admin` (as an operator would), logged in on A."""
+async def admin_at(
+    http: httpx.AsyncClient, url: str, env: dict[str, str], name: str
+) -> dict[str, str]:
+    """A new admin made by `blog-api create-admin` (as an operator would) with the workers'
+    `env`, logged in on the worker at `url`."""
     from tests.conftest import PASSWORD, run_cli
 
     email = f"{name}{os.getpid()}@example.com"
@@ -644,10 +647,15 @@ async def admin_on(http: httpx.AsyncClient, cluster: Cluster, name: str) -> dict
         email,
         "--username",
         f"{name}{os.getpid()}",
-        env={**cluster.env, "BLOG_API_ADMIN_PASSWORD": PASSWORD},
+        env={**env, "BLOG_API_ADMIN_PASSWORD": PASSWORD},
     )
     assert made.returncode == 0, made.stderr
-    return await login_on(http, cluster.a.url, email)
+    return await login_on(http, url, email)
+
+
+async def admin_on(http: httpx.AsyncClient, cluster: Cluster, name: str) -> dict[str, str]:
+    """`admin_at` worker A of `cluster`."""
+    return await admin_at(http, cluster.a.url, cluster.env, name)
 
 
 async def user_on(http: httpx.AsyncClient, url: str, name: str) -> dict[str, str]:

@@ -14,9 +14,17 @@ import httpx
 import pytest
 from websockets.asyncio.client import connect
 
-from tests.conftest import PASSWORD, run_cli
+from tests.conftest import PASSWORD
 from tests.core.test_metrics import sample
-from tests.harness import RedisServer, Worker, app_env, fresh_database, once_per_suite, start_worker
+from tests.harness import (
+    RedisServer,
+    Worker,
+    admin_at,
+    app_env,
+    fresh_database,
+    once_per_suite,
+    start_worker,
+)
 from tests.realtime.sse_client import SseStream
 
 pytestmark = pytest.mark.e2e
@@ -106,20 +114,7 @@ async def test_metrics_sum_both_workers_after_real_traffic(
             while (await stream.next(timeout=10)).event != "blog.submitted":
                 pass
         # Approved by an operator's admin, the post opens its live comments to its author.
-        admin_email = f"admin{name}@example.com"
-        made = run_cli(
-            "create-admin",
-            "--email",
-            admin_email,
-            "--username",
-            f"admin{name}",
-            env={**server.env, "BLOG_API_ADMIN_PASSWORD": PASSWORD},
-        )
-        assert made.returncode == 0, made.stderr
-        admin = await client.post(
-            "/api/auth/login", json={"email": admin_email, "password": PASSWORD}
-        )
-        admin_headers = {"Authorization": f"Bearer {admin.json()['access_token']}"}
+        admin_headers = await admin_at(client, server.url, server.env, f"admin{name}")
         approved = await client.post(
             f"/api/blogs/{created.json()['id']}/approve", headers=admin_headers
         )
