@@ -61,7 +61,7 @@ class ResetRequests:
             return
         try:
             await asyncio.wait_for(self._queue.join(), timeout=DRAIN_SECONDS)
-        except TimeoutError:
+        except asyncio.TimeoutError:  # (not the built-in TimeoutError before Python 3.11)
             logger.warning(
                 "stopped with password reset requests not handled",
                 extra={"count": self._queue.qsize()},

@@ -221,7 +221,8 @@ async def reset_password(token: str, password: str, *, settings: Settings) -> Us
 
     The password is checked before the token is spent, so a refused password does not burn the
     link. A link works only while the account still has the address it was mailed to (changing
-    the email voids pending links; the comparison also covers a change racing the request), and
+    the email voids pending links, and the password is written only while the address is still
+    the link's, so a change racing the request voids it too), and
     following it proves that address, so it counts as verified. A link stored without an address
     (issued before links recorded one) still resets the password but verifies nothing.
     """
@@ -241,8 +242,20 @@ async def reset_password(token: str, password: str, *, settings: Settings) -> Us
     password_hash = await hash_password(password, settings.password_hash_profile)
     now = _now()
     async with transaction() as conn:
-        user.password_hash = password_hash
-        await user.save(using_db=conn, update_fields=["password_hash", "updated_at"])
+        if row.email is None:
+            user.password_hash = password_hash
+            await user.save(using_db=conn, update_fields=["password_hash", "updated_at"])
+        else:
+            # Written only while the account still has the link's address: an email change
+            # committed since the check above (hashing took a while) voids the link.
+            written = await (
+                User.filter(id=user.id, email=row.email)
+                .using_db(conn)
+                .update(password_hash=password_hash, updated_at=now)
+            )
+            if not written:
+                raise InvalidAccountToken(ADDRESS_CHANGED)
+            user.password_hash = password_hash
         if row.email is not None:
             # Conditional on the address in the row at this moment, not on the one read above:
             # an email change committed in between must not inherit the verification.

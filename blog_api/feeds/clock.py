@@ -19,7 +19,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 
 from fastapi import FastAPI, Request
 
@@ -33,7 +33,9 @@ _REMOVING_EVENTS = frozenset({"blog.deleted", "blog.revision_approved"})
 
 
 def _now() -> datetime:
-    return datetime.now(timezone.utc)
+    """Now, rounded up to the next whole second: Last-Modified carries whole seconds, so a
+    removal 0.7 s into the second a reader was told about must still come out later."""
+    return datetime.now(timezone.utc).replace(microsecond=0) + timedelta(seconds=1)
 
 
 class RemovalClock:
@@ -41,6 +43,9 @@ class RemovalClock:
 
     def __init__(self) -> None:
         self.at = _now()
+        # The removal last counted: the writer's worker hears of its own event twice (after its
+        # commit, then from the stream), and the second must not move the clock again.
+        self._last: tuple[str, str, int, datetime] | None = None
 
     def restart(self) -> None:
         """Count from now: what happened before this worker followed the stream is unknown."""
@@ -55,9 +60,14 @@ class RemovalClock:
             was = item.data.get("status")
             if item.type == "blog.deleted" and was != BlogStatus.approved.value:
                 return
+            key = (item.type, item.subject.kind, item.subject.id, item.occurred_at)
+            if key == self._last:
+                return
+            self._last = key
         # The time it is learnt of, not `occurred_at`: that is the writer's clock, which may
-        # lag behind the times this worker already answered with.
-        self.at = max(self.at, _now())
+        # lag behind the times this worker already answered with. And a second past the clock's
+        # last value, which a reader may hold already (answers carry whole seconds).
+        self.at = max(self.at + timedelta(seconds=1), _now())
 
 
 def install_feed_clock(app: FastAPI) -> None:

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from datetime import datetime, timedelta, timezone
 from typing import TYPE_CHECKING
 
 from tortoise.backends.base.client import BaseDBAsyncClient
@@ -35,15 +34,47 @@ def _settings() -> Settings:
     return _app_settings[-1] if _app_settings else get_settings()
 
 
-def _now() -> datetime:
-    return datetime.now(timezone.utc)
+# Due times are set and compared in SQL by the database's clock, never a worker's: a worker
+# whose clock ran a minute ahead would otherwise take every new job from the push that is
+# sending it, and each mail would go out twice. (SQLite: `julianday` reads the stored offset.)
+_SQL = {
+    "postgres": {
+        "record": "INSERT INTO mail_outbox (job_id, sealed, due_at)"
+        " VALUES ($1, $2, clock_timestamp() + make_interval(secs => $3))",
+        "due": "SELECT id, job_id, sealed FROM mail_outbox"
+        " WHERE due_at <= clock_timestamp() ORDER BY id LIMIT $1",
+        "claim": "UPDATE mail_outbox SET due_at = clock_timestamp() + make_interval(secs => $1)"
+        " WHERE id = $2 AND due_at <= clock_timestamp()",
+        "postpone": "UPDATE mail_outbox"
+        " SET due_at = clock_timestamp() + make_interval(secs => $1) WHERE id = $2",
+    },
+    "sqlite": {
+        "record": "INSERT INTO mail_outbox (job_id, sealed, due_at)"
+        " VALUES (?, ?, strftime('%Y-%m-%d %H:%M:%f+00:00', 'now', ?))",
+        "due": "SELECT id, job_id, sealed FROM mail_outbox"
+        " WHERE julianday(due_at) <= julianday('now') ORDER BY id LIMIT ?",
+        "claim": "UPDATE mail_outbox SET due_at = strftime('%Y-%m-%d %H:%M:%f+00:00', 'now', ?)"
+        " WHERE id = ? AND julianday(due_at) <= julianday('now')",
+        "postpone": "UPDATE mail_outbox"
+        " SET due_at = strftime('%Y-%m-%d %H:%M:%f+00:00', 'now', ?) WHERE id = ?",
+    },
+}
 
 
-def _handover() -> timedelta:
+def _sql(db: BaseDBAsyncClient, name: str) -> str:
+    return _SQL["postgres" if db.capabilities.dialect == "postgres" else "sqlite"][name]
+
+
+def _later(db: BaseDBAsyncClient, seconds: float) -> float | str:
+    """`seconds` from the database's now, as the statements take it (SQLite: a modifier)."""
+    return float(seconds) if db.capabilities.dialect == "postgres" else f"{seconds:+.3f} seconds"
+
+
+def _handover_seconds() -> float:
     """How long the after-commit push (or a sweep's claim) has before the sweep takes the job
     (again): MAIL_HANDOVER_SECONDS, longer than the push's own retries (about 6 s), so a
     healthy push never races the sweep."""
-    return timedelta(seconds=_settings().mail_handover_seconds)
+    return _settings().mail_handover_seconds
 
 
 def _context(job_id: str) -> bytes:
@@ -53,12 +84,9 @@ def _context(job_id: str) -> bytes:
 async def record(job: MailJob, *, using_db: BaseDBAsyncClient | None) -> None:
     """Write `job` to the outbox, in the caller's transaction (`using_db`)."""
     box = secret_box(_settings())
-    await MailOutbox.create(
-        job_id=job.id,
-        sealed=box.seal(job.model_dump_json().encode(), context=_context(job.id)),
-        due_at=_now() + _handover(),
-        using_db=using_db,
-    )
+    db = using_db or MailOutbox._meta.db
+    sealed = box.seal(job.model_dump_json().encode(), context=_context(job.id))
+    await db.execute_query(_sql(db, "record"), [job.id, sealed, _later(db, _handover_seconds())])
 
 
 async def settle(job_id: str) -> None:
@@ -80,24 +108,28 @@ async def sweep_once(queue: MailQueue, *, limit: int = 100) -> int:
     sweeping at once only one takes it); a claimed job that cannot be handed over now is tried
     again when that claim runs out.
     """
-    now = _now()
-    rows = await MailOutbox.filter(due_at__lte=now).order_by("id").limit(limit)
+    db = MailOutbox._meta.db
+    rows = await db.execute_query_dict(_sql(db, "due"), [limit])
     handed = 0
     box = secret_box(_settings())
     for row in rows:
-        claimed = await MailOutbox.filter(id=row.id, due_at=row.due_at).update(
-            due_at=now + _handover()
+        claimed, _ = await db.execute_query(
+            _sql(db, "claim"), [_later(db, _handover_seconds()), row["id"]]
         )
         if not claimed:
             continue  # another worker's sweep took it
         try:
-            job = MailJob.model_validate_json(box.open(row.sealed, context=_context(row.job_id)))
-        except (UnreadableSecret, ValueError) as exc:
-            # Sealed under a key no longer configured, or damaged: it can never be sent.
-            logger.error(
-                "unreadable mail outbox row dropped", extra={"job": row.job_id, "error": str(exc)}
+            job = MailJob.model_validate_json(
+                box.open(row["sealed"], context=_context(row["job_id"]))
             )
-            await MailOutbox.filter(id=row.id).delete()
+        except (UnreadableSecret, ValueError) as exc:
+            # Not deleted: during a key rotation or a rolling upgrade another worker (with the
+            # new key, or the new job shape) may read it. Tried again an hour later.
+            logger.error(
+                "unreadable mail outbox row kept; check DATA_ENCRYPTION_KEYS",
+                extra={"job": row["job_id"], "error": f"{type(exc).__name__}: {exc}"},
+            )
+            await db.execute_query(_sql(db, "postpone"), [_later(db, 3600), row["id"]])
             continue
         if await queue.hand_over(job):
             handed += 1

@@ -90,7 +90,8 @@ class MailQueue(ABC):
 
     @abstractmethod
     async def stop(self) -> None:
-        """Stop the consumer; unsent jobs stay queued (Redis) or are dropped (memory)."""
+        """Stop the consumer; unsent jobs stay queued (Redis) or in the outbox (memory), and
+        are sent after the next start."""
 
     def _spawn(self, coro: Any, name: str) -> asyncio.Task[Any]:
         task = asyncio.get_running_loop().create_task(coro, name=name)
@@ -195,8 +196,9 @@ class MemoryMailQueue(MailQueue):
                 continue
             if not sent:
                 self.dead.append(self._give_up(job, attempts, error))
-            self._held.discard(job.id)
+            # Row first: a sweep between the two would find the row and no job held here.
             await outbox.settle(job.id)
+            self._held.discard(job.id)
 
     async def _later(self, job: MailJob, attempts: int) -> None:
         await asyncio.sleep(self.retry_seconds)

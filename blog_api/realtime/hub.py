@@ -329,7 +329,7 @@ class Hub:
         """Wait until no subscription block is running (at most `timeout` s); True if none is."""
         try:
             await asyncio.wait_for(self._drained.wait(), timeout)
-        except TimeoutError:
+        except asyncio.TimeoutError:  # (not the built-in TimeoutError before Python 3.11)
             return False
         return True
 

@@ -262,6 +262,28 @@ async def test_a_link_for_an_address_the_account_no_longer_has_is_refused(
     await login(client, "eve@example.org")  # the password did not change
 
 
+async def test_an_email_change_while_the_new_password_is_hashed_voids_the_link(
+    client: AsyncClient, smtp_server: SmtpServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The owner moves the account to a new address in the ~0.1 s the reset spends hashing:
+    the holder of the old mailbox's link must not set the password of the moved account."""
+    from blog_api.accounts import service
+
+    token = await reset_token(client, smtp_server)
+    real_hash = service.hash_password
+
+    async def hash_while_the_owner_moves(password: str, profile: str) -> str:
+        await User.filter(email="ada@example.com").update(email="moved@example.org")
+        return await real_hash(password, profile)
+
+    monkeypatch.setattr(service, "hash_password", hash_while_the_owner_moves)
+    resp = await client.post(
+        "/api/auth/password/reset", json={"token": token, "password": NEW_PASSWORD}
+    )
+    assert resp.status_code == 400, resp.text
+    await login(client, "moved@example.org")  # the password did not change
+
+
 class TestRateLimits:
     @pytest.fixture
     def settings_overrides(self, smtp_server: SmtpServer) -> dict[str, Any]:
