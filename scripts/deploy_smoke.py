@@ -380,6 +380,13 @@ def run_checks(report: Report) -> None:  # one linear story, top to bottom
         assert applied, logs("migrate")
         assert all("applied" not in logs(s) for s in ("app1", "app2")), "an app migrated"
         notes.append(applied[0].split("|", 1)[-1].strip()[:80])
+        # What docs/deploy.md tells an operator to look at: `ps -a` (v2 hides exited ones
+        # without -a). v1 prints "Exit 0", v2 "Exited (0)".
+        listing = compose("ps", "-a").stdout.splitlines()
+        [migrate] = [line for line in listing if "migrate" in line]
+        assert re.search(r"Exit(ed)? \(?0\)?", migrate), listing
+        for service in ("app1", "app2", "postgres", "redis"):
+            assert any(service in line and "(healthy)" in line for line in listing), listing
 
     with report.check(
         "Redis refuses clients without the password (ACL file from a secret), publishes no port"
