@@ -62,6 +62,14 @@ def run_hooks(hooks: list[Callable[[], None]]) -> None:
             logger.exception("after-commit hook failed")
 
 
+def seconds_from_now(dialect: str, seconds: float) -> float | str:
+    """`seconds` as a statement that adds them to the database's own clock takes them:
+    PostgreSQL `clock_timestamp() + make_interval(secs => $n)` a number, SQLite
+    `strftime('%Y-%m-%d %H:%M:%f+00:00', 'now', ?)` a date modifier. For times that several
+    workers compare (leases, due times), so no worker's clock matters."""
+    return float(seconds) if dialect == "postgres" else f"{seconds:+.3f} seconds"
+
+
 def after_commit(hook: Callable[[], None], *, using_db: BaseDBAsyncClient | None) -> bool:
     """Run `hook` (synchronous, cheap: schedule work, do not do it) once the change is durable.
 

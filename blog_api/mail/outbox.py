@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 from tortoise.backends.base.client import BaseDBAsyncClient
 
 from blog_api.core.config import Settings, get_settings
+from blog_api.core.db import seconds_from_now
 from blog_api.core.secretbox import UnreadableSecret, secret_box
 from blog_api.mail.message import MailJob
 from blog_api.mail.models import MailOutbox
@@ -66,8 +67,7 @@ def _sql(db: BaseDBAsyncClient, name: str) -> str:
 
 
 def _later(db: BaseDBAsyncClient, seconds: float) -> float | str:
-    """`seconds` from the database's now, as the statements take it (SQLite: a modifier)."""
-    return float(seconds) if db.capabilities.dialect == "postgres" else f"{seconds:+.3f} seconds"
+    return seconds_from_now(db.capabilities.dialect, seconds)
 
 
 def _handover_seconds() -> float:

@@ -19,7 +19,7 @@ from typing import Any
 
 from tortoise.backends.base.client import BaseDBAsyncClient
 
-from blog_api.core.db import transaction
+from blog_api.core.db import seconds_from_now, transaction
 from blog_api.core.errors import NotFound, UnprocessableEntity
 from blog_api.core.pagination import InvalidCursor, Page, decode_cursor, encode_cursor
 from blog_api.core.types import MAX_ID
@@ -343,11 +343,6 @@ def _db() -> tuple[BaseDBAsyncClient, str]:
     return db, "postgres" if db.capabilities.dialect == "postgres" else "sqlite"
 
 
-def _lease_length(dialect: str, seconds: float) -> float | str:
-    """`seconds` as the lease statements take it (SQLite: a date modifier)."""
-    return float(seconds) if dialect == "postgres" else f"{seconds:+.3f} seconds"
-
-
 async def endpoints_with_due_messages(*, watermark: str, now: datetime) -> list[int]:
     """Active, unleased endpoints whose first open message is due, among the messages the
     intake has finished with (`event_key <= watermark`: nothing older can still arrive).
@@ -366,7 +361,7 @@ async def take_lease(endpoint_id: int, *, owner: str, seconds: float) -> bool:
     by the database's clock)."""
     db, dialect = _db()
     taken, _ = await db.execute_query(
-        _TAKE_LEASE[dialect], [_lease_length(dialect, seconds), owner, endpoint_id]
+        _TAKE_LEASE[dialect], [seconds_from_now(dialect, seconds), owner, endpoint_id]
     )
     return bool(taken)
 
@@ -375,7 +370,7 @@ async def renew_lease(endpoint_id: int, *, owner: str, seconds: float) -> bool:
     """Extend our lease; False if it was lost (it expired and another sender took it)."""
     db, dialect = _db()
     renewed, _ = await db.execute_query(
-        _RENEW_LEASE[dialect], [_lease_length(dialect, seconds), endpoint_id, owner]
+        _RENEW_LEASE[dialect], [seconds_from_now(dialect, seconds), endpoint_id, owner]
     )
     return bool(renewed)
 
